@@ -1,0 +1,1 @@
+"""dataset_builder: raw articles in, a reproducible, versioned dataset release out."""

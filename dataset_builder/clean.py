@@ -1,0 +1,119 @@
+"""Stage 2: normalise text, strip page boilerplate, read plain-text headers.
+
+`normalize_text` and `remove_boilerplate` are idempotent: cleaning clean text changes
+nothing. Boilerplate rules come from the config and match whole lines, so a rule can
+never cut a sentence in half; every line a rule removes is counted under its name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from dataset_builder.config import Rule
+from dataset_builder.header import parse_date, parse_header
+from dataset_builder.records import Record
+
+LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+# Control and format characters carry no text: C0/C1 controls (tab and newline are
+# handled as whitespace), zero-width characters, BOM and bidi marks.
+INVISIBLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+SPACES = re.compile(r"[^\S\n]+")
+BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    name: str
+    pattern: re.Pattern[str]
+    cuts_rest: bool
+
+
+@dataclass(frozen=True)
+class Cleaner:
+    """The cleaning settings of one build, compiled once per process."""
+
+    rules: tuple[CompiledRule, ...]
+    unicode_form: str = "NFC"
+    assume_timezone: str | None = None
+
+    @classmethod
+    def from_settings(cls, rules: tuple[Rule, ...], clean: dict[str, Any]) -> Cleaner:
+        compiled = tuple(
+            CompiledRule(r.name, re.compile(r.pattern, re.IGNORECASE), r.action == "cut-rest") for r in rules
+        )
+        return cls(compiled, clean["unicode_form"], clean.get("assume_timezone"))
+
+
+def normalize_text(text: str, form: str = "NFC") -> str:
+    """Unicode form, one kind of line break, single spaces, at most one blank line."""
+    text = INVISIBLE.sub("", LINE_BREAKS.sub("\n", text))
+    text = unicodedata.normalize(form, text)
+    lines = (SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
+
+
+def remove_boilerplate(lines: list[str], rules: tuple[CompiledRule, ...]) -> tuple[list[str], Counter[str]]:
+    """Drop lines that a rule matches; a cut-rest rule also drops everything after it,
+    but only once body text has been kept above it."""
+    kept: list[str] = []
+    removed: Counter[str] = Counter()
+    for index, line in enumerate(lines):
+        rule = next((r for r in rules if line and r.pattern.fullmatch(line)), None)
+        if rule is None:
+            kept.append(line)
+        elif rule.cuts_rest and any(kept):
+            removed[rule.name] += sum(1 for rest in lines[index:] if rest)
+            break
+        else:
+            removed[rule.name] += 1
+    return kept, removed
+
+
+def clean_text(text: str, cleaner: Cleaner) -> tuple[str, Counter[str]]:
+    lines, removed = remove_boilerplate(normalize_text(text, cleaner.unicode_form).split("\n"), cleaner.rules)
+    return normalize_text("\n".join(lines), cleaner.unicode_form), removed
+
+
+def clean_record(record: Record, cleaner: Cleaner) -> tuple[Record, Counter[str]]:
+    """Clean one record; returns it and how many lines each boilerplate rule removed.
+
+    Values of the wrong type are left alone for the validator to report."""
+    out: Record = {
+        "title": None,
+        "url": None,
+        "source": None,
+        "published": None,
+        "authors": [],
+        "keywords": [],
+        **record,
+    }
+    removed: Counter[str] = Counter()
+    if isinstance(out.get("text"), str):
+        out["text"], removed = clean_text(out["text"], cleaner)
+        if out["raw_format"] == "txt":
+            header, body = parse_header(out["text"].split("\n"), cleaner.assume_timezone)
+            out.update(header.metadata())
+            out["text"] = normalize_text("\n".join(body), cleaner.unicode_form)
+            if header.navigation_lines:
+                removed["header-navigation"] += header.navigation_lines
+    for key in ("title", "source", "url", "published"):
+        if isinstance(out[key], str):
+            out[key] = clean_line(out[key], cleaner) or None
+    for key in ("authors", "keywords"):
+        if isinstance(out[key], str):
+            out[key] = [out[key]]
+        if isinstance(out[key], list):
+            values = (clean_line(v, cleaner) if isinstance(v, str) else v for v in out[key])
+            out[key] = [v for v in values if v != ""]
+    if isinstance(out["published"], str):
+        out["published"] = parse_date(out["published"], cleaner.assume_timezone) or out["published"]
+    return out, removed
+
+
+def clean_line(value: str, cleaner: Cleaner) -> str:
+    """A metadata value: normalised like text, on one line."""
+    return " ".join(normalize_text(value, cleaner.unicode_form).split())

@@ -1,0 +1,178 @@
+"""`python -m dataset_builder`: turns flags into a config, calls the API, prints a summary.
+
+Exit codes: 0 success, 1 the build failed (bad inputs, refused release), 2 usage or
+configuration error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dataset_builder.config import SPLITS, load_config
+from dataset_builder.errors import BuildError, ConfigError
+from dataset_builder.pipeline import Release, build
+from dataset_builder.records import locator
+
+DEFAULT_CONFIG = Path("dataset.toml")
+SHOWN_REJECTS = 20
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+class RichProgress:
+    """Progress bars on stderr, only when it is a terminal."""
+
+    def __init__(self) -> None:
+        self.bars = Progress(
+            TextColumn("{task.description:<24}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not err.is_terminal,
+            transient=False,
+        )
+
+    @contextlib.contextmanager
+    def stage(self, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+        with self.bars:
+            task = self.bars.add_task(description, total=total)
+            yield lambda advance: self.bars.advance(task, advance)
+            self.bars.update(task, completed=total or 1, total=total or 1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dataset-builder")
+def main() -> None:
+    """Package a folder of raw articles into a versioned, reproducible dataset release.
+
+    Run `python -m dataset_builder build` in a project folder that has dataset.toml and
+    raw/; the release appears in dist/NAME/VERSION/ and loads with
+    datasets.load_dataset("dist/NAME/VERSION").
+    """
+
+
+@main.command("build")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Build configuration (TOML). Default: ./dataset.toml when it exists, else built-in defaults.",
+)
+@click.option(
+    "--raw",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of input files (.txt, .jsonl, .json), read recursively. Overrides `raw`.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where releases go: OUT/NAME/VERSION. Overrides `out` (default dist/).",
+)
+@click.option("--name", help="Dataset name. Overrides `name`.")
+@click.option("--version", "version", help="Release version X.Y.Z. Overrides `version`.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for the per-record stages. Default: all cores. Output is the same for any value.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) and publish nothing if any record is rejected.")
+def build_command(
+    config_path: Path | None,
+    raw: Path | None,
+    out: Path | None,
+    name: str | None,
+    version: str | None,
+    workers: int | None,
+    strict: bool,
+) -> None:
+    """Build a release from raw/: ingest, clean, validate, dedupe, tag languages, split, publish.
+
+    Every record read ends in a split, in audit/rejects.jsonl (with a reason) or in
+    audit/duplicates.jsonl (with the id it duplicates). A version that is already published
+    is never overwritten: rebuilding identical content is a no-op, different content is refused.
+    """
+    if config_path is None and DEFAULT_CONFIG.is_file():
+        config_path = DEFAULT_CONFIG
+    overrides = {
+        "raw": str(raw.resolve()) if raw else None,
+        "out": str(out.resolve()) if out else None,
+        "name": name,
+        "version": version,
+    }
+    try:
+        config = load_config(config_path, overrides=overrides)
+        release = build(config, workers=workers or available_cores(), progress=RichProgress(), strict=strict)
+    except ConfigError as exc:
+        fail(str(exc), code=2)
+    except BuildError as exc:
+        fail(str(exc), code=1)
+    report(release)
+
+
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def fail(message: str, code: int) -> None:
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True)
+    sys.exit(code)
+
+
+def report(release: Release) -> None:
+    for rejection in release.rejects[:SHOWN_REJECTS]:
+        err.print(
+            f"rejected {locator(rejection)} ({rejection.reason}): {rejection.detail}",
+            soft_wrap=True,
+            markup=False,
+        )
+    if len(release.rejects) > SHOWN_REJECTS:
+        err.print(f"... and {len(release.rejects) - SHOWN_REJECTS} more, listed in audit/rejects.jsonl")
+    for warning in release.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+    out.print(summary_table(release))
+
+
+def summary_table(release: Release) -> Table:
+    m = release.manifest
+    counts = m["counts"]
+    table = Table(title=f"{m['name']} {m['version']}", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row("read", str(counts["read"]))
+    table.add_row("rejected", str(counts["rejected"]))
+    for reason, n in m["rejected_by_reason"].items():
+        table.add_row(f"  {reason}", str(n))
+    table.add_row("duplicates", str(counts["duplicates"]))
+    table.add_row("kept", str(counts["kept"]))
+    for split in SPLITS:
+        langs = ", ".join(f"{lang} {n}" for lang, n in m["languages"][split].items())
+        table.add_row(f"  {split}", f"{m['splits'][split]}" + (f"  ({langs})" if langs else ""))
+    balanced = counts["read"] == counts["kept"] + counts["rejected"] + counts["duplicates"]
+    table.add_row(
+        "check",
+        f"read {counts['read']} = kept {counts['kept']} + rejected {counts['rejected']} "
+        f"+ duplicates {counts['duplicates']}" + (" ✓" if balanced else " ✗"),
+    )
+    status = "unchanged, already published" if release.unchanged else "published"
+    table.add_row("release", f"{display_path(release.path)} ({status})")
+    table.add_row("fingerprint", m["fingerprint"][:16])
+    return table
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

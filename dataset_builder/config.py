@@ -1,0 +1,160 @@
+"""Build configuration: one TOML file the user can read, validated like the data.
+
+A project's `dataset.toml` is validated against `schema/config.schema.json` on its own
+(so an unknown key is reported where the user wrote it), then merged over the packaged
+`defaults.toml`. The merged result is what every release records.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from dataset_builder.errors import ConfigError
+
+SPLITS = ("train", "validation", "test")
+RECORD_FIELDS = ("id", "title", "text", "url", "source", "published", "authors", "keywords")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A boilerplate rule: a regex that must match a whole line."""
+
+    name: str
+    pattern: str
+    action: str  # "drop-line" or "cut-rest"
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Everything a build needs. Paths are absolute; `settings` is the merged TOML."""
+
+    name: str
+    version: str
+    raw_dir: Path
+    out_dir: Path
+    datasheet: Path
+    settings: dict[str, Any]
+    source: str | None = None  # the config file's name, for the rebuild command
+
+    def rebuild_command(self) -> str:
+        config = f" --config {self.source}" if self.source else ""
+        return f"python -m dataset_builder build{config} --name {self.name} --version {self.version}"
+
+    @property
+    def fields(self) -> dict[str, str]:
+        return self.settings["ingest"]["fields"]
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        clean = self.settings["clean"]
+        return tuple(Rule(**r) for r in clean["rules"] + clean.get("extra_rules", []))
+
+    def recorded(self) -> dict[str, Any]:
+        """The settings that decide a release's content, without machine paths."""
+        return {k: v for k, v in self.settings.items() if k not in ("raw", "out", "datasheet")}
+
+
+def schema_path(name: str) -> Path:
+    """`schema/` is copied into the wheel; in a source checkout it sits beside the package."""
+    installed = resources.files("dataset_builder").joinpath("schema").joinpath(name)
+    if installed.is_file():
+        return Path(str(installed))
+    return Path(__file__).resolve().parent.parent / "schema" / name
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    return json.loads(schema_path(name).read_text(encoding="utf-8"))
+
+
+def load_config(
+    path: Path | None,
+    *,
+    overrides: dict[str, Any] | None = None,
+    base_dir: Path | None = None,
+) -> BuildConfig:
+    """Read, validate and merge a config file; `overrides` are CLI flags (None = unset).
+
+    With no file, the defaults apply and relative paths resolve against `base_dir`
+    (the working directory)."""
+    base = Path.cwd() if base_dir is None else base_dir
+    user: dict[str, Any] = {}
+    label = "defaults"
+    if path is not None:
+        label = str(path)
+        try:
+            user = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        base = path.resolve().parent
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            user[key] = value
+    check_against_schema(user, label)
+
+    defaults = tomllib.loads(resources.files("dataset_builder").joinpath("defaults.toml").read_text("utf-8"))
+    settings = merge(defaults, user)
+    check_semantics(settings, label)
+    return BuildConfig(
+        name=settings["name"],
+        version=settings["version"],
+        raw_dir=(base / settings["raw"]).resolve(),
+        out_dir=(base / settings["out"]).resolve(),
+        datasheet=(base / settings["datasheet"]).resolve(),
+        settings=settings,
+        source=path.name if path is not None else None,
+    )
+
+
+def check_against_schema(user: dict[str, Any], label: str) -> None:
+    validator = jsonschema.Draft202012Validator(load_schema("config.schema.json"))
+    errors = sorted(validator.iter_errors(user), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        raise ConfigError("\n".join(f"{label}: {describe_config_error(e)}" for e in errors))
+
+
+def describe_config_error(error: jsonschema.ValidationError) -> str:
+    where = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "additionalProperties":
+        known = set(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - known)
+        keys = ", ".join(repr(f"{where}.{k}" if where else k) for k in unknown)
+        return f"unknown key {keys}" + (f" (known: {', '.join(sorted(known))})" if known else "")
+    return f"{where or '(top level)'}: {error.message}"
+
+
+def check_semantics(settings: dict[str, Any], label: str) -> None:
+    """What JSON Schema cannot say: ratios sum to one, patterns compile."""
+    ratios = settings["split"]["ratios"]
+    if abs(sum(ratios.values()) - 1.0) > 1e-9:
+        raise ConfigError(f"{label}: split.ratios must sum to 1, not {sum(ratios.values())}")
+    clean = settings["clean"]
+    for key in ("rules", "extra_rules"):
+        for i, rule in enumerate(clean.get(key, [])):
+            try:
+                re.compile(rule["pattern"])
+            except re.error as exc:
+                raise ConfigError(f"{label}: clean.{key}[{i}] ({rule['name']}): bad pattern: {exc}") from None
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; any other value replaces the default."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged

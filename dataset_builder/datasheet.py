@@ -1,0 +1,285 @@
+"""The release's DATASHEET.md, after Gebru et al., "Datasheets for Datasets" (CACM 2021).
+
+The project's top-level DATASHEET.md holds the human answers: `## Section` headings and
+`### Question` headings with the answer below each. The release's datasheet merges them
+with what the build measured (counts, rejects, duplicates, languages, input hashes,
+preprocessing parameters, versions), taken from the manifest. A question with neither
+is listed as unanswered, and the build warns about it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "Motivation": (
+        "For what purpose was the dataset created?",
+        "Who created the dataset and on behalf of which entity?",
+        "Who funded the creation of the dataset?",
+    ),
+    "Composition": (
+        "What do the instances that comprise the dataset represent?",
+        "How many instances are there in total?",
+        "Does the dataset contain all possible instances or is it a sample?",
+        "What data does each instance consist of?",
+        "Is there a label or target associated with each instance?",
+        "Is any information missing from individual instances?",
+        "Are relationships between individual instances made explicit?",
+        "Are there recommended data splits?",
+        "Are there any errors, sources of noise, or redundancies in the dataset?",
+        "Is the dataset self-contained, or does it link to or otherwise rely on external resources?",
+        "Does the dataset contain data that might be considered confidential?",
+        "Does the dataset contain data that, if viewed directly, might be offensive, insulting, threatening, or might otherwise cause anxiety?",
+        "Does the dataset identify any subpopulations?",
+        "Is it possible to identify individuals, either directly or indirectly?",
+        "Does the dataset contain data that might be considered sensitive in any way?",
+    ),
+    "Collection process": (
+        "How was the data associated with each instance acquired?",
+        "What mechanisms or procedures were used to collect the data?",
+        "If the dataset is a sample from a larger set, what was the sampling strategy?",
+        "Who was involved in the data collection process and how were they compensated?",
+        "Over what timeframe was the data collected?",
+        "Were any ethical review processes conducted?",
+        "Did you collect the data from the individuals in question directly, or obtain it via third parties or other sources?",
+        "Were the individuals in question notified about the data collection?",
+        "Did the individuals in question consent to the collection and use of their data?",
+        "If consent was obtained, were the consenting individuals provided with a mechanism to revoke their consent?",
+        "Has an analysis of the potential impact of the dataset and its use on data subjects been conducted?",
+    ),
+    "Preprocessing/cleaning/labeling": (
+        "Was any preprocessing/cleaning/labeling of the data done?",
+        "Was the raw data saved in addition to the preprocessed/cleaned/labeled data?",
+        "Is the software that was used to preprocess/clean/label the data available?",
+    ),
+    "Uses": (
+        "Has the dataset been used for any tasks already?",
+        "Is there a repository that links to any or all papers or systems that use the dataset?",
+        "What (other) tasks could the dataset be used for?",
+        "Is there anything about the composition of the dataset or the way it was collected and preprocessed/cleaned/labeled that might impact future uses?",
+        "Are there tasks for which the dataset should not be used?",
+    ),
+    "Distribution": (
+        "Will the dataset be distributed to third parties outside of the entity on behalf of which the dataset was created?",
+        "How will the dataset be distributed?",
+        "When will the dataset be distributed?",
+        "Will the dataset be distributed under a copyright or other intellectual property license, and/or under applicable terms of use?",
+        "Have any third parties imposed IP-based or other restrictions on the data associated with the instances?",
+        "Do any export controls or other regulatory restrictions apply to the dataset or to individual instances?",
+    ),
+    "Maintenance": (
+        "Who will be supporting/hosting/maintaining the dataset?",
+        "How can the owner/curator/manager of the dataset be contacted?",
+        "Is there an erratum?",
+        "Will the dataset be updated?",
+        "If the dataset relates to people, are there applicable limits on the retention of the data associated with the instances?",
+        "Will older versions of the dataset continue to be supported/hosted/maintained?",
+        "If others want to extend/augment/build on/contribute to the dataset, is there a mechanism for them to do so?",
+    ),
+}
+
+Answers = dict[tuple[str, str], str]
+
+
+def key(text: str) -> str:
+    """Headings compare without case, punctuation or spacing differences."""
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def read_answers(path: Path) -> Answers:
+    """Human answers by (section, question), from `## Section` / `### Question` headings."""
+    if not path.is_file():
+        return {}
+    sections = {key(s): s for s in SECTIONS}
+    answers: Answers = {}
+    section: str | None = None
+    question: str | None = None
+    lines: list[str] = []
+
+    def flush() -> None:
+        if section and question and "\n".join(lines).strip():
+            answers[(section, question)] = "\n".join(lines).strip()
+
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## ") or line.startswith("### "):
+            flush()
+            lines = []
+            title = line.lstrip("#").strip()
+            if line.startswith("## "):
+                section, question = sections.get(key(title), title), None
+            else:
+                known = {key(q): q for q in SECTIONS.get(section or "", ())}
+                question = known.get(key(title), title)
+        else:
+            lines.append(line)
+    flush()
+    return answers
+
+
+def unanswered(manifest: dict[str, Any], answers: Answers) -> list[tuple[str, str]]:
+    measured = measured_answers(manifest)
+    return [
+        (section, question)
+        for section, questions in SECTIONS.items()
+        for question in questions
+        if (section, question) not in answers and (section, question) not in measured
+    ]
+
+
+def render(manifest: dict[str, Any], answers: Answers) -> str:
+    measured = measured_answers(manifest)
+    config = manifest["config"]
+    out = [
+        f"# Datasheet: {config.get('pretty_name', manifest['name'])} {manifest['version']}",
+        "",
+        'Structured after Gebru et al., "Datasheets for Datasets" (Communications of the ACM, 2021). '
+        "Paragraphs headed *Measured by this build* were computed from the data by dataset_builder "
+        f"{manifest['versions']['dataset_builder']}; the others were written by the maintainers.",
+    ]
+    for section, questions in SECTIONS.items():
+        out += ["", f"## {section}"]
+        extra = [q for (s, q) in answers if s == section and q not in questions]
+        for question in (*questions, *extra):
+            human = answers.get((section, question))
+            machine = measured.get((section, question))
+            out += ["", f"### {question}", ""]
+            if human:
+                out.append(human)
+            if machine:
+                out += ([""] if human else []) + ["*Measured by this build:*", "", machine]
+            if not human and not machine:
+                out.append("*Unanswered.*")
+    missing = unanswered(manifest, answers)
+    out += ["", "## Unanswered questions", ""]
+    out += [f"- {s}: {q}" for s, q in missing] or ["None."]
+    out += ["", *build_facts(manifest)]
+    return "\n".join(out) + "\n"
+
+
+def measured_answers(m: dict[str, Any]) -> Answers:
+    counts, splits, config = m["counts"], m["splits"], m["config"]
+    c, p = "Composition", "Preprocessing/cleaning/labeling"
+    languages: dict[str, int] = {}
+    for per_split in m["languages"].values():
+        for lang, n in per_split.items():
+            languages[lang] = languages.get(lang, 0) + n
+    return {
+        (c, "How many instances are there in total?"): "\n".join(
+            [
+                f"{counts['kept']} records: " + ", ".join(f"{n} {s}" for s, n in splits.items()) + ".",
+                f"{counts['read']} records were read; {counts['rejected']} rejected and "
+                f"{counts['duplicates']} dropped as duplicates (read = kept + rejected + duplicates).",
+                "Languages (langdetect): "
+                + ", ".join(f"{lang} {n}" for lang, n in sorted(languages.items()))
+                + ".",
+            ]
+        ),
+        (c, "What data does each instance consist of?"): (
+            "One article per row: `id`, `title`, `text` (cleaned body), `url`, `source` (publisher), "
+            "`published`, `authors`, `keywords`, `language`, `language_score`, and provenance: "
+            "`raw_path` (input file), `raw_line` (line, or element number in a JSON array), "
+            "`raw_sha256` (hash of the record's raw bytes), `raw_format`."
+        ),
+        (c, "Is any information missing from individual instances?"): table(
+            ["field", "records without a value"], [[f, n] for f, n in m["missing_values"].items()]
+        ),
+        (c, "Are there recommended data splits?"): (
+            "Yes: "
+            + ", ".join(f"{s} {config['split']['ratios'][s]:g}" for s in splits)
+            + ". Each record's split comes from SHA-256 of the configured salt "
+            f"({config['split']['salt']!r}) and its id: no random state, and a record keeps its "
+            "split when others are added or removed."
+        ),
+        (c, "Are there any errors, sources of noise, or redundancies in the dataset?"): "\n\n".join(
+            [
+                f"Exact duplicates removed: {m['duplicates_by_kind'].get('exact', 0)} (texts equal after NFKC, "
+                "case folding and whitespace collapsing; the smallest id of each group is kept; "
+                "see audit/duplicates.jsonl).",
+                f"Records rejected: {counts['rejected']}"
+                + (
+                    " (" + ", ".join(f"{r}: {n}" for r, n in m["rejected_by_reason"].items()) + ")"
+                    if counts["rejected"]
+                    else ""
+                )
+                + "; each with its file, line and reason in audit/rejects.jsonl.",
+                "Boilerplate lines removed, by rule:\n\n"
+                + table(["rule", "lines"], [[r, n] for r, n in m["boilerplate_lines_removed"].items()]),
+            ]
+        ),
+        ("Collection process", "How was the data associated with each instance acquired?"): (
+            f"Read from {len(m['inputs'])} input file(s) (SHA-256 of each below, under Build facts)"
+            + (
+                f"; {len(m['skipped'])} file(s) skipped: "
+                + "; ".join(f"{s['path']} ({s['reason']})" for s in m["skipped"])
+                if m["skipped"]
+                else ""
+            )
+            + "."
+        ),
+        (p, "Was any preprocessing/cleaning/labeling of the data done?"): preprocessing(config),
+        (p, "Was the raw data saved in addition to the preprocessed/cleaned/labeled data?"): (
+            "The release does not contain the raw files; it records the SHA-256 of each (Build facts) "
+            "and of each record's raw bytes (`raw_sha256`), and lineage.parquet gives the fate of every "
+            "record read."
+        ),
+        (p, "Is the software that was used to preprocess/clean/label the data available?"): (
+            f"dataset_builder {m['versions']['dataset_builder']}. Rebuild with `{m['command']}` "
+            "from the project folder, with the versions listed under Build facts."
+        ),
+    }
+
+
+def preprocessing(config: dict[str, Any]) -> str:
+    clean, langid = config["clean"], config["langid"]
+    rules = clean["rules"] + clean.get("extra_rules", [])
+    steps = [
+        f"1. Unicode {clean['unicode_form']}, one kind of line break, runs of spaces collapsed, "
+        "invisible control and format characters removed, at most one blank line between paragraphs.",
+        "2. Boilerplate lines removed by these rules (whole-line, case-insensitive regular expressions; "
+        "cut-rest also removes what follows, once body text has been seen):\n\n"
+        + table(
+            ["rule", "action", "pattern"], [[r["name"], r["action"], f"`{r['pattern']}`"] for r in rules]
+        ),
+        "3. Plain-text files: title, keyword line, byline (authors, publisher, date) read from the header "
+        "lines and removed from the text; site navigation above the title removed.",
+        "4. Each record validated against schema/article.schema.json (JSON Schema 2020-12, formats enforced).",
+        "5. Exact duplicates removed (see Composition).",
+        f"6. Language tagged with langdetect seeded with {langid['seed']}; fewer than {langid['min_chars']} "
+        "letters gives `und`" + (f"; only {', '.join(langid['allow'])} kept." if langid["allow"] else "."),
+    ]
+    return "\n".join(steps)
+
+
+def build_facts(m: dict[str, Any]) -> list[str]:
+    return [
+        "## Build facts",
+        "",
+        f"Rebuild: `{m['command']}`",
+        "",
+        "### Input files",
+        "",
+        table(
+            ["file", "bytes", "records", "sha256"],
+            [[f"`{i['path']}`", i["bytes"], i["records"], f"`{i['sha256']}`"] for i in m["inputs"]],
+        ),
+        "",
+        "### Software versions",
+        "",
+        table(["package", "version"], [[k, v] for k, v in m["versions"].items()]),
+        "",
+        "### Configuration",
+        "",
+        "```json",
+        json.dumps(m["config"], ensure_ascii=False, indent=2, sort_keys=True),
+        "```",
+    ]
+
+
+def table(header: list[str], rows: list[list[Any]]) -> str:
+    if not rows:
+        return "(none)"
+    cells = [header, ["---"] * len(header), *[[str(c).replace("|", "\\|") for c in row] for row in rows]]
+    return "\n".join("| " + " | ".join(row) + " |" for row in cells)

@@ -1,0 +1,195 @@
+"""Stage 7: write the release folder `OUT/NAME/VERSION/`.
+
+Layout (Hugging Face conventions, so `load_dataset(path)` needs no arguments):
+
+    data/{split}-{i:05d}-of-{n:05d}.parquet   the rows, sorted by id
+    audit/rejects.jsonl, audit/duplicates.jsonl
+    lineage.parquet                            one row per input record and its fate
+    README.md                                  dataset card (YAML: configs, dataset_info)
+    DATASHEET.md                               datasheet after Gebru et al.
+    manifest.json                              counts, files and hashes, config, versions
+
+Reproducibility: Parquet bytes depend on how the Arrow table is chunked, on its
+metadata and on the pyarrow version (written into the footer), so tables are built in
+one chunk from Python rows with a fixed schema and fixed row-group size, and the
+versions go into the manifest. Nothing written depends on the clock or the machine.
+
+Immutability: everything is written into a hidden folder beside the target and renamed
+into place only when complete; an existing version is never overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dataset_builder.config import SPLITS, load_schema
+from dataset_builder.errors import BuildError
+from dataset_builder.records import Duplicate, Record, Rejection
+
+MANIFEST = "manifest.json"
+LINEAGE_SCHEMA = pa.schema(
+    [
+        ("raw_path", pa.string()),
+        ("raw_line", pa.int64()),
+        ("raw_sha256", pa.string()),
+        ("raw_format", pa.string()),
+        ("id", pa.string()),
+        ("fate", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Published:
+    path: Path
+    manifest: dict[str, Any]
+    unchanged: bool  # True when an identical release was already there
+
+
+def record_schema() -> pa.Schema:
+    """The Arrow schema of the published rows, derived from the JSON Schema."""
+    properties = load_schema("article.schema.json")["properties"]
+    return pa.schema([(name, arrow_type(spec)) for name, spec in properties.items()])
+
+
+def arrow_type(spec: dict[str, Any]) -> pa.DataType:
+    types = spec.get("type", "string")
+    kind = next((t for t in ([types] if isinstance(types, str) else types) if t != "null"), "string")
+    if kind == "array":
+        return pa.list_(arrow_type(spec["items"]))
+    return {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}.get(kind, pa.string())
+
+
+def write_parquet(rows: list[dict[str, Any]], schema: pa.Schema, path: Path, row_group_rows: int) -> None:
+    table = pa.Table.from_pylist(rows, schema=schema).combine_chunks()
+    pq.write_table(table, path, compression="zstd", row_group_size=row_group_rows)
+
+
+def write_splits(
+    splits: dict[str, list[Record]], folder: Path, shard_rows: int, row_group_rows: int
+) -> dict[str, int]:
+    """Write each split as shards of at most `shard_rows` rows; returns rows per file.
+
+    A split without rows gets no file: `datasets` cannot load an empty split from files
+    ("corresponds to no data"), so the card leaves it out too."""
+    schema = record_schema()
+    (folder / "data").mkdir()
+    rows_per_file: dict[str, int] = {}
+    for split in SPLITS:
+        rows = sorted(splits.get(split, []), key=lambda r: r["id"])
+        shards = [rows[i : i + shard_rows] for i in range(0, len(rows), shard_rows)]
+        for index, shard in enumerate(shards):
+            rel = f"data/{split}-{index:05d}-of-{len(shards):05d}.parquet"
+            write_parquet(
+                [{k: r.get(k) for k in schema.names} for r in shard], schema, folder / rel, row_group_rows
+            )
+            rows_per_file[rel] = len(shard)
+    return rows_per_file
+
+
+def write_audit(
+    rejects: list[Rejection], duplicates: list[Duplicate], lineage: list[dict[str, Any]], folder: Path
+) -> dict[str, int]:
+    """Rejects and duplicates as JSON Lines (easy to grep), lineage as Parquet."""
+    (folder / "audit").mkdir()
+    audit = {
+        "audit/rejects.jsonl": sorted((asdict(r) for r in rejects), key=provenance_order),
+        "audit/duplicates.jsonl": sorted((asdict(d) for d in duplicates), key=provenance_order),
+    }
+    for rel, rows in audit.items():
+        with (folder / rel).open("w", encoding="utf-8", newline="\n") as fh:
+            fh.writelines(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
+    lineage = sorted(lineage, key=provenance_order)
+    write_parquet(lineage, LINEAGE_SCHEMA, folder / "lineage.parquet", 100_000)
+    return {**{rel: len(rows) for rel, rows in audit.items()}, "lineage.parquet": len(lineage)}
+
+
+def provenance_order(row: dict[str, Any]) -> tuple[str, int]:
+    return row["raw_path"], row["raw_line"]
+
+
+def describe_files(folder: Path, rows: dict[str, int]) -> list[dict[str, Any]]:
+    """path, sha256, bytes (and rows, for tables) of every file but the manifest."""
+    files = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
+        rel = path.relative_to(folder).as_posix()
+        entry: dict[str, Any] = {"path": rel, "sha256": sha256_file(path), "bytes": path.stat().st_size}
+        if rel in rows:
+            entry["rows"] = rows[rel]
+        files.append(entry)
+    return files
+
+
+def sha256_file(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def fingerprint(manifest: dict[str, Any]) -> str:
+    """SHA-256 of the manifest's canonical JSON without its fingerprint: it covers every
+    file (by hash), the counts, the config and the versions."""
+    body = {k: v for k, v in manifest.items() if k != "fingerprint"}
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def publish_release(
+    target: Path,
+    manifest: dict[str, Any],
+    write_content: Callable[[Path], dict[str, int]],
+    render_docs: Callable[[dict[str, Any]], dict[str, str]],
+) -> Published:
+    """Write a release aside, then rename it to `target`; never overwrite a published one.
+
+    `write_content` writes the data and audit files into a folder and returns rows per
+    file; `render_docs` turns the manifest into the card and datasheet ({name: text}), so
+    every number in them comes from the manifest. The manifest then gets the file list
+    and the fingerprint."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        rows = write_content(staging)
+        for name, text in render_docs(manifest).items():
+            (staging / name).write_text(text, encoding="utf-8", newline="\n")
+        manifest = {**manifest, "files": describe_files(staging, rows)}
+        manifest["fingerprint"] = fingerprint(manifest)
+        (staging / MANIFEST).write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        existing = read_manifest(target) if target.exists() else None
+        if existing is not None:
+            if existing.get("fingerprint") != manifest["fingerprint"]:
+                raise BuildError(
+                    f"{target} is already published with different content "
+                    f"(fingerprint {str(existing.get('fingerprint'))[:12]}, this build "
+                    f"{manifest['fingerprint'][:12]}). Releases are immutable: "
+                    "set a new version (--version or `version` in the config)."
+                )
+            shutil.rmtree(staging)
+            return Published(target, existing, unchanged=True)
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Published(target, manifest, unchanged=False)
+
+
+def read_manifest(release: Path) -> dict[str, Any]:
+    try:
+        return json.loads((release / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"{release} exists but is not a readable release ({exc}); move it away") from None
