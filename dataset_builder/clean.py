@@ -12,6 +12,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from dataset_builder.config import Rule
 from dataset_builder.header import parse_date, parse_header
@@ -111,7 +112,20 @@ def clean_record(record: Record, cleaner: Cleaner) -> tuple[Record, Counter[str]
             out[key] = [v for v in values if v != ""]
     if isinstance(out["published"], str):
         out["published"] = parse_date(out["published"], cleaner.assume_timezone) or out["published"]
+    if isinstance(out["url"], str):
+        out["url"] = iri_to_uri(out["url"])
     return out, removed
+
+
+def iri_to_uri(url: str) -> str:
+    """Percent-encode what a URI may not contain (RFC 3987 §3.1), e.g. `/Política/` from a
+    scraped page; reserved characters and existing escapes are left as they are. A value
+    without a scheme is not a URL: it is left as written for the validator to report."""
+    return quote(url, safe=URI_SAFE) if URL_SCHEME.match(url) else url
+
+
+URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+URI_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
 
 
 def clean_line(value: str, cleaner: Cleaner) -> str:

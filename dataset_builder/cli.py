@@ -149,7 +149,7 @@ def summary_table(release: Release) -> Table:
     counts = m["counts"]
     table = Table(title=f"{m['name']} {m['version']}", show_header=False, title_justify="left")
     table.add_column(style="bold")
-    table.add_column(justify="right")
+    table.add_column()
     table.add_row("read", str(counts["read"]))
     table.add_row("rejected", str(counts["rejected"]))
     for reason, n in m["rejected_by_reason"].items():

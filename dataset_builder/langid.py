@@ -9,6 +9,7 @@ process changes behaviour. Seeds disagree on some texts, so the seed is recorded
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
@@ -22,15 +23,23 @@ class LanguageTag:
     score: float
 
 
+@cache
+def seeded_factory(seed: int) -> DetectorFactory:
+    """langdetect's 55 profiles take about a second to load: once per process and seed.
+    The factory is never changed after this, so sharing it is safe."""
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(seed)
+    return factory
+
+
 class LanguageTagger:
-    """Seeded langdetect. Loading the 55 profiles takes about a second: make one per process."""
+    """Seeded langdetect, with a floor on how little text is worth judging."""
 
     def __init__(self, seed: int, min_chars: int) -> None:
         self.seed = seed
         self.min_chars = min_chars
-        self.factory = DetectorFactory()
-        self.factory.load_profile(PROFILES_DIRECTORY)
-        self.factory.set_seed(seed)
+        self.factory = seeded_factory(seed)
 
     def tag(self, text: str) -> LanguageTag:
         """Most probable language and its probability; `und` for text too short to judge."""

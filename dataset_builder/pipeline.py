@@ -173,7 +173,8 @@ def build(
             },
             lambda m: {"README.md": card.render(m), "DATASHEET.md": datasheet.render(m, answers)},
         )
-    return Release(published.path, published.manifest, published.unchanged, ledger.rejects, warnings)
+    rejects = sorted(ledger.rejects, key=lambda r: (r.raw_path, r.raw_line))
+    return Release(published.path, published.manifest, published.unchanged, rejects, warnings)
 
 
 def read_clean_validate(

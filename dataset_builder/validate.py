@@ -2,7 +2,8 @@
 
 Formats are enforced: without a format checker jsonschema treats `date-time` and `uri`
 as annotations and lets anything through, and even with one it silently accepts a
-malformed `date-time` unless `rfc3339-validator` is installed. `require_format_support`
+malformed `date-time` unless `rfc3339-validator` is installed (and `uri` needs
+`rfc3986-validator`). `require_format_support`
 turns that missing dependency into an error instead of a silent pass.
 """
 
@@ -28,7 +29,7 @@ def require_format_support() -> None:
     if missing:
         raise BuildError(
             f"jsonschema cannot check the formats {', '.join(missing)}: "
-            "install jsonschema[format-nongpl] (pip install -e . does)"
+            "install rfc3339-validator and rfc3986-validator (pip install -e . does)"
         )
 
 

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import pytest
+
+from dataset_builder.config import load_config
+from dataset_builder.errors import BuildError, ConfigError
+from dataset_builder.ingest import discover, read_file
+from dataset_builder.records import Rejection
+from tests.conftest import jsonl, write_files
+
+FIELDS = load_config(None).fields
+
+
+def read_all(raw):
+    return [item for f in discover(raw).files for item in read_file(f, FIELDS)]
+
+
+def test_files_are_read_in_sorted_order_and_others_listed_as_skipped(tmp_path):
+    raw = write_files(
+        tmp_path / "raw",
+        {
+            "b.txt": "B",
+            "a/z.txt": "Z",
+            "a-b.jsonl": jsonl({"text": "x"}),
+            "notes.pdf": b"%PDF",
+            "README": "r",
+            ".DS_Store": b"\0",
+            ".git/config": "x",
+        },
+    )
+    os.symlink(tmp_path, raw / "loop")
+    inventory = discover(raw)
+    assert [f.rel for f in inventory.files] == ["a-b.jsonl", "a/z.txt", "b.txt"]
+    assert {(s.rel, s.reason) for s in inventory.skipped} == {
+        (".DS_Store", "hidden"),
+        (".git/", "hidden"),
+        ("README", "no file extension"),
+        ("notes.pdf", "unsupported file type '.pdf'"),
+        ("loop/", "symlink, not followed"),
+    }
+
+
+def test_missing_and_empty_raw_folders(tmp_path):
+    with pytest.raises(ConfigError, match="input folder not found"):
+        discover(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BuildError, match="the folder is empty"):
+        discover(tmp_path / "empty")
+    write_files(tmp_path / "only-pdf", {"a.pdf": b"x"})
+    with pytest.raises(BuildError, match=r"skipped: a\.pdf \(unsupported file type"):
+        discover(tmp_path / "only-pdf")
+
+
+def test_text_file_provenance_hashes_the_raw_bytes(tmp_path):
+    data = "\ufeffTitle\n\nBody.\n".encode()
+    (record,) = read_all(write_files(tmp_path / "raw", {"sub/a.txt": data}))
+    assert record["raw_path"] == "sub/a.txt" and record["raw_line"] == 1 and record["raw_format"] == "txt"
+    assert record["raw_sha256"] == hashlib.sha256(data).hexdigest()
+    assert record["text"] == "Title\n\nBody.\n"  # BOM removed
+    assert len(record["id"]) == 16
+
+
+def test_invalid_utf8_is_rejected_with_its_line(tmp_path):
+    (rejection,) = read_all(write_files(tmp_path / "raw", {"bad.txt": b"ok line\nsecond \xff line\n"}))
+    assert isinstance(rejection, Rejection) and rejection.reason == "decode"
+    assert rejection.detail.startswith("line 2, byte 15: not valid UTF-8 (0xff)")
+
+
+def test_jsonl_maps_fields_and_rejects_bad_lines_by_number(tmp_path):
+    lines = (
+        jsonl({"headline": "H", "body": "Text one", "id": 7})
+        + "\n"  # a blank line is not a record
+        + '{"headline": "broken", \n'
+        + "[1, 2]\n"
+    ).encode() + b'{"body": "caf\xe9"}\n'
+    raw = write_files(tmp_path / "raw", {"a.jsonl": lines})
+    fields = {**FIELDS, "id": "id", "title": "headline", "text": "body"}
+    items = [i for f in discover(raw).files for i in read_file(f, fields)]
+    first, broken, array, latin1 = items
+    assert first["title"] == "H" and first["text"] == "Text one" and first["id"] == "7"
+    assert first["raw_line"] == 1
+    assert first["raw_sha256"] == hashlib.sha256(lines.split(b"\n")[0]).hexdigest()
+    assert (broken.raw_line, broken.reason) == (3, "json")
+    assert "invalid JSON" in broken.detail
+    assert (array.raw_line, array.reason, array.detail) == (4, "json", "expected a JSON object, found list")
+    assert (latin1.raw_line, latin1.reason) == (5, "decode")
+
+
+def test_json_array_records_are_numbered(tmp_path):
+    raw = write_files(tmp_path / "raw", {"a.json": json.dumps([{"text": "one"}, {"text": "two"}])})
+    first, second = read_all(raw)
+    assert (first["raw_line"], second["raw_line"]) == (1, 2)
+    assert first["raw_format"] == "json" and first["id"] != second["id"]
+
+
+def test_broken_json_file_is_one_rejection(tmp_path):
+    (rejection,) = read_all(write_files(tmp_path / "raw", {"a.json": '[{"text": "one"},\n{"text": }]'}))
+    assert rejection.reason == "json" and rejection.detail.startswith("line 2: invalid JSON")
+
+
+def test_deeply_nested_json_is_rejected_not_a_crash(tmp_path):
+    raw = write_files(tmp_path / "raw", {"a.jsonl": '{"text": ' + "[" * 100_000 + "]" * 100_000 + "}\n"})
+    (rejection,) = read_all(raw)
+    assert rejection.reason == "json" and "nested too deeply" in rejection.detail

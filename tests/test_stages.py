@@ -1,0 +1,57 @@
+"""Exact dedup, language tags and split assignment, each on its own."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import langdetect
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dataset_builder.dedup import content_key, exact_duplicates
+from dataset_builder.langid import LanguageTagger, seeded_factory
+from dataset_builder.split import split_of
+
+RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
+
+
+def test_content_key_ignores_case_width_and_spacing_only():
+    assert content_key("Hello  World\n\nagain") == content_key("hello world again")
+    assert content_key("ＡＢＣ") == content_key("abc")  # full-width letters (NFKC)
+    assert content_key("Hello world.") != content_key("Hello world!")
+
+
+@given(st.permutations([("b", "k1"), ("a", "k1"), ("c", "k1"), ("d", "k2"), ("f", "k3"), ("e", "k3")]))
+def test_representative_is_the_smallest_id_whatever_the_order(pairs):
+    assert exact_duplicates(pairs) == {"b": "a", "c": "a", "f": "e"}
+
+
+def test_seeded_tagger_is_stable_and_leaves_langdetect_global_alone():
+    texts = ["Hola, ¿cómo estás?", "ciao bella", "Das ist gut so.", "on est là", "Olá meu amigo querido"]
+    first = [LanguageTagger(0, 5).tag(t) for t in texts]
+    seeded_factory.cache_clear()  # a fresh factory, as in a new process
+    again = [LanguageTagger(0, 5).tag(t) for t in texts * 3]
+    assert again == first * 3
+    assert langdetect.DetectorFactory.seed is None
+
+
+def test_short_or_letterless_text_is_undetermined():
+    tagger = LanguageTagger(0, 20)
+    assert tagger.tag("Hi there").language == "und"
+    assert tagger.tag("12345 67890 !!! 2024-10-29 08:23 ...").language == "und"
+    tag = tagger.tag("The committee published its annual report on artificial intelligence policy today.")
+    assert tag.language == "en" and 0.5 < tag.score <= 1.0
+
+
+@given(st.text(min_size=1, max_size=40), st.sampled_from(["s1", "s2"]))
+def test_split_depends_only_on_id_and_salt(record_id, salt):
+    assert split_of(record_id, RATIOS, salt) == split_of(record_id, dict(RATIOS), salt)
+    assert split_of(record_id, RATIOS, salt) in RATIOS
+
+
+def test_split_shares_follow_the_ratios():
+    counts = Counter(split_of(f"record-{i}", RATIOS, "salt") for i in range(20_000))
+    assert abs(counts["train"] / 20_000 - 0.8) < 0.01
+    assert abs(counts["validation"] / 20_000 - 0.1) < 0.01
+    assert split_of("x", {"train": 1.0, "validation": 0.0, "test": 0.0}, "s") == "train"
+    assert split_of("x", {"train": 0.0, "validation": 0.0, "test": 1.0}, "s") == "test"
