@@ -167,7 +167,7 @@ def measured_answers(m: dict[str, Any]) -> Answers:
         for lang, n in per_split.items():
             languages[lang] = languages.get(lang, 0) + n
     return {
-        (c, "How many instances are there in total?"): "\n".join(
+        (c, "How many instances are there in total?"): "\n\n".join(
             [
                 f"{counts['kept']} records: " + ", ".join(f"{n} {s}" for s, n in splits.items()) + ".",
                 f"{counts['read']} records were read; {counts['rejected']} rejected and "
