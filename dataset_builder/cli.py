@@ -131,6 +131,8 @@ def fail(message: str, code: int) -> None:
 
 
 def report(release: Release) -> None:
+    for skipped in release.manifest["skipped"]:
+        err.print(f"skipped {skipped['path']} ({skipped['reason']})", soft_wrap=True, markup=False)
     for rejection in release.rejects[:SHOWN_REJECTS]:
         err.print(
             f"rejected {locator(rejection)} ({rejection.reason}): {rejection.detail}",
@@ -150,6 +152,7 @@ def summary_table(release: Release) -> Table:
     table = Table(title=f"{m['name']} {m['version']}", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
+    table.add_row("files", f"{len(m['inputs'])} read, {len(m['skipped'])} skipped")
     table.add_row("read", str(counts["read"]))
     table.add_row("rejected", str(counts["rejected"]))
     for reason, n in m["rejected_by_reason"].items():

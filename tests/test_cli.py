@@ -105,6 +105,7 @@ def test_bad_records_are_reported_with_file_line_and_field(tmp_path):
             "feed.jsonl": jsonl({"text": article_text(2)})
             + '{"text": "unterminated\n'
             + jsonl({"title": "no body"}),
+            "scan.pdf": b"%PDF-1.4",
         },
     )
     result = run_cli("build", cwd=tmp_path)
@@ -113,7 +114,9 @@ def test_bad_records_are_reported_with_file_line_and_field(tmp_path):
     assert "rejected latin1.txt:1 (decode): line 2, byte 5: not valid UTF-8" in result.stderr
     assert "rejected feed.jsonl:2 (json): invalid JSON" in result.stderr
     assert "rejected feed.jsonl:3 (schema): $: 'text' is a required property" in result.stderr
+    assert "skipped scan.pdf (unsupported file type '.pdf')" in result.stderr
     assert "read 5 = kept 2 + rejected 3 + duplicates 0" in result.stdout
+    assert "3 read, 1 skipped" in result.stdout
 
 
 def test_strict_turns_rejects_into_a_failure(tmp_path):
