@@ -88,6 +88,7 @@ def clean_record(record: Record, cleaner: Cleaner) -> tuple[Record, Counter[str]
         "url": None,
         "source": None,
         "published": None,
+        "group": None,
         "authors": [],
         "keywords": [],
         **record,
@@ -101,7 +102,7 @@ def clean_record(record: Record, cleaner: Cleaner) -> tuple[Record, Counter[str]
             out["text"] = normalize_text("\n".join(body), cleaner.unicode_form)
             if header.navigation_lines:
                 removed["header-navigation"] += header.navigation_lines
-    for key in ("title", "source", "url", "published"):
+    for key in ("title", "source", "url", "published", "group"):
         if isinstance(out[key], str):
             out[key] = clean_line(out[key], cleaner) or None
     for key in ("authors", "keywords"):

@@ -22,7 +22,6 @@ import jsonschema
 from dataset_builder.errors import ConfigError
 
 SPLITS = ("train", "validation", "test")
-RECORD_FIELDS = ("id", "title", "text", "url", "source", "published", "authors", "keywords")
 
 
 @dataclass(frozen=True)
@@ -136,7 +135,13 @@ def describe_config_error(error: jsonschema.ValidationError) -> str:
 
 
 def check_semantics(settings: dict[str, Any], label: str) -> None:
-    """What JSON Schema cannot say: ratios sum to one, patterns compile."""
+    """What JSON Schema cannot say: ratios sum to one, thresholds are ordered, patterns compile."""
+    near = settings["near_dup"]
+    if not near["report_threshold"] <= near["group_threshold"] <= near["threshold"]:
+        raise ConfigError(
+            f"{label}: near_dup thresholds must satisfy report_threshold <= group_threshold <= threshold "
+            f"(got {near['report_threshold']}, {near['group_threshold']}, {near['threshold']})"
+        )
     ratios = settings["split"]["ratios"]
     if abs(sum(ratios.values()) - 1.0) > 1e-9:
         raise ConfigError(f"{label}: split.ratios must sum to 1, not {sum(ratios.values())}")

@@ -3,7 +3,7 @@
 Layout (Hugging Face conventions, so `load_dataset(path)` needs no arguments):
 
     data/{split}-{i:05d}-of-{n:05d}.parquet   the rows, sorted by id
-    audit/rejects.jsonl, audit/duplicates.jsonl
+    audit/rejects.jsonl, audit/duplicates.jsonl, audit/leakage.jsonl
     lineage.parquet                            one row per input record and its fate
     README.md                                  dataset card (YAML: configs, dataset_info)
     DATASHEET.md                               datasheet after Gebru et al.
@@ -99,13 +99,19 @@ def write_splits(
 
 
 def write_audit(
-    rejects: list[Rejection], duplicates: list[Duplicate], lineage: list[dict[str, Any]], folder: Path
+    rejects: list[Rejection],
+    duplicates: list[Duplicate],
+    leakage: list[dict[str, Any]],
+    lineage: list[dict[str, Any]],
+    folder: Path,
 ) -> dict[str, int]:
-    """Rejects and duplicates as JSON Lines (easy to grep), lineage as Parquet."""
+    """Rejects, duplicates and cross-split similar pairs as JSON Lines (easy to grep),
+    lineage as Parquet."""
     (folder / "audit").mkdir()
     audit = {
         "audit/rejects.jsonl": sorted((asdict(r) for r in rejects), key=provenance_order),
         "audit/duplicates.jsonl": sorted((asdict(d) for d in duplicates), key=provenance_order),
+        "audit/leakage.jsonl": leakage,
     }
     for rel, rows in audit.items():
         with (folder / rel).open("w", encoding="utf-8", newline="\n") as fh:

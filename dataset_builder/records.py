@@ -55,11 +55,15 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Duplicate:
-    """A record dropped because another record (`duplicate_of`) says the same thing."""
+    """A record dropped because another record (`duplicate_of`) says the same thing.
+
+    `duplicate_of` is its cluster's representative (the smallest id); `similarity` is the
+    Jaccard similarity of their shingles (1.0 for exact duplicates)."""
 
     id: str
     duplicate_of: str
-    kind: str  # "exact"
+    kind: str  # "exact" or "near"
+    similarity: float
     raw_path: str
     raw_line: int
     raw_sha256: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 
@@ -214,22 +215,43 @@ def test_source_ids_are_only_used_when_mapped(tmp_path):
     assert mapped.manifest["rejected_by_reason"] == {"duplicate-id": 1}
 
 
+def shingles(text: str, k: int = 5) -> set[str]:
+    """Independent of dataset_builder.minhash: plain word 5-grams."""
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i : i + k]) for i in range(max(1, len(words) - k + 1))}
+
+
 @pytest.mark.skipif(
     not (SHARED_CORPORA / "fakenews_es").is_dir(), reason="../shared/corpora/fakenews_es not present"
 )
-def test_real_spanish_corpus_finds_its_documented_exact_duplicates(tmp_path):
-    """fakenews_es's README documents 5 exact-duplicate texts across its splits."""
+def test_real_spanish_corpus_duplicates(tmp_path):
+    """fakenews_es documents 5 exact-duplicate texts across its splits. It also holds 4 pairs
+    of near-copies (checked by reading them: the same story, same or near-same headline),
+    each pair split between the corpus's own train and test/development sets."""
     raw = tmp_path / "raw"
     raw.mkdir()
-    shutil.copy(SHARED_CORPORA / "fakenews_es" / "fakenews_es.jsonl", raw)
+    source = SHARED_CORPORA / "fakenews_es" / "fakenews_es.jsonl"
+    shutil.copy(source, raw)
     release = build(
         make_config(tmp_path, raw, ingest={"fields": {"title": "headline", "url": "link"}}), workers=2
     )
     counts = release.manifest["counts"]
     assert counts["read"] == 1543
-    assert release.manifest["duplicates_by_kind"] == {"exact": 5}
     assert counts["read"] == counts["kept"] + counts["rejected"] + counts["duplicates"]
+    assert release.manifest["duplicates_by_kind"] == {"exact": 5, "near": 4}
     assert set(release.manifest["rejected_by_reason"]) == {"schema"}  # links that are not URLs
+
+    texts = {i: json.loads(line)["text"] for i, line in enumerate(source.open(encoding="utf-8"), start=1)}
+    line_of = {
+        row["id"]: row["raw_line"] for row in pq.read_table(release.path / "lineage.parquet").to_pylist()
+    }
+    near = [d for d in read_jsonl(release.path / "audit/duplicates.jsonl") if d["kind"] == "near"]
+    pairs = {frozenset((d["raw_line"], line_of[d["duplicate_of"]])) for d in near}
+    assert pairs == {frozenset(p) for p in [(12, 1404), (462, 943), (1080, 1324), (1158, 101)]}
+    for d in near:
+        a, b = shingles(texts[d["raw_line"]]), shingles(texts[line_of[d["duplicate_of"]]])
+        assert len(a & b) / len(a | b) >= 0.8
+    assert release.manifest["leakage"]["pairs"] == 0
     languages = Counter()
     for per_split in release.manifest["languages"].values():
         languages.update(per_split)

@@ -14,6 +14,7 @@ VALID = {
     "url": "https://example.org/a",
     "source": "P",
     "published": "2024-10-29T08:23:00+08:00",
+    "group": None,
     "authors": ["A"],
     "keywords": [],
     "raw_path": "a.jsonl",
