@@ -141,6 +141,12 @@ def report(release: Release) -> None:
         )
     if len(release.rejects) > SHOWN_REJECTS:
         err.print(f"... and {len(release.rejects) - SHOWN_REJECTS} more, listed in audit/rejects.jsonl")
+    for move in release.manifest["moved"]:
+        err.print(
+            f"[yellow]moved[/] {move['id']} from {move['before']} to {move['after']}: its group "
+            f"(smallest id {move['group']}) now holds records of several splits",
+            soft_wrap=True,
+        )
     for warning in release.warnings:
         err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     out.print(summary_table(release))
@@ -158,10 +164,19 @@ def summary_table(release: Release) -> Table:
     for reason, n in m["rejected_by_reason"].items():
         table.add_row(f"  {reason}", str(n))
     table.add_row("duplicates", str(counts["duplicates"]))
+    for kind, n in m["duplicates_by_kind"].items():
+        table.add_row(f"  {kind}", str(n))
     table.add_row("kept", str(counts["kept"]))
     for split in SPLITS:
         langs = ", ".join(f"{lang} {n}" for lang, n in m["languages"][split].items())
         table.add_row(f"  {split}", f"{m['splits'][split]}" + (f"  ({langs})" if langs else ""))
+    if m["near_duplicates"].get("enabled"):
+        near = m["config"]["near_dup"]
+        table.add_row(
+            "similar pairs",
+            f"{m['leakage']['pairs']} across splits (Jaccard ≥ {near['report_threshold']:g}; "
+            f"none ≥ {near['group_threshold']:g})",
+        )
     balanced = counts["read"] == counts["kept"] + counts["rejected"] + counts["duplicates"]
     table.add_row(
         "check",

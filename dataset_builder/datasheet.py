@@ -186,18 +186,11 @@ def measured_answers(m: dict[str, Any]) -> Answers:
         (c, "Is any information missing from individual instances?"): table(
             ["field", "records without a value"], [[f, n] for f, n in m["missing_values"].items()]
         ),
-        (c, "Are there recommended data splits?"): (
-            "Yes: "
-            + ", ".join(f"{s} {config['split']['ratios'][s]:g}" for s in splits)
-            + ". Each record's split comes from SHA-256 of the configured salt "
-            f"({config['split']['salt']!r}) and its id: no random state, and a record keeps its "
-            "split when others are added or removed."
-        ),
+        (c, "Are relationships between individual instances made explicit?"): relationships(m),
+        (c, "Are there recommended data splits?"): recommended_splits(m),
         (c, "Are there any errors, sources of noise, or redundancies in the dataset?"): "\n\n".join(
             [
-                f"Exact duplicates removed: {m['duplicates_by_kind'].get('exact', 0)} (texts equal after NFKC, "
-                "case folding and whitespace collapsing; the smallest id of each group is kept; "
-                "see audit/duplicates.jsonl).",
+                duplicates(m),
                 f"Records rejected: {counts['rejected']}"
                 + (
                     " (" + ", ".join(f"{r}: {n}" for r, n in m["rejected_by_reason"].items()) + ")"
@@ -232,6 +225,77 @@ def measured_answers(m: dict[str, Any]) -> Answers:
     }
 
 
+def relationships(m: dict[str, Any]) -> str:
+    groups, near = m["groups"], m["config"]["near_dup"]
+    by = m["config"]["split"]["group_by"]
+    linked = [f"Jaccard similarity of at least {near['group_threshold']:g}"] if near["enabled"] else []
+    linked += [f"the same `{name}`" for name in by]
+    if not linked:
+        return "No: near-duplicate detection is off and no `split.group_by` field is set."
+    return (
+        f"Records with {' or '.join(linked)} form a group that stays in one split: "
+        f"{groups['groups_of_several']} groups of several records ({groups['records_in_them']} records; "
+        f"the largest has {groups['largest']}). Groups are not stored as a column."
+    )
+
+
+def recommended_splits(m: dict[str, Any]) -> str:
+    split = m["config"]["split"]
+    text = (
+        "Yes: "
+        + ", ".join(f"{s} {split['ratios'][s]:g}" for s in m["splits"])
+        + ". A record's split comes from SHA-256 of the salt "
+        f"({split['salt']!r}) and the smallest id of its group (see the previous answer): no random state, "
+        "and a record keeps its split when unrelated records are added or removed."
+    )
+    if m["split_base"]:
+        base = m["split_base"]
+        text += (
+            f" Records of version {base['version']} (fingerprint {base['fingerprint'][:16]}) kept their split"
+            + (
+                f", except {len(m['moved'])} whose group now spans old splits: "
+                + "; ".join(f"`{mv['id']}` {mv['before']} → {mv['after']}" for mv in m["moved"])
+                if m["moved"]
+                else ""
+            )
+            + "."
+        )
+    leak = m["leakage"]
+    if m["config"]["near_dup"]["enabled"]:
+        text += (
+            f" Similar pairs across splits (Jaccard {m['config']['near_dup']['report_threshold']:g} or more, "
+            f"listed in audit/leakage.jsonl): {leak['pairs']}"
+            + (f", the closest at {leak['max_similarity']:.3f}" if leak["pairs"] else "")
+            + f"; by construction none reaches {m['config']['near_dup']['group_threshold']:g}."
+        )
+    return text
+
+
+def duplicates(m: dict[str, Any]) -> str:
+    kinds, near = m["duplicates_by_kind"], m["near_duplicates"]
+    text = (
+        f"Exact duplicates removed: {kinds.get('exact', 0)} (texts equal after NFKC, case folding and "
+        "whitespace collapsing). "
+    )
+    if not near["enabled"]:
+        return text + "Near-duplicate detection was off."
+    settings = m["config"]["near_dup"]
+    curve = near["detection_probability"]
+    return (
+        text
+        + f"Near duplicates removed: {kinds.get('near', 0)} in {near['clusters']} clusters. Texts are compared "
+        f"as sets of {settings['shingle_words']}-word shingles: MinHash ({settings['num_perm']} permutations, "
+        f"seed {settings['seed']}) with LSH ({near['bands']} bands of {near['rows']} rows) proposed "
+        f"{near['candidate_pairs']} candidate pairs among {near['compared']} texts, each confirmed by its exact "
+        f"Jaccard similarity; pairs at {settings['threshold']:g} or more are duplicates, their connected "
+        "components clusters, and the smallest id of each cluster is kept. Every removed record is listed "
+        "in audit/duplicates.jsonl with the id it duplicates and their similarity."
+        + (f" {near['too_short']} texts had no words to compare." if near["too_short"] else "")
+        + "\n\nChance that LSH proposes a pair, by its similarity:\n\n"
+        + table(["Jaccard", *curve], [["detected", *(f"{p:.3f}" for p in curve.values())]])
+    )
+
+
 def preprocessing(config: dict[str, Any]) -> str:
     clean, langid = config["clean"], config["langid"]
     rules = clean["rules"] + clean.get("extra_rules", [])
@@ -246,7 +310,7 @@ def preprocessing(config: dict[str, Any]) -> str:
         "3. Plain-text files: title, keyword line, byline (authors, publisher, date) read from the header "
         "lines and removed from the text; site navigation above the title removed.",
         "4. Each record validated against schema/article.schema.json (JSON Schema 2020-12, formats enforced).",
-        "5. Exact duplicates removed (see Composition).",
+        "5. Exact and near duplicates removed (see Composition for the method and parameters).",
         f"6. Language tagged with langdetect seeded with {langid['seed']}; fewer than {langid['min_chars']} "
         "letters gives `und`" + (f"; only {', '.join(langid['allow'])} kept." if langid["allow"] else "."),
     ]
