@@ -1,0 +1,137 @@
+"""Speed of near-duplicate detection, and the choice of MinHash library.
+
+    python bench/near_dup_speed.py [--docs 100000]
+
+1. datasketch vs rensa on the real articles (~3 KB): text -> 128-permutation signature,
+   docs/s on one core, and how far each one's Jaccard estimate falls from the exact value.
+2. dataset_builder's own path (batch shingling + rensa), docs/s on one core.
+3. The whole near-dup stage (signatures, LSH candidates, exact Jaccard, clusters) on
+   `--docs` generated documents (bench/make_corpus.py's generator, in memory): seconds
+   per step and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import time
+
+import datasketch
+import numpy as np
+import rensa
+from make_corpus import LANGUAGE_SHARES, Generator
+from realtext import real_articles
+
+from dataset_builder.config import load_config
+from dataset_builder.dedup import NearDupSettings, ShingleSets, near_duplicates, similar_pairs
+from dataset_builder.minhash import TokenHasher, jaccard, shingle_set, signatures, tokens
+
+NUM_PERM = 128
+
+
+def per_second(count: int, seconds: float) -> str:
+    return f"{count / seconds:8.0f} docs/s"
+
+
+def shingle_strings(text: str, k: int = 5) -> set[bytes]:
+    words = tokens(text)
+    return {b" ".join(words[i : i + k]) for i in range(max(1, len(words) - k + 1))}
+
+
+def compare_libraries(texts: list[str]) -> None:
+    print(f"1. text -> {NUM_PERM}-permutation signature, one core, {len(texts)} real articles")
+    started = time.perf_counter()
+    ds = []
+    for text in texts:
+        m = datasketch.MinHash(num_perm=NUM_PERM, seed=1)
+        m.update_batch(list(shingle_strings(text)))
+        ds.append(m)
+    seconds = time.perf_counter() - started
+    print(f"   datasketch {datasketch.__version__} MinHash.update_batch   {per_second(len(texts), seconds)}")
+    started = time.perf_counter()
+    rs = rensa.RMinHash.digests_from_token_sets([shingle_strings(t) for t in texts], NUM_PERM, 1)
+    seconds = time.perf_counter() - started
+    print(f"   rensa RMinHash.digests_from_token_sets   {per_second(len(texts), seconds)}")
+
+    rng = random.Random(0)
+    pairs = [(rng.randrange(len(texts)), rng.randrange(len(texts))) for _ in range(200)]
+    pairs += [(i, i + len(texts) // 2) for i in range(0, len(texts) // 2, 25)]  # edited copies (see main)
+    hasher = TokenHasher()
+    err_ds, err_rs = [], []
+    for a, b in pairs:
+        exact = jaccard(shingle_set(texts[a], 5, hasher), shingle_set(texts[b], 5, hasher))
+        err_ds.append(abs(ds[a].jaccard(ds[b]) - exact))
+        err_rs.append(abs(np.mean(np.array(rs[a]) == np.array(rs[b])) - exact))
+    for name, errors in (("datasketch", err_ds), ("rensa", err_rs)):
+        mean, p95 = np.mean(errors), np.quantile(errors, 0.95)
+        print(
+            f"   {name:10s} |estimate - exact Jaccard| mean {mean:.4f}, p95 {p95:.4f} over {len(pairs)} pairs"
+        )
+
+
+def own_path(texts: list[str], settings: NearDupSettings) -> None:
+    hasher = TokenHasher()
+    started = time.perf_counter()
+    for i in range(0, len(texts), 64):
+        signatures(texts[i : i + 64], settings.minhash, hasher)
+    seconds = time.perf_counter() - started
+    rate = per_second(len(texts), seconds)
+    print(f"2. dataset_builder.minhash.signatures (batch shingling + rensa), one core: {rate}")
+
+
+def whole_stage(docs: int, settings: NearDupSettings) -> None:
+    generator = Generator(0, LANGUAGE_SHARES)
+    rng = generator.rng
+    texts: list[str] = []
+    for _ in range(docs):
+        roll = rng.random()
+        if texts and roll < 0.04:
+            texts.append(
+                generator.near_copy({"title": "", "text": rng.choice(texts), "language": "en"})["text"]
+            )
+        else:
+            texts.append(generator.article()["text"])
+    chars = sum(map(len, texts))
+    print(f"3. whole near-dup stage on {docs} generated documents ({chars / docs:.0f} chars each)")
+    hasher = TokenHasher()
+    started = time.perf_counter()
+    sigs = [s for i in range(0, docs, 64) for s in signatures(texts[i : i + 64], settings.minhash, hasher)]
+    t_sig = time.perf_counter() - started
+    shingles = ShingleSets(texts, settings.minhash.shingle_words)
+    started = time.perf_counter()
+    pairs = similar_pairs(sigs, shingles, settings)
+    t_pairs = time.perf_counter() - started
+    started = time.perf_counter()
+    dropped = near_duplicates([f"{i:08d}" for i in range(docs)], pairs, shingles, settings.threshold)
+    t_clusters = time.perf_counter() - started
+    print(f"   signatures           {t_sig:6.1f} s  ({per_second(docs, t_sig)} on one core)")
+    print(
+        f"   LSH + exact Jaccard  {t_pairs:6.1f} s  ({pairs.candidates} candidates, "
+        f"{len(shingles.sets)} shingle sets built)"
+    )
+    print(f"   clusters             {t_clusters:6.1f} s  ({len(dropped)} near duplicates)")
+    print(
+        f"   total                {t_sig + t_pairs + t_clusters:6.1f} s; "
+        f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, default=100_000)
+    args = parser.parse_args()
+    settings = NearDupSettings.from_settings(load_config(None).settings["near_dup"])
+    articles = [a.text for a in real_articles()]
+    rng = random.Random(0)
+    edited = [t.replace(". ", ". Indeed, ", rng.randint(1, 3)) for t in articles]
+    texts = articles + edited
+    compare_libraries(texts)
+    own_path(texts * 3, settings)
+    whole_stage(args.docs, settings)
+
+
+if __name__ == "__main__":
+    main()
