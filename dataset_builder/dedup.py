@@ -16,7 +16,7 @@ number of workers.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,23 +34,31 @@ from dataset_builder.minhash import (
 )
 
 
-def content_key(text: str) -> str:
+def content_key(text: str) -> bytes:
     """128-bit hash of the text as exact dedup compares it."""
     folded = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-    return xxhash.xxh3_128_hexdigest(folded.encode("utf-8"))
+    return xxhash.xxh3_128_digest(folded.encode("utf-8"))
 
 
-def exact_duplicates(keys: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Map each duplicate's id to its representative's id, from (id, content_key) pairs."""
-    groups: dict[str, list[str]] = {}
-    for record_id, key in keys:
-        groups.setdefault(key, []).append(record_id)
-    duplicates: dict[str, str] = {}
-    for ids in groups.values():
-        if len(ids) > 1:
-            representative = min(ids)
-            duplicates.update((i, representative) for i in ids if i != representative)
-    return duplicates
+def id_ranks(ids: list[str]) -> np.ndarray:
+    """Each record's position in id order: 'smallest id' becomes 'smallest rank'."""
+    ranks = np.empty(len(ids), dtype=np.int64)
+    ranks[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+    return ranks
+
+
+def exact_duplicates(keys: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """For each record, the index of its group's representative (itself if it is one):
+    records share a group when their content keys are equal."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((ranks, keys))
+    sorted_keys = keys[order]
+    starts = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
+    first = np.maximum.accumulate(np.where(starts, np.arange(len(keys)), 0))
+    representative = np.empty(len(keys), dtype=np.int64)
+    representative[order] = order[first]
+    return representative
 
 
 @dataclass(frozen=True)
@@ -78,21 +86,23 @@ class NearDupSettings:
 
 @dataclass(frozen=True)
 class SimilarPairs:
-    """Confirmed pairs (index a < index b, Jaccard) at or above the report threshold."""
+    """Confirmed pairs (a < b, as record indices) at or above the report threshold."""
 
     pairs: np.ndarray  # (m, 2) int64
     similarity: np.ndarray  # (m,) float64
     candidates: int  # pairs LSH proposed, before the Jaccard check
-    compared: int  # texts with a signature
+    compared: int  # texts with words
 
     def at_least(self, threshold: float) -> np.ndarray:
         return self.pairs[self.similarity >= threshold]
 
 
 class ShingleSets:
-    """Each text's shingle set, computed when a candidate pair first needs it."""
+    """Shingle sets of the texts candidate pairs need, computed once each.
 
-    def __init__(self, texts: list[str], shingle_words: int) -> None:
+    `texts` maps a record index to its text: a list, or a dict of just the rows needed."""
+
+    def __init__(self, texts: Mapping[int, str] | Sequence[str], shingle_words: int) -> None:
         self.texts = texts
         self.shingle_words = shingle_words
         self.hasher = TokenHasher()
@@ -107,20 +117,18 @@ class ShingleSets:
         return jaccard(self[a], self[b])
 
 
+def lsh_candidates(keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Candidate pairs as record indices: `keys[i]` are the band keys of record `rows[i]`."""
+    return rows[candidate_pairs(keys)] if len(rows) > 1 else np.zeros((0, 2), dtype=np.int64)
+
+
 def similar_pairs(
-    signatures: list[np.ndarray | None], shingles: ShingleSets, settings: NearDupSettings
+    candidates: np.ndarray, shingles: ShingleSets, compared: int, report: float
 ) -> SimilarPairs:
-    """Candidates from LSH over the signatures, confirmed by exact Jaccard."""
-    compared = np.array([i for i, s in enumerate(signatures) if s is not None], dtype=np.int64)
-    empty = SimilarPairs(np.zeros((0, 2), dtype=np.int64), np.zeros(0), 0, len(compared))
-    if len(compared) < 2:
-        return empty
-    matrix = np.stack([signatures[i] for i in compared])
-    bands, rows = settings.lsh_shape
-    candidates = compared[candidate_pairs(matrix, bands, rows)]
+    """Candidates confirmed by exact Jaccard; those below `report` are dropped."""
     similarity = np.array([shingles.similarity(a, b) for a, b in candidates], dtype=np.float64)
-    keep = similarity >= settings.report_threshold
-    return SimilarPairs(candidates[keep], similarity[keep], len(candidates), len(compared))
+    keep = similarity >= report
+    return SimilarPairs(candidates[keep], similarity[keep], len(candidates), compared)
 
 
 @dataclass(frozen=True)
@@ -131,21 +139,17 @@ class NearDuplicate:
 
 
 def near_duplicates(
-    ids: list[str], pairs: SimilarPairs, shingles: ShingleSets, threshold: float
+    ranks: np.ndarray, pairs: SimilarPairs, shingles: ShingleSets, threshold: float
 ) -> list[NearDuplicate]:
     """Clusters of pairs at or above `threshold`; all but the smallest id of each go.
 
-    A cluster is a connected component, so a member can be linked to its representative
-    through another member; its similarity is still measured against the representative."""
-    order = sorted(range(len(ids)), key=ids.__getitem__)
-    rank = np.empty(len(ids), dtype=np.int64)
-    rank[order] = np.arange(len(ids))
-    labels = connected_components(len(ids), rank[pairs.at_least(threshold)])
+    `ranks` orders the records by id. A cluster is a connected component, so a member can
+    be linked to its representative through another member; its similarity is still
+    measured against the representative."""
+    by_rank = np.argsort(ranks)
+    labels = connected_components(len(ranks), ranks[pairs.at_least(threshold)])
     duplicates = []
-    for position, label in enumerate(labels):
-        if label != position:
-            member, representative = order[position], order[label]
-            duplicates.append(
-                NearDuplicate(member, representative, shingles.similarity(member, representative))
-            )
+    for rank in np.flatnonzero(labels != np.arange(len(ranks))):
+        member, representative = int(by_rank[rank]), int(by_rank[labels[rank]])
+        duplicates.append(NearDuplicate(member, representative, shingles.similarity(member, representative)))
     return duplicates

@@ -88,15 +88,30 @@ def ragged_arange(counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - starts
 
 
-def signatures(texts: list[str], settings: MinHashSettings, hasher: TokenHasher) -> list[np.ndarray | None]:
-    """One MinHash signature (uint32[num_perm]) per text; None for a text without words."""
+def signatures(
+    texts: list[str], settings: MinHashSettings, hasher: TokenHasher
+) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures (uint32, one row of num_perm per text), and which texts have words:
+    a text without words has no signature worth comparing."""
     flat, counts = shingle_hashes(texts, settings.shingle_words, hasher)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint64)
     matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
         flat, offsets, settings.num_perm, settings.seed
     )
     rows = np.array(matrix.to_rows(), dtype=np.uint32).reshape(len(texts), settings.num_perm)
-    return [row if count != NO_SHINGLES else None for row, count in zip(rows, counts, strict=True)]
+    return rows, counts != NO_SHINGLES
+
+
+def band_keys(signature_matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One uint64 per band: texts that agree on all of a band's rows share its key."""
+    keys = np.empty((signature_matrix.shape[0], bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            key = np.full(signature_matrix.shape[0], np.uint64(band), dtype=np.uint64)
+            for column in signature_matrix[:, band * rows : (band + 1) * rows].T.astype(np.uint64):
+                key = key * MIX + column
+            keys[:, band] = key
+    return keys
 
 
 def shingle_set(text: str, k: int, hasher: TokenHasher) -> np.ndarray:
@@ -127,18 +142,13 @@ def lsh_shape(threshold: float, num_perm: int, recall: float) -> tuple[int, int]
     return num_perm, 1
 
 
-def candidate_pairs(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """Pairs (i < j) of rows that agree on every value of at least one band; shape (m, 2)."""
-    n = matrix.shape[0]
+def candidate_pairs(keys: np.ndarray) -> np.ndarray:
+    """Pairs (i < j) of rows that share at least one band key; shape (m, 2)."""
+    n = keys.shape[0]
     found: list[np.ndarray] = []
-    for band in range(bands):
-        block = matrix[:, band * rows : (band + 1) * rows].astype(np.uint64)
-        keys = np.full(n, np.uint64(band), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for column in block.T:
-                keys = keys * MIX + column
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
+    for band in keys.T:
+        order = np.argsort(band, kind="stable")
+        sorted_keys = band[order]
         run_starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
         run_ends = np.r_[run_starts[1:], n]
         shared = run_ends - run_starts > 1

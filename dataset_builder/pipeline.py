@@ -1,12 +1,17 @@
 """The build: run the stages in order and publish a release.
 
-    ingest -> clean -> validate -> exact dedup -> near dedup -> language -> split -> publish
-    (per file)  (per record, in workers)   (global)      (global)   (per record)  (global)
+    pass 1   ingest -> clean -> validate -> dedup keys, MinHash band keys   (per record, workers)
+    global   duplicate ids, exact dedup, near dedup, split groups           (arrays in memory)
+    pass 2   language -> allow-list -> route to split buckets               (per record, workers)
+    publish  buckets sorted by id -> Parquet shards, audit, card, datasheet
 
-Per-record stages are pure functions run through `parallel.map_ordered`; the global
-steps (the dedup indexes, the split groups) are explicit here. Every record read ends in
-exactly one place — a split, the rejects or the duplicates — and the build checks
-`read == kept + rejected + duplicates` before it publishes anything.
+Records stream: the first pass spools every valid record to disk and keeps only what the
+global steps need per record (id, content key, band keys, provenance); the second pass
+reads the spool back. Per-record stages are pure functions run through
+`parallel.map_ordered`, so the result is the same for any number of workers.
+
+Every record read ends in exactly one place — a split, the rejects or the duplicates — and
+the build checks `read == kept + rejected + duplicates` before it publishes anything.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ import contextlib
 import itertools
 import json
 import platform
+import shutil
 import sys
-from collections import Counter
+import tempfile
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
@@ -25,6 +32,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataset_builder import card, datasheet
@@ -36,6 +44,8 @@ from dataset_builder.dedup import (
     SimilarPairs,
     content_key,
     exact_duplicates,
+    id_ranks,
+    lsh_candidates,
     near_duplicates,
     similar_pairs,
 )
@@ -43,11 +53,20 @@ from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.graph import connected_components
 from dataset_builder.ingest import Inventory, discover, file_sha256, read_file
 from dataset_builder.langid import LanguageTag, LanguageTagger
-from dataset_builder.minhash import TokenHasher, detection_probability, signatures
+from dataset_builder.minhash import TokenHasher, band_keys, detection_probability, signatures
 from dataset_builder.parallel import batched, map_ordered
-from dataset_builder.publish import MANIFEST, Published, publish_release, write_audit, write_splits
-from dataset_builder.records import Duplicate, Record, Rejection, locator, provenance
+from dataset_builder.publish import (
+    LINEAGE_SCHEMA,
+    MANIFEST,
+    Published,
+    publish_release,
+    record_schema,
+    write_audit,
+    write_splits,
+)
+from dataset_builder.records import PROVENANCE, Duplicate, Record, Rejection
 from dataset_builder.split import Move, assign_splits
+from dataset_builder.spool import SplitBuckets, SpoolReader, SpoolWriter
 from dataset_builder.validate import article_validator, validate_record
 
 BATCH_SIZE = 64
@@ -62,6 +81,7 @@ DEPENDENCIES = (
     "numpy",
 )
 S_CURVE = (0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
+METADATA_FIELDS = ("title", "url", "source", "published", "authors", "keywords")
 
 
 class Progress(Protocol):
@@ -86,12 +106,45 @@ class Release:
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A valid record on its way to a split, with what dedup needs to know about it."""
+class Prepared:
+    """Pass 1's answer for one batch: valid records (in order) and what dedup needs of them."""
 
-    record: Record
-    key: str  # exact-dedup content key
-    signature: np.ndarray | None  # MinHash, None when near-dup is off or the text has no words
+    valid: list[Record]
+    rejected: list[Rejection]
+    removed: Counter[str]
+    keys: list[bytes]
+    bands: np.ndarray  # (len(valid), bands) uint64; no columns when near-dup is off
+    has_words: np.ndarray  # (len(valid),) bool
+
+
+@dataclass
+class Index:
+    """What the global steps know of each spooled record: row i is spool row i."""
+
+    ids: list[str] = field(default_factory=list)
+    keys: list[bytes] = field(default_factory=list)
+    provenance: list[tuple[str, int, str, str]] = field(default_factory=list)
+    band_blocks: list[np.ndarray] = field(default_factory=list)
+    word_blocks: list[np.ndarray] = field(default_factory=list)
+    fate: list[str] = field(default_factory=list)  # "" while undecided
+
+    def add(self, record: Record, key: bytes) -> None:
+        self.ids.append(record["id"])
+        self.keys.append(key)
+        self.provenance.append(tuple(record[k] for k in PROVENANCE))
+        self.fate.append("")
+
+    def locator(self, row: int) -> str:
+        path, line, _, fmt = self.provenance[row]
+        return f"{path}{'#' if fmt == 'json' else ':'}{line}"
+
+    def rejection(self, row: int, reason: str, detail: str) -> Rejection:
+        self.fate[row] = f"rejected:{reason}"
+        return Rejection(*self.provenance[row], reason=reason, detail=detail, id=self.ids[row])
+
+    def duplicate(self, row: int, of: int, kind: str, similarity: float) -> Duplicate:
+        self.fate[row] = f"duplicate:{self.ids[of]}"
+        return Duplicate(self.ids[row], self.ids[of], kind, similarity, *self.provenance[row])
 
 
 @dataclass
@@ -99,37 +152,21 @@ class Ledger:
     """Where every record went, and what each stage removed or decided."""
 
     read: int = 0
-    kept: dict[str, list[Record]] = field(default_factory=lambda: {s: [] for s in SPLITS})
     rejects: list[Rejection] = field(default_factory=list)
+    unspooled: list[Rejection] = field(default_factory=list)  # rejected before the spool
     duplicates: list[Duplicate] = field(default_factory=list)
-    lineage: list[dict[str, Any]] = field(default_factory=list)
     boilerplate: Counter[str] = field(default_factory=Counter)
     records_per_file: Counter[str] = field(default_factory=Counter)
+    rows: Counter[str] = field(default_factory=Counter)  # kept, per split
+    languages: dict[str, Counter[str]] = field(default_factory=lambda: {s: Counter() for s in SPLITS})
+    missing: Counter[str] = field(default_factory=Counter)
     near_dup: dict[str, Any] = field(default_factory=dict)
     groups: dict[str, int] = field(default_factory=dict)
     leakage: list[dict[str, Any]] = field(default_factory=list)
     moves: list[Move] = field(default_factory=list)
 
-    def reject(self, rejection: Rejection) -> None:
-        self.rejects.append(rejection)
-        self.lineage.append(
-            {**provenance(asdict(rejection)), "id": rejection.id, "fate": f"rejected:{rejection.reason}"}
-        )
-
-    def duplicate(self, record: Record, of: str, kind: str, similarity: float) -> None:
-        self.duplicates.append(
-            Duplicate(
-                id=record["id"], duplicate_of=of, kind=kind, similarity=similarity, **provenance(record)
-            )
-        )
-        self.lineage.append({**provenance(record), "id": record["id"], "fate": f"duplicate:{of}"})
-
-    def keep(self, record: Record, split: str) -> None:
-        self.kept[split].append(record)
-        self.lineage.append({**provenance(record), "id": record["id"], "fate": f"split:{split}"})
-
     def counts(self) -> dict[str, int]:
-        kept = sum(len(rows) for rows in self.kept.values())
+        kept = sum(self.rows.values())
         return {
             "read": self.read,
             "rejected": len(self.rejects),
@@ -146,34 +183,31 @@ def init_worker(settings: dict[str, Any], rules: tuple[Any, ...], with_tagger: b
     _stages["cleaner"] = Cleaner.from_settings(rules, settings["clean"])
     _stages["validator"] = article_validator()
     near = settings["near_dup"]
-    _stages["minhash"] = NearDupSettings.from_settings(near).minhash if near["enabled"] else None
+    _stages["near"] = NearDupSettings.from_settings(near) if near["enabled"] else None
     _stages["hasher"] = TokenHasher()
     if with_tagger:
         langid = settings["langid"]
         _stages["tagger"] = LanguageTagger(langid["seed"], langid["min_chars"])
 
 
-def clean_and_validate(
-    batch: list[Record],
-) -> list[tuple[Record | Rejection, Counter[str], Candidate | None]]:
-    """Per record: the boilerplate it lost and either a rejection or a dedup candidate."""
-    checked = []
+def prepare(batch: list[Record]) -> Prepared:
+    """Pass 1 for one batch: clean, validate, and the dedup keys of the valid records."""
+    valid: list[Record] = []
+    rejected: list[Rejection] = []
+    removed: Counter[str] = Counter()
     for raw in batch:
-        cleaned, removed = clean_record(raw, _stages["cleaner"])
-        checked.append((validate_record(cleaned, _stages["validator"]), removed))
-    valid = [item for item, _ in checked if isinstance(item, dict)]
-    minhash = _stages["minhash"]
-    sigs = iter(
-        signatures([r["text"] for r in valid], minhash, _stages["hasher"]) if minhash else [None] * len(valid)
-    )
-    return [
-        (
-            item,
-            removed,
-            Candidate(item, content_key(item["text"]), next(sigs)) if isinstance(item, dict) else None,
-        )
-        for item, removed in checked
-    ]
+        cleaned, lines = clean_record(raw, _stages["cleaner"])
+        removed.update(lines)
+        checked = validate_record(cleaned, _stages["validator"])
+        (rejected if isinstance(checked, Rejection) else valid).append(checked)
+    texts = [r["text"] for r in valid]
+    near: NearDupSettings | None = _stages["near"]
+    if near and valid:
+        matrix, has_words = signatures(texts, near.minhash, _stages["hasher"])
+        bands = band_keys(matrix, *near.lsh_shape)
+    else:
+        bands, has_words = np.zeros((len(valid), 0), dtype=np.uint64), np.zeros(len(valid), dtype=bool)
+    return Prepared(valid, rejected, removed, [content_key(t) for t in texts], bands, has_words)
 
 
 def tag_languages(texts: list[str]) -> list[LanguageTag]:
@@ -191,15 +225,280 @@ def build(
     progress = progress or Silent()
     inventory = discover(config.raw_dir)
     base = load_base(config)
-    ledger = Ledger()
     setup = (config.settings, config.rules)
+    ledger, index = Ledger(), Index()
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{config.name}-{config.version}.work-", dir=config.out_dir))
+    try:
+        spool = first_pass(config, inventory, ledger, index, work, workers, progress, setup)
+        alive = reject_duplicate_ids(index, ledger)
+        ranks = id_ranks(index.ids)
+        alive = drop_exact_duplicates(index, ledger, alive, ranks)
+        pairs = None
+        if config.settings["near_dup"]["enabled"]:
+            with progress.stage("near-duplicates", total=None):
+                alive, pairs = drop_near_duplicates(config, index, ledger, spool, alive, ranks)
+        splits = plan_splits(config, index, ledger, spool, alive, pairs, base)
+        buckets = second_pass(config, index, ledger, spool, splits, ranks, work, workers, progress, setup)
+        if pairs is not None:
+            ledger.leakage = leakage(index, pairs, splits, config.settings["near_dup"]["group_threshold"])
+        spool.close()
+        return publish(config, inventory, ledger, index, buckets, base, strict, progress)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
-    valid = read_clean_validate(config, inventory, ledger, workers, progress, setup)
-    candidates = drop_exact_duplicates(valid, ledger)
-    survivors, pairs = drop_near_duplicates(config, candidates, ledger, progress)
-    tagged = detect_languages(config, survivors, ledger, workers, progress, setup)
-    split_records(config, candidates, pairs, tagged, base, ledger)
 
+def first_pass(
+    config: BuildConfig,
+    inventory: Inventory,
+    ledger: Ledger,
+    index: Index,
+    work: Path,
+    workers: int,
+    progress: Progress,
+    setup: tuple[Any, ...],
+) -> SpoolReader:
+    """Stages 1-3 and the dedup keys; valid records go to the spool, rejects to the ledger."""
+    spool = SpoolWriter(work / "records.arrow", spool_schema())
+
+    def raw_records(advance: Callable[[int], None]) -> Iterator[Record]:
+        for file in inventory.files:
+            for item in read_file(file, config.fields):
+                ledger.read += 1
+                ledger.records_per_file[file.rel] += 1
+                if isinstance(item, Rejection):
+                    ledger.rejects.append(item)
+                    ledger.unspooled.append(item)
+                else:
+                    yield item
+            advance(file.size)
+
+    with progress.stage("read, clean, validate", total=sum(f.size for f in inventory.files)) as advance:
+        batches = map_ordered(
+            prepare,
+            batched(raw_records(advance), BATCH_SIZE),
+            workers=workers,
+            initializer=init_worker,
+            initargs=(*setup, False),
+        )
+        for prepared in batches:
+            ledger.boilerplate.update(prepared.removed)
+            ledger.rejects.extend(prepared.rejected)
+            ledger.unspooled.extend(prepared.rejected)
+            for record, key in zip(prepared.valid, prepared.keys, strict=True):
+                spool.append(record)
+                index.add(record, key)
+            index.band_blocks.append(prepared.bands)
+            index.word_blocks.append(prepared.has_words)
+    return spool.close()
+
+
+def reject_duplicate_ids(index: Index, ledger: Ledger) -> np.ndarray:
+    """A source id used twice: the later record is rejected, naming the first."""
+    alive = np.ones(len(index.ids), dtype=bool)
+    owner = -1
+    for row in sorted(range(len(index.ids)), key=index.ids.__getitem__):  # stable: first read first
+        if owner >= 0 and index.ids[row] == index.ids[owner]:
+            alive[row] = False
+            detail = f"id {index.ids[row]!r} is already used by {index.locator(owner)}"
+            ledger.rejects.append(index.rejection(row, "duplicate-id", detail))
+        else:
+            owner = row
+    return alive
+
+
+def drop_exact_duplicates(index: Index, ledger: Ledger, alive: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """Stage 4a (global): keep the smallest id of each group of identical texts."""
+    rows = np.flatnonzero(alive)
+    keys = np.array(index.keys, dtype="S16")[rows]
+    representative = rows[exact_duplicates(keys, ranks[rows])]
+    alive = alive.copy()
+    for row, rep in zip(rows, representative, strict=True):
+        if row != rep:
+            alive[row] = False
+            ledger.duplicates.append(index.duplicate(int(row), int(rep), "exact", 1.0))
+    return alive
+
+
+def drop_near_duplicates(
+    config: BuildConfig,
+    index: Index,
+    ledger: Ledger,
+    spool: SpoolReader,
+    alive: np.ndarray,
+    ranks: np.ndarray,
+) -> tuple[np.ndarray, SimilarPairs]:
+    """Stage 4b (global): LSH candidates, confirmed by exact Jaccard, clustered.
+
+    Also returns the confirmed similar pairs, which the split stage needs."""
+    settings = NearDupSettings.from_settings(config.settings["near_dup"])
+    bands = np.concatenate(index.band_blocks)
+    words = np.concatenate(index.word_blocks)
+    index.band_blocks, index.word_blocks = [], []
+    compared = np.flatnonzero(alive & words)
+    candidates = lsh_candidates(bands[compared], compared)
+    del bands
+    shingles = ShingleSets(spool.take(candidates.ravel(), "text"), settings.minhash.shingle_words)
+    pairs = similar_pairs(candidates, shingles, len(compared), settings.report_threshold)
+    dropped = near_duplicates(ranks, pairs, shingles, settings.threshold)
+    alive = alive.copy()
+    for duplicate in dropped:
+        alive[duplicate.index] = False
+        ledger.duplicates.append(
+            index.duplicate(duplicate.index, duplicate.representative, "near", duplicate.similarity)
+        )
+    n_bands, rows = settings.lsh_shape
+    ledger.near_dup = {
+        "enabled": True,
+        "bands": n_bands,
+        "rows": rows,
+        "detection_probability": {
+            f"{s:.1f}": round(detection_probability(s, n_bands, rows), 4) for s in S_CURVE
+        },
+        "compared": len(compared),
+        "too_short": int((alive & ~words).sum()),
+        "candidate_pairs": pairs.candidates,
+        "pairs_at_or_above": {
+            "report_threshold": len(pairs.pairs),
+            "group_threshold": int((pairs.similarity >= settings.group_threshold).sum()),
+            "threshold": int((pairs.similarity >= settings.threshold).sum()),
+        },
+        "removed": len(dropped),
+        "clusters": len({d.representative for d in dropped}),
+    }
+    return alive, pairs
+
+
+def plan_splits(
+    config: BuildConfig,
+    index: Index,
+    ledger: Ledger,
+    spool: SpoolReader,
+    alive: np.ndarray,
+    pairs: SimilarPairs | None,
+    base: dict[str, Any] | None,
+) -> dict[int, str]:
+    """Stage 6 (global): group similar records and records sharing a `group_by` value, and
+    give each group one split. Decided before languages are tagged, from the records that
+    survived dedup, so that pass 2 can route each record as it streams by."""
+    split = config.settings["split"]
+    n = len(index.ids)
+    links = []
+    if pairs is not None:
+        links.append(pairs.at_least(config.settings["near_dup"]["group_threshold"]))
+    for name in split["group_by"]:
+        values: dict[str, list[int]] = {}
+        for first, batch in spool.batches([name]):
+            for offset, value in enumerate(batch.column(0).to_pylist()):
+                if value and alive[first + offset]:
+                    values.setdefault(value, []).append(first + offset)
+        links.append(
+            np.array([p for rows in values.values() for p in itertools.pairwise(rows)], np.int64).reshape(
+                -1, 2
+            )
+        )
+    labels = connected_components(n, np.concatenate(links) if links else np.zeros((0, 2), np.int64))
+    rows = np.flatnonzero(alive).tolist()
+    groups = [int(labels[r]) for r in rows]
+    assigned, ledger.moves = assign_splits(
+        [index.ids[r] for r in rows], groups, split["ratios"], split["salt"], base["splits"] if base else None
+    )
+    sizes = Counter(groups)
+    ledger.groups = {
+        "groups_of_several": sum(1 for c in sizes.values() if c > 1),
+        "records_in_them": sum(c for c in sizes.values() if c > 1),
+        "largest": max(sizes.values(), default=0),
+    }
+    return dict(zip(rows, assigned, strict=True))
+
+
+def second_pass(
+    config: BuildConfig,
+    index: Index,
+    ledger: Ledger,
+    spool: SpoolReader,
+    splits: dict[int, str],
+    ranks: np.ndarray,
+    work: Path,
+    workers: int,
+    progress: Progress,
+    setup: tuple[Any, ...],
+) -> SplitBuckets:
+    """Stage 5 and routing: language tags (and the allow-list), then each kept record into
+    its split's bucket for its id range."""
+    allow = set(config.settings["langid"]["allow"])
+    rows = np.array(sorted(splits), dtype=np.int64)
+    bucket_count = max(1, -(-len(rows) // config.settings["publish"]["shard_rows"]))
+    bucket_of = np.zeros(len(index.ids), dtype=np.int64)
+    bucket_of[rows[np.argsort(ranks[rows])]] = np.arange(len(rows)) * bucket_count // max(len(rows), 1)
+    buckets = SplitBuckets(work, record_schema(), bucket_count)
+
+    def survivors() -> Iterator[Record]:
+        for first, batch in spool.batches():
+            for offset, record in enumerate(batch.to_pylist()):
+                if first + offset in splits:
+                    record["_row"] = first + offset
+                    yield record
+
+    with progress.stage("detect languages", total=len(rows)) as advance:
+        pending: deque[Record] = deque()
+
+        def texts() -> Iterator[list[str]]:
+            for batch in batched(survivors(), BATCH_SIZE):
+                pending.extend(batch)
+                yield [r["text"] for r in batch]
+
+        tags = map_ordered(
+            tag_languages, texts(), workers=workers, initializer=init_worker, initargs=(*setup, True)
+        )
+        for tag in (t for batch in tags for t in batch):
+            record = pending.popleft()
+            row = record.pop("_row")
+            advance(1)
+            if allow and tag.language not in allow:
+                detail = f"language {tag.language!r} is not in langid.allow {sorted(allow)}"
+                ledger.rejects.append(index.rejection(row, "language", detail))
+                continue
+            split = splits[row]
+            record.update(language=tag.language, language_score=tag.score)
+            buckets.add(split, int(bucket_of[row]), record)
+            index.fate[row] = f"split:{split}"
+            ledger.rows[split] += 1
+            ledger.languages[split][tag.language] += 1
+            ledger.missing.update(f for f in METADATA_FIELDS if record.get(f) in (None, []))
+    buckets.close()
+    return buckets
+
+
+def leakage(
+    index: Index, pairs: SimilarPairs, splits: dict[int, str], group_threshold: float
+) -> list[dict[str, Any]]:
+    """Similar pairs (at or above the report threshold) whose records ended in different splits."""
+    crossing = []
+    for (a, b), similarity in zip(pairs.pairs.tolist(), pairs.similarity.tolist(), strict=True):
+        kept = index.fate[a].startswith("split:") and index.fate[b].startswith("split:")
+        if kept and splits[a] != splits[b]:
+            if similarity >= group_threshold:
+                raise BuildError(
+                    f"internal error: {index.ids[a]} and {index.ids[b]} ({similarity:.3f}) cross splits"
+                )
+            (first, s1), (second, s2) = sorted([(index.ids[a], splits[a]), (index.ids[b], splits[b])])
+            crossing.append(
+                {"id": first, "other": second, "split": s1, "other_split": s2, "similarity": similarity}
+            )
+    return sorted(crossing, key=lambda row: (row["id"], row["other"]))
+
+
+def publish(
+    config: BuildConfig,
+    inventory: Inventory,
+    ledger: Ledger,
+    index: Index,
+    buckets: SplitBuckets,
+    base: dict[str, Any] | None,
+    strict: bool,
+    progress: Progress,
+) -> Release:
     counts = ledger.counts()
     if counts["read"] != counts["kept"] + counts["rejected"] + counts["duplicates"]:
         raise BuildError(f"internal error: records unaccounted for: {counts}")
@@ -216,14 +515,16 @@ def build(
             f"{config.datasheet.name}: {len(missing)} datasheet question(s) unanswered "
             "(listed at the end of the release's DATASHEET.md)"
         )
-    publish = config.settings["publish"]
+    shards = config.settings["publish"]
     with progress.stage("publish", total=None):
         published: Published = publish_release(
             config.out_dir / config.name / config.version,
             manifest,
             lambda folder: {
-                **write_splits(ledger.kept, folder, publish["shard_rows"], publish["row_group_rows"]),
-                **write_audit(ledger.rejects, ledger.duplicates, ledger.leakage, ledger.lineage, folder),
+                **write_splits(buckets, ledger.rows, folder, shards["shard_rows"], shards["row_group_rows"]),
+                **write_audit(
+                    ledger.rejects, ledger.duplicates, ledger.leakage, lineage(index, ledger), folder
+                ),
             },
             lambda m: {"README.md": card.render(m), "DATASHEET.md": datasheet.render(m, answers)},
         )
@@ -231,217 +532,23 @@ def build(
     return Release(published.path, published.manifest, published.unchanged, rejects, warnings)
 
 
-def read_clean_validate(
-    config: BuildConfig,
-    inventory: Inventory,
-    ledger: Ledger,
-    workers: int,
-    progress: Progress,
-    setup: tuple[Any, ...],
-) -> list[Candidate]:
-    """Stages 1-3, and each valid record's dedup key and signature; rejects go to the ledger."""
-    valid: list[Candidate] = []
-    seen_ids: dict[str, str] = {}
-
-    def raw_records(advance: Callable[[int], None]) -> Iterator[Record]:
-        for file in inventory.files:
-            for item in read_file(file, config.fields):
-                ledger.read += 1
-                ledger.records_per_file[file.rel] += 1
-                if isinstance(item, Rejection):
-                    ledger.reject(item)
-                else:
-                    yield item
-            advance(file.size)
-
-    with progress.stage("read, clean, validate", total=sum(f.size for f in inventory.files)) as advance:
-        batches = map_ordered(
-            clean_and_validate,
-            batched(raw_records(advance), BATCH_SIZE),
-            workers=workers,
-            initializer=init_worker,
-            initargs=(*setup, False),
-        )
-        for batch in batches:
-            for item, removed, candidate in batch:
-                ledger.boilerplate.update(removed)
-                if candidate is None:
-                    ledger.reject(item)
-                elif item["id"] in seen_ids:
-                    ledger.reject(
-                        Rejection.of(
-                            item,
-                            "duplicate-id",
-                            f"id {item['id']!r} is already used by {seen_ids[item['id']]}",
-                        )
-                    )
-                else:
-                    seen_ids[item["id"]] = locator(item)
-                    valid.append(candidate)
-    return valid
+def lineage(index: Index, ledger: Ledger) -> pa.Table:
+    """One row per record read: provenance, id and fate (`split:`, `rejected:`, `duplicate:`)."""
+    columns: dict[str, list[Any]] = {name: [] for name in LINEAGE_SCHEMA.names}
+    for (path, line, sha, fmt), record_id, fate in zip(index.provenance, index.ids, index.fate, strict=True):
+        for name, value in zip(LINEAGE_SCHEMA.names, (path, line, sha, fmt, record_id, fate), strict=True):
+            columns[name].append(value)
+    for r in ledger.unspooled:
+        values = (r.raw_path, r.raw_line, r.raw_sha256, r.raw_format, r.id, f"rejected:{r.reason}")
+        for name, value in zip(LINEAGE_SCHEMA.names, values, strict=True):
+            columns[name].append(value)
+    return pa.table(columns, schema=LINEAGE_SCHEMA)
 
 
-def drop_exact_duplicates(valid: list[Candidate], ledger: Ledger) -> list[Candidate]:
-    """Stage 4a (global): keep the smallest id of each group of identical texts."""
-    duplicate_of = exact_duplicates((c.record["id"], c.key) for c in valid)
-    survivors = []
-    for candidate in valid:
-        record = candidate.record
-        if record["id"] in duplicate_of:
-            ledger.duplicate(record, duplicate_of[record["id"]], "exact", 1.0)
-        else:
-            survivors.append(candidate)
-    return survivors
-
-
-def drop_near_duplicates(
-    config: BuildConfig, candidates: list[Candidate], ledger: Ledger, progress: Progress
-) -> tuple[list[Record], SimilarPairs | None]:
-    """Stage 4b (global): MinHash/LSH candidates, confirmed by exact Jaccard, clustered.
-
-    Returns the remaining records and the confirmed similar pairs (indices into
-    `candidates`), which the split stage needs to keep similar records together."""
-    records = [c.record for c in candidates]
-    near = config.settings["near_dup"]
-    if not near["enabled"]:
-        ledger.near_dup = {"enabled": False}
-        return records, None
-    settings = NearDupSettings.from_settings(near)
-    with progress.stage("near-duplicates", total=None):
-        shingles = ShingleSets([r["text"] for r in records], settings.minhash.shingle_words)
-        pairs = similar_pairs([c.signature for c in candidates], shingles, settings)
-        dropped = near_duplicates([r["id"] for r in records], pairs, shingles, settings.threshold)
-    removed = set()
-    for duplicate in dropped:
-        removed.add(duplicate.index)
-        ledger.duplicate(
-            records[duplicate.index], records[duplicate.representative]["id"], "near", duplicate.similarity
-        )
-    bands, rows = settings.lsh_shape
-    ledger.near_dup = {
-        "enabled": True,
-        "bands": bands,
-        "rows": rows,
-        "detection_probability": {
-            f"{s:.1f}": round(detection_probability(s, bands, rows), 4) for s in S_CURVE
-        },
-        "compared": pairs.compared,
-        "too_short": len(records) - pairs.compared,
-        "candidate_pairs": pairs.candidates,
-        "pairs_at_or_above": {
-            "report_threshold": len(pairs.pairs),
-            "group_threshold": int((pairs.similarity >= settings.group_threshold).sum()),
-            "threshold": int((pairs.similarity >= settings.threshold).sum()),
-        },
-        "removed": len(dropped),
-        "clusters": len({d.representative for d in dropped}),
-    }
-    return [r for i, r in enumerate(records) if i not in removed], pairs
-
-
-def detect_languages(
-    config: BuildConfig,
-    records: list[Record],
-    ledger: Ledger,
-    workers: int,
-    progress: Progress,
-    setup: tuple[Any, ...],
-) -> list[Record]:
-    """Stage 5: language tags; records outside `langid.allow` are rejected."""
-    allow = set(config.settings["langid"]["allow"])
-    tagged = []
-    with progress.stage("detect languages", total=len(records)) as advance:
-        tags = map_ordered(
-            tag_languages,
-            batched((r["text"] for r in records), BATCH_SIZE),
-            workers=workers,
-            initializer=init_worker,
-            initargs=(*setup, True),
-        )
-        for record, tag in zip(records, (tag for batch in tags for tag in batch), strict=True):
-            advance(1)
-            record = {**record, "language": tag.language, "language_score": tag.score}
-            if allow and tag.language not in allow:
-                detail = f"language {tag.language!r} is not in langid.allow {sorted(allow)}"
-                ledger.reject(Rejection.of(record, "language", detail))
-            else:
-                tagged.append(record)
-    return tagged
-
-
-def split_records(
-    config: BuildConfig,
-    candidates: list[Candidate],
-    pairs: SimilarPairs | None,
-    kept: list[Record],
-    base: dict[str, Any] | None,
-    ledger: Ledger,
-) -> None:
-    """Stage 6 (global): group similar records and records sharing a `group_by` value,
-    give each group one split, then report similar pairs that still cross splits."""
-    split = config.settings["split"]
-    group_threshold = config.settings["near_dup"]["group_threshold"]
-    records = [c.record for c in candidates]
-    links = [pairs.at_least(group_threshold)] if pairs is not None else []
-    for name in split["group_by"]:
-        links.append(shared_value_links(records, name))
-    labels = connected_components(
-        len(records), np.concatenate(links) if links else np.zeros((0, 2), np.int64)
-    )
-
-    index = {r["id"]: i for i, r in enumerate(records)}
-    groups = [int(labels[index[r["id"]]]) for r in kept]
-    base_splits = base["splits"] if base else None
-    assigned, ledger.moves = assign_splits(
-        [r["id"] for r in kept], groups, split["ratios"], split["salt"], base_splits
-    )
-    split_of = {}
-    for record, name in zip(kept, assigned, strict=True):
-        ledger.keep(record, name)
-        split_of[record["id"]] = name
-    sizes = Counter(groups)
-    ledger.groups = {
-        "groups_of_several": sum(1 for n in sizes.values() if n > 1),
-        "records_in_them": sum(n for n in sizes.values() if n > 1),
-        "largest": max(sizes.values(), default=0),
-    }
-    if pairs is not None:
-        ledger.leakage = leakage(records, pairs, split_of, group_threshold)
-
-
-def shared_value_links(records: list[Record], name: str) -> np.ndarray:
-    """Edges chaining the records that share a non-empty value of field `name`."""
-    by_value: dict[str, list[int]] = {}
-    for i, record in enumerate(records):
-        if record.get(name):
-            by_value.setdefault(record[name], []).append(i)
-    edges = [(a, b) for members in by_value.values() for a, b in itertools.pairwise(members)]
-    return np.array(edges, dtype=np.int64).reshape(-1, 2)
-
-
-def leakage(
-    records: list[Record], pairs: SimilarPairs, split_of: dict[str, str], group_threshold: float
-) -> list[dict[str, Any]]:
-    """Similar pairs (at or above the report threshold) whose records ended in different splits."""
-    crossing = []
-    for (a, b), similarity in zip(pairs.pairs, pairs.similarity, strict=True):
-        id_a, id_b = records[a]["id"], records[b]["id"]
-        if id_a in split_of and id_b in split_of and split_of[id_a] != split_of[id_b]:
-            if similarity >= group_threshold:
-                raise BuildError(
-                    f"internal error: {id_a} and {id_b} ({similarity:.3f}) are in different splits"
-                )
-            first, second = sorted([id_a, id_b])
-            crossing.append(
-                {
-                    "id": first,
-                    "other": second,
-                    "split": split_of[first],
-                    "other_split": split_of[second],
-                    "similarity": float(similarity),
-                }
-            )
-    return sorted(crossing, key=lambda row: (row["id"], row["other"]))
+def spool_schema() -> pa.Schema:
+    """The record schema before language tags."""
+    schema = record_schema()
+    return pa.schema([f for f in schema if f.name not in ("language", "language_score")])
 
 
 def load_base(config: BuildConfig) -> dict[str, Any] | None:
@@ -452,31 +559,24 @@ def load_base(config: BuildConfig) -> dict[str, Any] | None:
     release = config.out_dir / config.name / version
     try:
         manifest = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
-        lineage = pq.read_table(release / "lineage.parquet", columns=["id", "fate"]).to_pylist()
+        rows = pq.read_table(release / "lineage.parquet", columns=["id", "fate"]).to_pylist()
     except (OSError, ValueError) as exc:
         raise ConfigError(f"split.base = {version!r}: cannot read the release at {release} ({exc})") from None
     splits = {
-        row["id"]: row["fate"].removeprefix("split:") for row in lineage if row["fate"].startswith("split:")
+        row["id"]: row["fate"].removeprefix("split:") for row in rows if row["fate"].startswith("split:")
     }
     return {"version": version, "fingerprint": manifest.get("fingerprint"), "splits": splits}
 
 
 def base_warnings(config: BuildConfig, base: dict[str, Any] | None) -> list[str]:
     """Without a base, a growing corpus can move records between splits: say so."""
-    if base is not None:
-        return []
     folder = config.out_dir / config.name
-    older = (
-        sorted(
-            (
-                p.name
-                for p in folder.glob("*")
-                if (p / MANIFEST).is_file() and version_key(p.name) < version_key(config.version)
-            ),
-            key=version_key,
-        )
-        if folder.is_dir()
-        else []
+    if base is not None or not folder.is_dir():
+        return []
+    current = version_key(config.version)
+    older = sorted(
+        (p.name for p in folder.iterdir() if (p / MANIFEST).is_file() and version_key(p.name) < current),
+        key=version_key,
     )
     if not older:
         return []
@@ -495,7 +595,6 @@ def make_manifest(
     config: BuildConfig, inventory: Inventory, ledger: Ledger, base: dict[str, Any] | None
 ) -> dict[str, Any]:
     """Everything the release says about itself, without the file list and fingerprint."""
-    kept = [record for split in SPLITS for record in ledger.kept[split]]
     return {
         "name": config.name,
         "version": config.version,
@@ -503,7 +602,7 @@ def make_manifest(
         "rejected_by_reason": dict(sorted(Counter(r.reason for r in ledger.rejects).items())),
         "duplicates_by_kind": dict(sorted(Counter(d.kind for d in ledger.duplicates).items())),
         "boilerplate_lines_removed": dict(sorted(ledger.boilerplate.items())),
-        "near_duplicates": ledger.near_dup,
+        "near_duplicates": ledger.near_dup or {"enabled": False},
         "groups": ledger.groups,
         "leakage": {
             "pairs": len(ledger.leakage),
@@ -511,12 +610,9 @@ def make_manifest(
         },
         "split_base": {"version": base["version"], "fingerprint": base["fingerprint"]} if base else None,
         "moved": [asdict(move) for move in ledger.moves],
-        "splits": {split: len(ledger.kept[split]) for split in SPLITS},
-        "languages": {
-            split: dict(sorted(Counter(r["language"] for r in ledger.kept[split]).items()))
-            for split in SPLITS
-        },
-        "missing_values": missing_values(kept),
+        "splits": {split: ledger.rows[split] for split in SPLITS},
+        "languages": {split: dict(sorted(ledger.languages[split].items())) for split in SPLITS},
+        "missing_values": {f: ledger.missing[f] for f in METADATA_FIELDS},
         "inputs": [
             {
                 "path": f.rel,
@@ -531,12 +627,6 @@ def make_manifest(
         "versions": versions(),
         "command": config.rebuild_command(),
     }
-
-
-def missing_values(records: list[Record]) -> dict[str, int]:
-    """How many kept records have no value (None or empty list) for each metadata field."""
-    fields = ("title", "url", "source", "published", "authors", "keywords")
-    return {f: sum(1 for r in records if r.get(f) in (None, [])) for f in fields}
 
 
 def versions() -> dict[str, str]:

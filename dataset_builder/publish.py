@@ -25,17 +25,19 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dataset_builder.config import SPLITS, load_schema
 from dataset_builder.errors import BuildError
-from dataset_builder.records import Duplicate, Record, Rejection
+from dataset_builder.records import Duplicate, Rejection
+from dataset_builder.spool import SplitBuckets
 
 MANIFEST = "manifest.json"
 LINEAGE_SCHEMA = pa.schema(
@@ -71,38 +73,50 @@ def arrow_type(spec: dict[str, Any]) -> pa.DataType:
     return {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}.get(kind, pa.string())
 
 
-def write_parquet(rows: list[dict[str, Any]], schema: pa.Schema, path: Path, row_group_rows: int) -> None:
-    table = pa.Table.from_pylist(rows, schema=schema).combine_chunks()
-    pq.write_table(table, path, compression="zstd", row_group_size=row_group_rows)
+def write_parquet(table: pa.Table, path: Path, row_group_rows: int) -> None:
+    """One chunk per column and a fixed row-group size: the bytes depend only on the rows."""
+    pq.write_table(table.combine_chunks(), path, compression="zstd", row_group_size=row_group_rows)
 
 
 def write_splits(
-    splits: dict[str, list[Record]], folder: Path, shard_rows: int, row_group_rows: int
+    buckets: SplitBuckets, rows: dict[str, int], folder: Path, shard_rows: int, row_group_rows: int
 ) -> dict[str, int]:
-    """Write each split as shards of at most `shard_rows` rows; returns rows per file.
+    """Write each split as shards of `shard_rows` rows (the last may be shorter), sorted by
+    id; returns rows per file. Shard boundaries depend only on the rows, never on batching.
 
     A split without rows gets no file: `datasets` cannot load an empty split from files
     ("corresponds to no data"), so the card leaves it out too."""
-    schema = record_schema()
     (folder / "data").mkdir()
     rows_per_file: dict[str, int] = {}
     for split in SPLITS:
-        rows = sorted(splits.get(split, []), key=lambda r: r["id"])
-        shards = [rows[i : i + shard_rows] for i in range(0, len(rows), shard_rows)]
-        for index, shard in enumerate(shards):
-            rel = f"data/{split}-{index:05d}-of-{len(shards):05d}.parquet"
-            write_parquet(
-                [{k: r.get(k) for k in schema.names} for r in shard], schema, folder / rel, row_group_rows
-            )
-            rows_per_file[rel] = len(shard)
+        shards = -(-rows[split] // shard_rows)
+        for index, shard in enumerate(rechunk(buckets.sorted_tables(split), shard_rows)):
+            rel = f"data/{split}-{index:05d}-of-{shards:05d}.parquet"
+            write_parquet(shard, folder / rel, row_group_rows)
+            rows_per_file[rel] = shard.num_rows
     return rows_per_file
+
+
+def rechunk(tables: Iterable[pa.Table], size: int) -> Iterator[pa.Table]:
+    """The rows of `tables`, in order, as tables of exactly `size` rows (the last may be shorter)."""
+    pending: list[pa.Table] = []
+    count = 0
+    for table in tables:
+        pending.append(table)
+        count += table.num_rows
+        while count >= size:
+            combined = pa.concat_tables(pending)
+            yield combined.slice(0, size)
+            pending, count = [combined.slice(size)], count - size
+    if count:
+        yield pa.concat_tables(pending)
 
 
 def write_audit(
     rejects: list[Rejection],
     duplicates: list[Duplicate],
     leakage: list[dict[str, Any]],
-    lineage: list[dict[str, Any]],
+    lineage: pa.Table,
     folder: Path,
 ) -> dict[str, int]:
     """Rejects, duplicates and cross-split similar pairs as JSON Lines (easy to grep),
@@ -116,9 +130,9 @@ def write_audit(
     for rel, rows in audit.items():
         with (folder / rel).open("w", encoding="utf-8", newline="\n") as fh:
             fh.writelines(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
-    lineage = sorted(lineage, key=provenance_order)
-    write_parquet(lineage, LINEAGE_SCHEMA, folder / "lineage.parquet", 100_000)
-    return {**{rel: len(rows) for rel, rows in audit.items()}, "lineage.parquet": len(lineage)}
+    lineage = lineage.take(pc.sort_indices(lineage, [("raw_path", "ascending"), ("raw_line", "ascending")]))
+    write_parquet(lineage, folder / "lineage.parquet", 100_000)
+    return {**{rel: len(rows) for rel, rows in audit.items()}, "lineage.parquet": lineage.num_rows}
 
 
 def provenance_order(row: dict[str, Any]) -> tuple[str, int]:

@@ -14,11 +14,19 @@ import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dataset_builder.dedup import NearDupSettings, ShingleSets, near_duplicates, similar_pairs
+from dataset_builder.dedup import (
+    NearDupSettings,
+    ShingleSets,
+    id_ranks,
+    lsh_candidates,
+    near_duplicates,
+    similar_pairs,
+)
 from dataset_builder.graph import connected_components
 from dataset_builder.minhash import (
     MinHashSettings,
     TokenHasher,
+    band_keys,
     candidate_pairs,
     detection_probability,
     lsh_shape,
@@ -74,12 +82,13 @@ def test_batch_shingles_equal_the_naive_ones(texts, k):
 
 @given(texts_strategy, st.integers(0, 8))
 def test_signatures_do_not_depend_on_the_batch(texts, cut):
-    together = signatures(texts, MINHASH, TokenHasher())
-    apart = signatures(texts[:cut], MINHASH, TokenHasher()) + signatures(texts[cut:], MINHASH, TokenHasher())
-    for one, two in zip(together, apart, strict=True):
-        assert (one is None and two is None) or np.array_equal(one, two)
-    for text, signature in zip(texts, together, strict=True):
-        assert (signature is None) == (not naive_shingles(text, 5))
+    together, words = signatures(texts, MINHASH, TokenHasher())
+    first, first_words = signatures(texts[:cut], MINHASH, TokenHasher())
+    rest, rest_words = signatures(texts[cut:], MINHASH, TokenHasher())
+    assert np.array_equal(together, np.concatenate([first, rest]))
+    assert np.array_equal(words, np.concatenate([first_words, rest_words]))
+    for text, has_words in zip(texts, words, strict=True):
+        assert has_words == bool(naive_shingles(text, 5))
 
 
 def test_lsh_shape_is_the_most_selective_that_meets_the_recall():
@@ -100,7 +109,8 @@ def test_candidate_pairs_equal_brute_force_banding(seed):
         for i, j in itertools.combinations(range(12), 2)
         if any(np.array_equal(matrix[i, b * 2 : b * 2 + 2], matrix[j, b * 2 : b * 2 + 2]) for b in range(3))
     }
-    assert {tuple(p) for p in candidate_pairs(matrix, bands=3, rows=2).tolist()} == expected
+    keys = band_keys(matrix, bands=3, rows=2)
+    assert {tuple(p) for p in candidate_pairs(keys).tolist()} == expected
 
 
 @given(st.integers(1, 30), st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=40))
@@ -147,8 +157,11 @@ def test_near_duplicate_representative_is_the_smallest_id_in_any_order(order):
     ids = ["f", "b", "d", "c", "a", "e"]
     texts, ids = [texts[i] for i in order], [ids[i] for i in order]
     shingles = ShingleSets(texts, 5)
-    pairs = similar_pairs(signatures(texts, MINHASH, TokenHasher()), shingles, SETTINGS)
-    dropped = {ids[d.index]: ids[d.representative] for d in near_duplicates(ids, pairs, shingles, 0.8)}
+    matrix, _ = signatures(texts, MINHASH, TokenHasher())
+    candidates = lsh_candidates(band_keys(matrix, *SETTINGS.lsh_shape), np.arange(len(texts)))
+    pairs = similar_pairs(candidates, shingles, len(texts), SETTINGS.report_threshold)
+    found = near_duplicates(id_ranks(ids), pairs, shingles, 0.8)
+    dropped = {ids[d.index]: ids[d.representative] for d in found}
     assert dropped == {"d": "b", "f": "b", "c": "a"}
 
 
