@@ -51,10 +51,29 @@ class Cleaner:
 
 def normalize_text(text: str, form: str = "NFC") -> str:
     """Unicode form, one kind of line break, single spaces, at most one blank line."""
-    text = INVISIBLE.sub("", LINE_BREAKS.sub("\n", text))
-    text = unicodedata.normalize(form, text)
-    lines = (SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
+    return join_paragraphs(normalize_lines(text, form))
+
+
+def normalize_lines(text: str, form: str) -> list[str]:
+    """The text's lines, each with single spaces and no invisible characters.
+
+    `str.splitlines` breaks at exactly the line boundaries Unicode defines (\\r\\n, \\r,
+    \\v, \\f, \\x1c-\\x1e, \\x85, \\u2028, \\u2029), and runs in C: regular expressions
+    over the same classes cost several times more on a 3 KB article."""
+    if INVISIBLE.search(text):
+        text = INVISIBLE.sub("", text)
+    return [" ".join(line.split()) for line in unicodedata.normalize(form, text).splitlines()]
+
+
+def join_paragraphs(lines: list[str]) -> str:
+    """Lines joined with at most one blank line between paragraphs, none at either end."""
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
 
 
 def remove_boilerplate(lines: list[str], rules: tuple[CompiledRule, ...]) -> tuple[list[str], Counter[str]]:
@@ -75,8 +94,8 @@ def remove_boilerplate(lines: list[str], rules: tuple[CompiledRule, ...]) -> tup
 
 
 def clean_text(text: str, cleaner: Cleaner) -> tuple[str, Counter[str]]:
-    lines, removed = remove_boilerplate(normalize_text(text, cleaner.unicode_form).split("\n"), cleaner.rules)
-    return normalize_text("\n".join(lines), cleaner.unicode_form), removed
+    lines, removed = remove_boilerplate(normalize_lines(text, cleaner.unicode_form), cleaner.rules)
+    return join_paragraphs(lines), removed
 
 
 def clean_record(record: Record, cleaner: Cleaner) -> tuple[Record, Counter[str]]:
@@ -99,7 +118,7 @@ def clean_record(record: Record, cleaner: Cleaner) -> tuple[Record, Counter[str]
         if out["raw_format"] == "txt":
             header, body = parse_header(out["text"].split("\n"), cleaner.assume_timezone)
             out.update(header.metadata())
-            out["text"] = normalize_text("\n".join(body), cleaner.unicode_form)
+            out["text"] = join_paragraphs(body)
             if header.navigation_lines:
                 removed["header-navigation"] += header.navigation_lines
     for key in ("title", "source", "url", "published", "group"):
