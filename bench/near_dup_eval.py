@@ -31,7 +31,7 @@ from realtext import paragraphs, real_articles
 from dataset_builder.config import load_config
 from dataset_builder.dedup import NearDupSettings, ShingleSets, content_key, near_duplicates, similar_pairs
 from dataset_builder.graph import connected_components
-from dataset_builder.minhash import TokenHasher, jaccard, shingle_set, signatures
+from dataset_builder.minhash import jaccard, shingle_set, signatures
 
 FOOTERS = [
     "Share this article on Facebook, Twitter and WhatsApp.",
@@ -95,11 +95,8 @@ def main() -> None:
             topics.append(article.topic)
     print(f"{len(originals)} real originals + {len(texts) - len(originals)} labelled copies")
 
-    hasher = TokenHasher()
     started = time.perf_counter()
-    sigs = [
-        s for i in range(0, len(texts), 64) for s in signatures(texts[i : i + 64], settings.minhash, hasher)
-    ]
+    sigs = [s for i in range(0, len(texts), 64) for s in signatures(texts[i : i + 64], settings.minhash)]
     shingles = ShingleSets(texts, settings.minhash.shingle_words)
     pairs = similar_pairs(sigs, shingles, settings)
     ids = [f"{i:06d}" for i in range(len(texts))]
@@ -178,8 +175,7 @@ def shingle_size_sweep(originals, texts, origin, kinds, topics) -> None:
     )
     print("  k  copies<0.8  copy median  same-topic p99.9  same-topic max")
     for k in (3, 5, 7, 9):
-        hasher = TokenHasher()
-        sets = [shingle_set(t, k, hasher) for t in texts]
+        sets = [shingle_set(t, k) for t in texts]
         copy_j = np.array([jaccard(sets[i], sets[origin[i]]) for i in copies])
         neg_j = np.array([jaccard(sets[a], sets[b]) for a, b in negatives])
         print(

@@ -25,7 +25,7 @@ from realtext import real_articles
 
 from dataset_builder.config import load_config
 from dataset_builder.dedup import NearDupSettings, ShingleSets, near_duplicates, similar_pairs
-from dataset_builder.minhash import TokenHasher, jaccard, shingle_set, signatures, tokens
+from dataset_builder.minhash import jaccard, shingle_set, signatures, tokens
 
 NUM_PERM = 128
 
@@ -57,10 +57,9 @@ def compare_libraries(texts: list[str]) -> None:
     rng = random.Random(0)
     pairs = [(rng.randrange(len(texts)), rng.randrange(len(texts))) for _ in range(200)]
     pairs += [(i, i + len(texts) // 2) for i in range(0, len(texts) // 2, 25)]  # edited copies (see main)
-    hasher = TokenHasher()
     err_ds, err_rs = [], []
     for a, b in pairs:
-        exact = jaccard(shingle_set(texts[a], 5, hasher), shingle_set(texts[b], 5, hasher))
+        exact = jaccard(shingle_set(texts[a], 5), shingle_set(texts[b], 5))
         err_ds.append(abs(ds[a].jaccard(ds[b]) - exact))
         err_rs.append(abs(np.mean(np.array(rs[a]) == np.array(rs[b])) - exact))
     for name, errors in (("datasketch", err_ds), ("rensa", err_rs)):
@@ -71,10 +70,9 @@ def compare_libraries(texts: list[str]) -> None:
 
 
 def own_path(texts: list[str], settings: NearDupSettings) -> None:
-    hasher = TokenHasher()
     started = time.perf_counter()
     for i in range(0, len(texts), 64):
-        signatures(texts[i : i + 64], settings.minhash, hasher)
+        signatures(texts[i : i + 64], settings.minhash)
     seconds = time.perf_counter() - started
     rate = per_second(len(texts), seconds)
     print(f"2. dataset_builder.minhash.signatures (batch shingling + rensa), one core: {rate}")
@@ -94,9 +92,8 @@ def whole_stage(docs: int, settings: NearDupSettings) -> None:
             texts.append(generator.article()["text"])
     chars = sum(map(len, texts))
     print(f"3. whole near-dup stage on {docs} generated documents ({chars / docs:.0f} chars each)")
-    hasher = TokenHasher()
     started = time.perf_counter()
-    sigs = [s for i in range(0, docs, 64) for s in signatures(texts[i : i + 64], settings.minhash, hasher)]
+    sigs = [s for i in range(0, docs, 64) for s in signatures(texts[i : i + 64], settings.minhash)]
     t_sig = time.perf_counter() - started
     shingles = ShingleSets(texts, settings.minhash.shingle_words)
     started = time.perf_counter()

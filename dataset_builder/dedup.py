@@ -26,7 +26,6 @@ import xxhash
 from dataset_builder.graph import connected_components
 from dataset_builder.minhash import (
     MinHashSettings,
-    TokenHasher,
     candidate_pairs,
     jaccard,
     lsh_shape,
@@ -105,12 +104,11 @@ class ShingleSets:
     def __init__(self, texts: Mapping[int, str] | Sequence[str], shingle_words: int) -> None:
         self.texts = texts
         self.shingle_words = shingle_words
-        self.hasher = TokenHasher()
         self.sets: dict[int, np.ndarray] = {}
 
     def __getitem__(self, index: int) -> np.ndarray:
         if index not in self.sets:
-            self.sets[index] = shingle_set(self.texts[index], self.shingle_words, self.hasher)
+            self.sets[index] = shingle_set(self.texts[index], self.shingle_words)
         return self.sets[index]
 
     def similarity(self, a: int, b: int) -> float:

@@ -1,11 +1,11 @@
 """Word shingles, MinHash signatures, LSH banding and exact Jaccard similarity.
 
-Signatures come from rensa (measured here 2x faster than datasketch, with the same
-estimation error: bench/minhash_libraries.py). What no library does cheaply is turning
-text into shingle hashes, so that part is vectorised over a whole batch: each token is
-hashed once with xxh3, and the k-word shingles are combined in numpy. rensa's LSH only
-flags rows as duplicates, without the candidate pairs a Jaccard check needs, so banding
-is done here too: rows that share a band hash become candidate pairs.
+Signatures come from rensa (measured here 2.5x faster than datasketch, with the same
+estimation error: bench/near_dup_speed.py). What no library does cheaply is turning text
+into shingle hashes, so that part is vectorised over a whole batch: tokens are hashed and
+combined into k-word shingles in numpy. rensa's LSH only flags rows as duplicates, without
+the candidate pairs a Jaccard check needs, so banding is done here too: rows that share a
+band key become candidate pairs.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ import xxhash
 
 TOKEN = re.compile(rb"[0-9a-z\x80-\xff]+")  # on lower-cased UTF-8: letters of any script stay whole
 MIX = np.uint64(0x9E3779B97F4A7C15)
+SEED = np.uint64(0x2545F4914F6CDD1D)
+LANES = 4  # tokens of up to 4 x 8 bytes are hashed in numpy
 NO_SHINGLES = 0
-TOKEN_CACHE_LIMIT = 1 << 19
 
 
 @dataclass(frozen=True)
@@ -35,47 +36,60 @@ class MinHashSettings:
         return cls(near_dup["num_perm"], near_dup["shingle_words"], near_dup["seed"])
 
 
-class TokenHasher:
-    """xxh3 of each token, remembered: news vocabulary repeats, so most tokens are looked
-    up, not hashed. The cache changes speed only, never a result."""
-
-    def __init__(self) -> None:
-        self.cache: dict[bytes, int] = {}
-
-    def __call__(self, tokens: list[bytes]) -> list[int]:
-        if len(self.cache) > TOKEN_CACHE_LIMIT:
-            self.cache.clear()
-        cache = self.cache
-        return [cache.get(t) or cache.setdefault(t, xxhash.xxh3_64_intdigest(t)) for t in tokens]
-
-
 def tokens(text: str) -> list[bytes]:
     return TOKEN.findall(text.lower().encode("utf-8"))
 
 
-def shingle_hashes(texts: list[str], k: int, hasher: TokenHasher) -> tuple[np.ndarray, np.ndarray]:
+def token_hashes(words: list[bytes]) -> np.ndarray:
+    """A 64-bit hash per token, for a whole batch at once.
+
+    Tokens up to 32 bytes (all but a handful in news text) become one fixed-width numpy
+    array, and each 8-byte lane is folded in with murmur3's 64-bit finalizer: no Python
+    call per token, which otherwise costs more than the MinHash itself. Tokens never
+    contain a NUL byte, so zero padding cannot make two tokens equal. A longer token is
+    hashed on its own with xxh3, so a token's hash never depends on its batch."""
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    lanes = np.array(words, dtype=f"S{LANES * 8}").view("<u8").reshape(-1, LANES)
+    hashes = np.full(len(words), SEED, dtype=np.uint64)
+    for lane in lanes.T:
+        hashes = fmix64(hashes ^ lane)
+    for i in np.flatnonzero(lengths > LANES * 8):
+        hashes[i] = xxhash.xxh3_64_intdigest(words[i])
+    return hashes
+
+
+def fmix64(x: np.ndarray) -> np.ndarray:
+    """murmur3's finalizer: every input bit affects every output bit."""
+    with np.errstate(over="ignore"):
+        x = x ^ (x >> np.uint64(33))
+        x = x * np.uint64(0xFF51AFD7ED558CCD)
+        x = x ^ (x >> np.uint64(33))
+        x = x * np.uint64(0xC4CEB9FE1A85EC53)
+        return x ^ (x >> np.uint64(33))
+
+
+def shingle_hashes(texts: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
     """All k-word shingle hashes of a batch, flat, and how many belong to each text.
 
     A text shorter than k words is one shingle; a text without words has none."""
+    words: list[bytes] = []
     counts = []
-    flat: list[int] = []
     for text in texts:
-        hashes = hasher(tokens(text))
-        counts.append(len(hashes))
-        flat.extend(hashes)
-    token_hashes = np.array(flat, dtype=np.uint64)
+        found = tokens(text)
+        counts.append(len(found))
+        words.extend(found)
+    token_hash = token_hashes(words)
     lengths = np.array(counts, dtype=np.int64)
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
+    starts = np.cumsum(lengths) - lengths
     windows = np.minimum(lengths, k)  # a short text is one window over all its words
     shingle_counts = np.where(lengths > 0, lengths - windows + 1, 0)
     first = np.repeat(starts, shingle_counts) + ragged_arange(shingle_counts)
     width = np.repeat(windows, shingle_counts)
-    combined = token_hashes[first] if len(first) else np.zeros(0, dtype=np.uint64)
+    combined = token_hash[first]
     with np.errstate(over="ignore"):
         for offset in range(1, k):
             inside = offset < width
-            combined[inside] = combined[inside] * MIX + token_hashes[first[inside] + offset]
+            combined[inside] = combined[inside] * MIX + token_hash[first[inside] + offset]
     return combined, shingle_counts
 
 
@@ -88,12 +102,10 @@ def ragged_arange(counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - starts
 
 
-def signatures(
-    texts: list[str], settings: MinHashSettings, hasher: TokenHasher
-) -> tuple[np.ndarray, np.ndarray]:
+def signatures(texts: list[str], settings: MinHashSettings) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures (uint32, one row of num_perm per text), and which texts have words:
     a text without words has no signature worth comparing."""
-    flat, counts = shingle_hashes(texts, settings.shingle_words, hasher)
+    flat, counts = shingle_hashes(texts, settings.shingle_words)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint64)
     matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
         flat, offsets, settings.num_perm, settings.seed
@@ -114,9 +126,9 @@ def band_keys(signature_matrix: np.ndarray, bands: int, rows: int) -> np.ndarray
     return keys
 
 
-def shingle_set(text: str, k: int, hasher: TokenHasher) -> np.ndarray:
+def shingle_set(text: str, k: int) -> np.ndarray:
     """The sorted, distinct shingle hashes of one text, for an exact Jaccard."""
-    flat, _ = shingle_hashes([text], k, hasher)
+    flat, _ = shingle_hashes([text], k)
     return np.unique(flat)
 
 

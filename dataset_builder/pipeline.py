@@ -53,7 +53,7 @@ from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.graph import connected_components
 from dataset_builder.ingest import Inventory, discover, file_sha256, read_file
 from dataset_builder.langid import LanguageTag, LanguageTagger
-from dataset_builder.minhash import TokenHasher, band_keys, detection_probability, signatures
+from dataset_builder.minhash import band_keys, detection_probability, signatures
 from dataset_builder.parallel import batched, map_ordered
 from dataset_builder.publish import (
     LINEAGE_SCHEMA,
@@ -184,7 +184,6 @@ def init_worker(settings: dict[str, Any], rules: tuple[Any, ...], with_tagger: b
     _stages["validator"] = article_validator()
     near = settings["near_dup"]
     _stages["near"] = NearDupSettings.from_settings(near) if near["enabled"] else None
-    _stages["hasher"] = TokenHasher()
     if with_tagger:
         langid = settings["langid"]
         _stages["tagger"] = LanguageTagger(langid["seed"], langid["min_chars"])
@@ -203,7 +202,7 @@ def prepare(batch: list[Record]) -> Prepared:
     texts = [r["text"] for r in valid]
     near: NearDupSettings | None = _stages["near"]
     if near and valid:
-        matrix, has_words = signatures(texts, near.minhash, _stages["hasher"])
+        matrix, has_words = signatures(texts, near.minhash)
         bands = band_keys(matrix, *near.lsh_shape)
     else:
         bands, has_words = np.zeros((len(valid), 0), dtype=np.uint64), np.zeros(len(valid), dtype=bool)
