@@ -1,0 +1,159 @@
+"""Speed and memory of a whole build, against bare langdetect on the same texts.
+
+    python bench/build_speed.py --docs 20000 [--workers 1 2] [--corpus /tmp/corpus-20k]
+
+Generates the corpus with bench/make_corpus.py (once; reused when the folder exists), then
+for each worker count builds it into a fresh output folder and prints, per stage and in
+total, wall time and docs/s, and the peak resident memory of the build's whole process
+tree (the build and its workers, sampled every 0.1 s). In the same run it times seeded
+langdetect.detect, one process, on a systematic sample of the same texts, and prints
+build docs/s ÷ bare langdetect docs/s: on a busy machine both slow down together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from langdetect import DetectorFactory, detect
+
+from dataset_builder.config import load_config
+from dataset_builder.pipeline import build
+
+
+class StageClock:
+    """A Progress that records how long each stage took."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+        started = time.perf_counter()
+        yield lambda advance: None
+        self.seconds[description] = self.seconds.get(description, 0.0) + time.perf_counter() - started
+
+
+class TreeMemory:
+    """Peak of the summed RSS of this process and all its descendants."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self.running = True
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    def sample(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, sum(rss(pid) for pid in tree(os.getpid())))
+            time.sleep(0.1)
+
+    def stop(self) -> int:
+        self.running = False
+        self.thread.join()
+        return self.peak
+
+
+def tree(pid: int) -> list[int]:
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            for child in task.read_text().split():
+                pids += tree(int(child))
+    return pids
+
+
+def rss(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def texts_of(corpus: Path, sample: int) -> list[str]:
+    total = sum(1 for f in sorted((corpus / "raw").glob("*.jsonl")) for _ in f.open(encoding="utf-8"))
+    step = max(1, total // sample)
+    texts = []
+    n = 0
+    for f in sorted((corpus / "raw").glob("*.jsonl")):
+        for line in f.open(encoding="utf-8"):
+            if n % step == 0 and len(texts) < sample:
+                texts.append(json.loads(line)["text"])
+            n += 1
+    return texts
+
+
+def bare_langdetect(texts: list[str]) -> float:
+    DetectorFactory.seed = 0  # the benchmark's own process: the reference the build is compared with
+    detect("warm up the profiles")
+    started = time.perf_counter()
+    for text in texts:
+        detect(text)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, required=True)
+    parser.add_argument("--corpus", type=Path, help="default: /tmp/dataset-builder-corpus-DOCS")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--langdetect-sample", type=int, default=2000)
+    args = parser.parse_args()
+    corpus = args.corpus or Path(tempfile.gettempdir()) / f"dataset-builder-corpus-{args.docs}"
+    if not (corpus / "truth.jsonl").exists():
+        shutil.rmtree(corpus, ignore_errors=True)
+        here = Path(__file__).parent
+        subprocess.run(
+            [sys.executable, str(here / "make_corpus.py"), "--docs", str(args.docs), "--out", str(corpus)],
+            check=True,
+        )
+    size = sum(f.stat().st_size for f in (corpus / "raw").glob("*.jsonl"))
+    print(f"corpus: {corpus} ({args.docs} documents, {size / 1e9:.2f} GB of JSONL)")
+
+    sample = texts_of(corpus, args.langdetect_sample)
+    reference = bare_langdetect(sample)
+    print(f"bare seeded langdetect.detect, one process: {reference:.0f} docs/s ({len(sample)} texts sampled)")
+
+    results = {}
+    for workers in args.workers:
+        out = Path(tempfile.mkdtemp(prefix="dataset-builder-bench-"))
+        clock, memory = StageClock(), TreeMemory()
+        started = time.perf_counter()
+        release = build(
+            load_config(corpus / "dataset.toml", overrides={"out": str(out)}), workers=workers, progress=clock
+        )
+        total = time.perf_counter() - started
+        peak = memory.stop()
+        shutil.rmtree(out)
+        rate = args.docs / total
+        results[workers] = rate
+        gib = peak / 2**30
+        print(
+            f"\n--workers {workers}: {total:.1f} s, {rate:.0f} docs/s, peak RSS (process tree) {gib:.2f} GiB"
+        )
+        print(
+            f"  kept {release.manifest['counts']['kept']}, fingerprint {release.manifest['fingerprint'][:16]}"
+        )
+        for stage, seconds in clock.seconds.items():
+            print(f"  {stage:24s} {seconds:8.1f} s  {args.docs / seconds:9.0f} docs/s")
+        print(f"  {'(between stages)':24s} {total - sum(clock.seconds.values()):8.1f} s")
+        print(f"  build ÷ bare langdetect: {rate / reference:.2f}")
+    if 1 in results and 2 in results:
+        print(f"\n2 workers ÷ 1 worker: {results[2] / results[1]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
