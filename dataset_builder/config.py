@@ -7,6 +7,7 @@ A project's `dataset.toml` is validated against `schema/config.schema.json` on i
 
 from __future__ import annotations
 
+import codecs
 import copy
 import json
 import re
@@ -142,6 +143,12 @@ def check_semantics(settings: dict[str, Any], label: str) -> None:
             f"{label}: near_dup thresholds must satisfy report_threshold <= group_threshold <= threshold "
             f"(got {near['report_threshold']}, {near['group_threshold']}, {near['threshold']})"
         )
+    fallback = settings["ingest"]["fallback_encoding"]
+    if fallback:
+        try:
+            codecs.lookup(fallback)
+        except LookupError:
+            raise ConfigError(f"{label}: ingest.fallback_encoding: unknown encoding {fallback!r}") from None
     ratios = settings["split"]["ratios"]
     if abs(sum(ratios.values()) - 1.0) > 1e-9:
         raise ConfigError(f"{label}: split.ratios must sum to 1, not {sum(ratios.values())}")

@@ -1,9 +1,11 @@
 """Stage 1: find the input files and read them into records with provenance.
 
 Files are listed in one sorted order (POSIX path relative to raw/), so a build reads the
-same records in the same order on every machine. Anything that is not read is listed
-in `Inventory.skipped` with a reason; anything read but unusable becomes a `Rejection`
-naming its file and line.
+same records in the same order on every machine. Anything that is not read is listed in
+`Inventory.skipped` with a reason; anything read but unusable becomes a `Rejection` naming
+its file and line. Limits keep one giant file or line from exhausting memory: a file
+read whole (.txt, .json) may not exceed `max_file_bytes`, a JSON Lines record may not
+exceed `max_record_bytes`, and neither is ever loaded past its limit.
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from dataset_builder.decode import REPLACED, Decoded, bom_encoding, decode, describe
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.records import Record, Rejection
+
+CHUNK = 1 << 20
+DETECTION_SAMPLE = 1 << 20  # bytes of a JSON Lines file used to guess its legacy encoding
 
 
 @dataclass(frozen=True)
@@ -39,26 +45,57 @@ class Inventory:
     skipped: tuple[Skipped, ...]
 
 
+@dataclass(frozen=True)
+class ReadSettings:
+    """The `[ingest]` table, as the readers use it."""
+
+    fields: dict[str, str]
+    max_file_bytes: int
+    max_record_bytes: int
+    fallback_encoding: str | None
+    replace_undecodable: bool
+
+    @classmethod
+    def from_settings(cls, ingest: dict[str, Any]) -> ReadSettings:
+        return cls(
+            ingest["fields"],
+            ingest["max_file_bytes"],
+            ingest["max_record_bytes"],
+            ingest["fallback_encoding"] or None,
+            ingest["on_decode_error"] == "replace",
+        )
+
+
 def discover(raw_dir: Path) -> Inventory:
     """List the files to read, sorted; hidden entries and symlinks are skipped, not followed."""
     if not raw_dir.is_dir():
         raise ConfigError(f"{raw_dir}: input folder not found (set `raw` in the config or --raw)")
     files: list[InputFile] = []
     skipped: list[Skipped] = []
-    for top, dirnames, filenames in os.walk(raw_dir):
+
+    def unreadable_folder(error: OSError) -> None:
+        skipped.append(
+            Skipped(printable(relative(Path(error.filename), raw_dir)) + "/", f"unreadable: {error.strerror}")
+        )
+
+    for top, dirnames, filenames in os.walk(raw_dir, onerror=unreadable_folder):
         here = Path(top)
         for name in list(dirnames):
             reason = skip_reason(here / name, name, is_dir=True)
             if reason:
                 dirnames.remove(name)
-                skipped.append(Skipped(relative(here / name, raw_dir) + "/", reason))
+                skipped.append(Skipped(printable(relative(here / name, raw_dir)) + "/", reason))
         for name in filenames:
             path = here / name
+            rel = relative(path, raw_dir)
             reason = skip_reason(path, name, is_dir=False)
             if reason:
-                skipped.append(Skipped(relative(path, raw_dir), reason))
-            else:
-                files.append(InputFile(path, relative(path, raw_dir), path.stat().st_size))
+                skipped.append(Skipped(printable(rel), reason))
+                continue
+            try:
+                files.append(InputFile(path, rel, path.stat().st_size))
+            except OSError as exc:
+                skipped.append(Skipped(rel, f"unreadable: {exc.strerror}"))
     files.sort(key=lambda f: f.rel)
     skipped.sort(key=lambda s: s.rel)
     if not files:
@@ -76,9 +113,23 @@ def skip_reason(path: Path, name: str, *, is_dir: bool) -> str | None:
         return "symlink, not followed"
     if name.startswith("."):
         return "hidden"
+    if not valid_utf8(name):
+        return "file name is not valid UTF-8"
     if not is_dir and path.suffix.lower() not in READERS:
         return f"unsupported file type {path.suffix.lower()!r}" if path.suffix else "no file extension"
     return None
+
+
+def valid_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes in the name, kept by Python as surrogates
+        return False
+    return True
+
+
+def printable(rel: str) -> str:
+    return rel.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def relative(path: Path, root: Path) -> str:
@@ -90,49 +141,81 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def read_file(file: InputFile, fields: dict[str, str]) -> Iterator[Record | Rejection]:
+def read_file(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
     """Yield every record of one file, or a rejection where a record cannot be read."""
     reader = READERS[Path(file.rel).suffix.lower()]
-    yield from reader(file, fields)
+    try:
+        yield from reader(file, settings)
+    except OSError as exc:
+        yield Rejection(
+            file.rel,
+            1,
+            "",
+            reader.__name__.removeprefix("read_"),
+            None,
+            "unreadable",
+            f"cannot read the file: {exc.strerror or exc}",
+        )
 
 
-def read_txt(file: InputFile, fields: dict[str, str]) -> Iterator[Record | Rejection]:
+def provenance(file: InputFile, line: int, sha: str, fmt: str, encoding: str | None) -> dict[str, Any]:
+    return {
+        "raw_path": file.rel,
+        "raw_line": line,
+        "raw_sha256": sha,
+        "raw_format": fmt,
+        "raw_encoding": encoding,
+    }
+
+
+def read_whole(file: InputFile, settings: ReadSettings, fmt: str) -> bytes | Rejection:
+    """A file read whole, within the size limit."""
+    if file.size > settings.max_file_bytes:
+        prov = provenance(file, 1, file_sha256(file.path), fmt, None)
+        return Rejection(
+            **prov,
+            reason="too-large",
+            detail=(
+                f"the file has {file.size:,} bytes, "
+                f"more than ingest.max_file_bytes ({settings.max_file_bytes:,})"
+            ),
+        )
+    return file.path.read_bytes()
+
+
+def read_txt(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
     """A plain-text article: the whole file is one record; `clean` reads its header."""
-    data = file.path.read_bytes()
-    prov = {"raw_path": file.rel, "raw_line": 1, "raw_sha256": sha256(data), "raw_format": "txt"}
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        yield Rejection(**prov, reason="decode", detail=describe_decode_error(data, exc))
+    data = read_whole(file, settings, "txt")
+    if isinstance(data, Rejection):
+        yield data
         return
-    yield {"id": derived_id(file.rel, 1), "text": text, **prov}
+    decoded = decode(data, settings.fallback_encoding, settings.replace_undecodable)
+    if isinstance(decoded, UnicodeDecodeError):
+        yield Rejection(
+            **provenance(file, 1, sha256(data), "txt", None), reason="decode", detail=describe(data, decoded)
+        )
+        return
+    yield {
+        "id": derived_id(file.rel, 1),
+        "text": decoded.text,
+        **provenance(file, 1, sha256(data), "txt", decoded.encoding),
+    }
 
 
-def read_jsonl(file: InputFile, fields: dict[str, str]) -> Iterator[Record | Rejection]:
-    """JSON Lines: one object per line; blank lines are not records."""
-    with file.path.open("rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            data = line.rstrip(b"\r\n")
-            if not data.strip():
-                continue
-            prov = {
-                "raw_path": file.rel,
-                "raw_line": number,
-                "raw_sha256": sha256(data),
-                "raw_format": "jsonl",
-            }
-            yield parse_object(data, prov, fields, strip_bom=number == 1)
-
-
-def read_json(file: InputFile, fields: dict[str, str]) -> Iterator[Record | Rejection]:
+def read_json(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
     """A JSON array of objects (or a single object); records are numbered from 1."""
-    data = file.path.read_bytes()
-    prov = {"raw_path": file.rel, "raw_line": 1, "raw_sha256": sha256(data), "raw_format": "json"}
-    try:
-        value = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        yield Rejection(**prov, reason="decode", detail=describe_decode_error(data, exc))
+    data = read_whole(file, settings, "json")
+    if isinstance(data, Rejection):
+        yield data
         return
+    prov = provenance(file, 1, sha256(data), "json", None)
+    decoded = decode(data, settings.fallback_encoding, settings.replace_undecodable)
+    if isinstance(decoded, UnicodeDecodeError):
+        yield Rejection(**prov, reason="decode", detail=describe(data, decoded))
+        return
+    prov["raw_encoding"] = decoded.encoding
+    try:
+        value = json.loads(decoded.text)
     except json.JSONDecodeError as exc:
         yield Rejection(**prov, reason="json", detail=f"line {exc.lineno}: invalid JSON: {exc.msg}")
         return
@@ -142,19 +225,117 @@ def read_json(file: InputFile, fields: dict[str, str]) -> Iterator[Record | Reje
     items = value if isinstance(value, list) else [value]
     for number, item in enumerate(items, start=1):
         item_bytes = json.dumps(item, ensure_ascii=False, sort_keys=True).encode()
-        item_prov = {**prov, "raw_line": number, "raw_sha256": sha256(item_bytes)}
-        yield map_object(item, item_prov, fields)
+        yield map_object(
+            item, {**prov, "raw_line": number, "raw_sha256": sha256(item_bytes)}, settings.fields
+        )
 
 
-def parse_object(
-    data: bytes, prov: dict[str, Any], fields: dict[str, str], *, strip_bom: bool
-) -> Record | Rejection:
+def read_jsonl(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
+    """JSON Lines: one object per line; blank lines are not records.
+
+    Lines are read up to `max_record_bytes`: a longer one is hashed as it streams past and
+    rejected, never held in memory. A line that is not UTF-8 is decoded with the encoding
+    detected for the file (once, from its first megabyte)."""
+    with file.path.open("rb") as fh:
+        declared = bom_encoding(fh.read(4))
+        fh.seek(0)
+        if declared in ("utf-16", "utf-32"):
+            yield from read_wide_jsonl(file, fh, declared, settings)
+            return
+        legacy: list[str | None] = []  # the file's detected encoding, found when first needed
+        for number, line, too_long in lines(fh, settings.max_record_bytes):
+            if too_long is not None:
+                prov = provenance(file, number, too_long, "jsonl", None)
+                yield Rejection(
+                    **prov,
+                    reason="too-large",
+                    detail=(
+                        "the line is longer than ingest.max_record_bytes "
+                        f"({settings.max_record_bytes:,} bytes)"
+                    ),
+                )
+                continue
+            data = line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line
+            if not data.strip():
+                continue
+            decoded = decode_line(data, file, legacy, settings)
+            if isinstance(decoded, str):
+                yield Rejection(
+                    **provenance(file, number, sha256(line), "jsonl", None), reason="decode", detail=decoded
+                )
+            else:
+                prov = provenance(file, number, sha256(line), "jsonl", decoded.encoding)
+                yield parse_object(decoded.text, prov, settings.fields)
+
+
+def lines(fh: BinaryIO, limit: int) -> Iterator[tuple[int, bytes, str | None]]:
+    """(line number, line without its terminator, SHA-256 if it was longer than `limit`)."""
+    number = 0
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            digest = hashlib.sha256(line)
+            while not line.endswith(b"\n"):
+                line = fh.readline(CHUNK)
+                if not line:
+                    break
+                digest.update(line.rstrip(b"\r\n") if line.endswith(b"\n") else line)
+            yield number, b"", digest.hexdigest()
+        else:
+            yield number, line.rstrip(b"\r\n"), None
+
+
+def decode_line(
+    data: bytes, file: InputFile, legacy: list[str | None], settings: ReadSettings
+) -> Decoded | str:
+    """The line's text and encoding, or why it cannot be decoded."""
     try:
-        text = data.decode("utf-8")
+        return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as exc:
-        return Rejection(**prov, reason="decode", detail=describe_decode_error(data, exc, line=False))
-    if strip_bom:
-        text = text.removeprefix("\ufeff")
+        failure = f"byte {exc.start}: not valid UTF-8 (0x{data[exc.start]:02x})"
+    if not legacy:
+        with file.path.open("rb") as sample:
+            guess = decode(sample.read(DETECTION_SAMPLE), settings.fallback_encoding, replace=False)
+        legacy.append(
+            None if isinstance(guess, UnicodeDecodeError) or guess.encoding == "utf-8" else guess.encoding
+        )
+    if legacy[0]:
+        try:
+            return Decoded(data.decode(legacy[0]), legacy[0])
+        except UnicodeDecodeError:
+            failure += f" nor {legacy[0]}, the file's other lines' encoding"
+    if settings.replace_undecodable:
+        return Decoded(data.decode("utf-8", errors="replace"), REPLACED)
+    return failure + "; convert the file to UTF-8"
+
+
+def read_wide_jsonl(
+    file: InputFile, fh: BinaryIO, encoding: str, settings: ReadSettings
+) -> Iterator[Record | Rejection]:
+    """UTF-16/32 JSON Lines (with a BOM): newlines are several bytes wide, so the file is
+    decoded whole, within the file size limit."""
+    data = read_whole(file, settings, "jsonl")
+    if isinstance(data, Rejection):
+        yield data
+        return
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        prov = provenance(file, 1, sha256(data), "jsonl", None)
+        yield Rejection(**prov, reason="decode", detail=describe(data, exc, line=False))
+        return
+    unit = encoding.replace("-", "_") + ("_le" if data[:2] == b"\xff\xfe" else "_be")
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if line.strip():
+            prov = provenance(file, number, sha256(line.encode(unit)), "jsonl", encoding)
+            yield parse_object(line, prov, settings.fields)
+
+
+def parse_object(text: str, prov: dict[str, Any], fields: dict[str, str]) -> Record | Rejection:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -189,11 +370,5 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def describe_decode_error(data: bytes, exc: UnicodeDecodeError, *, line: bool = True) -> str:
-    where = f"line {data.count(NEWLINE, 0, exc.start) + 1}, " if line else ""
-    return f"{where}byte {exc.start}: not valid UTF-8 (0x{data[exc.start]:02x}); convert the file to UTF-8"
-
-
-NEWLINE = b"\n"
-Reader = Callable[[InputFile, dict[str, str]], Iterator[Record | Rejection]]
+Reader = Callable[[InputFile, ReadSettings], Iterator[Record | Rejection]]
 READERS: dict[str, Reader] = {".txt": read_txt, ".jsonl": read_jsonl, ".json": read_json}

@@ -51,7 +51,7 @@ from dataset_builder.dedup import (
 )
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.graph import connected_components
-from dataset_builder.ingest import Inventory, discover, file_sha256, read_file
+from dataset_builder.ingest import Inventory, ReadSettings, discover, file_sha256, read_file
 from dataset_builder.langid import LanguageTag, LanguageTagger
 from dataset_builder.minhash import band_keys, detection_probability, signatures
 from dataset_builder.parallel import batched, map_ordered
@@ -123,7 +123,7 @@ class Index:
 
     ids: list[str] = field(default_factory=list)
     keys: list[bytes] = field(default_factory=list)
-    provenance: list[tuple[str, int, str, str]] = field(default_factory=list)
+    provenance: list[tuple[Any, ...]] = field(default_factory=list)  # PROVENANCE values
     band_blocks: list[np.ndarray] = field(default_factory=list)
     word_blocks: list[np.ndarray] = field(default_factory=list)
     fate: list[str] = field(default_factory=list)  # "" while undecided
@@ -135,7 +135,7 @@ class Index:
         self.fate.append("")
 
     def locator(self, row: int) -> str:
-        path, line, _, fmt = self.provenance[row]
+        path, line, _, fmt, _ = self.provenance[row]
         return f"{path}{'#' if fmt == 'json' else ':'}{line}"
 
     def rejection(self, row: int, reason: str, detail: str) -> Rejection:
@@ -157,6 +157,7 @@ class Ledger:
     duplicates: list[Duplicate] = field(default_factory=list)
     boilerplate: Counter[str] = field(default_factory=Counter)
     records_per_file: Counter[str] = field(default_factory=Counter)
+    encodings: Counter[str] = field(default_factory=Counter)  # records read, by encoding ("" = undecodable)
     rows: Counter[str] = field(default_factory=Counter)  # kept, per split
     languages: dict[str, Counter[str]] = field(default_factory=lambda: {s: Counter() for s in SPLITS})
     missing: Counter[str] = field(default_factory=Counter)
@@ -259,12 +260,15 @@ def first_pass(
 ) -> SpoolReader:
     """Stages 1-3 and the dedup keys; valid records go to the spool, rejects to the ledger."""
     spool = SpoolWriter(work / "records.arrow", spool_schema())
+    read_settings = ReadSettings.from_settings(config.settings["ingest"])
 
     def raw_records(advance: Callable[[int], None]) -> Iterator[Record]:
         for file in inventory.files:
-            for item in read_file(file, config.fields):
+            for item in read_file(file, read_settings):
                 ledger.read += 1
                 ledger.records_per_file[file.rel] += 1
+                encoding = item.raw_encoding if isinstance(item, Rejection) else item["raw_encoding"]
+                ledger.encodings[encoding or ""] += 1
                 if isinstance(item, Rejection):
                     ledger.rejects.append(item)
                     ledger.unspooled.append(item)
@@ -533,15 +537,13 @@ def publish(
 
 def lineage(index: Index, ledger: Ledger) -> pa.Table:
     """One row per record read: provenance, id and fate (`split:`, `rejected:`, `duplicate:`)."""
-    columns: dict[str, list[Any]] = {name: [] for name in LINEAGE_SCHEMA.names}
-    for (path, line, sha, fmt), record_id, fate in zip(index.provenance, index.ids, index.fate, strict=True):
-        for name, value in zip(LINEAGE_SCHEMA.names, (path, line, sha, fmt, record_id, fate), strict=True):
-            columns[name].append(value)
-    for r in ledger.unspooled:
-        values = (r.raw_path, r.raw_line, r.raw_sha256, r.raw_format, r.id, f"rejected:{r.reason}")
-        for name, value in zip(LINEAGE_SCHEMA.names, values, strict=True):
-            columns[name].append(value)
-    return pa.table(columns, schema=LINEAGE_SCHEMA)
+    rows = [
+        (*prov, record_id, fate)
+        for prov, record_id, fate in zip(index.provenance, index.ids, index.fate, strict=True)
+    ]
+    rows += [(*(getattr(r, k) for k in PROVENANCE), r.id, f"rejected:{r.reason}") for r in ledger.unspooled]
+    columns = zip(*rows, strict=True) if rows else [[] for _ in LINEAGE_SCHEMA.names]
+    return pa.table(dict(zip(LINEAGE_SCHEMA.names, map(list, columns), strict=True)), schema=LINEAGE_SCHEMA)
 
 
 def spool_schema() -> pa.Schema:
@@ -601,6 +603,7 @@ def make_manifest(
         "rejected_by_reason": dict(sorted(Counter(r.reason for r in ledger.rejects).items())),
         "duplicates_by_kind": dict(sorted(Counter(d.kind for d in ledger.duplicates).items())),
         "boilerplate_lines_removed": dict(sorted(ledger.boilerplate.items())),
+        "encodings": dict(sorted(ledger.encodings.items())),
         "near_duplicates": ledger.near_dup or {"enabled": False},
         "groups": ledger.groups,
         "leakage": {

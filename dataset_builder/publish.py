@@ -46,6 +46,7 @@ LINEAGE_SCHEMA = pa.schema(
         ("raw_line", pa.int64()),
         ("raw_sha256", pa.string()),
         ("raw_format", pa.string()),
+        ("raw_encoding", pa.string()),
         ("id", pa.string()),
         ("fate", pa.string()),
     ]

@@ -13,7 +13,7 @@ from typing import Any
 Record = dict[str, Any]
 """An article: the fields of `schema/article.schema.json`."""
 
-PROVENANCE = ("raw_path", "raw_line", "raw_sha256", "raw_format")
+PROVENANCE = ("raw_path", "raw_line", "raw_sha256", "raw_format", "raw_encoding")
 
 
 def provenance(record: Record) -> dict[str, Any]:
@@ -38,6 +38,7 @@ class Rejection:
     raw_line: int
     raw_sha256: str
     raw_format: str
+    raw_encoding: str | None  # None when the bytes could not be decoded
     reason: str
     detail: str
     id: str | None = None
@@ -68,3 +69,4 @@ class Duplicate:
     raw_line: int
     raw_sha256: str
     raw_format: str
+    raw_encoding: str | None

@@ -83,7 +83,7 @@ def test_every_record_ends_in_exactly_one_place(tmp_path):
         "a.txt": article(1),
         "b.txt": article(1).upper().replace(" ", "  "),  # same text, other case and spacing
         "c.txt": article(3),
-        "bad.txt": b"caf\xe9 latin-1\n",
+        "bad.txt": bytes.fromhex("89504e470d0a1a0a") + bytes(range(256)) * 4,  # a PNG-like binary
         "es.txt": article(4, "es"),
         "items.jsonl": jsonl({"id": "j1", "text": article(5)}, {"id": "j2", "title": "no text"})
         + '{"id": "j3", "text": \n'

@@ -101,7 +101,8 @@ def test_bad_records_are_reported_with_file_line_and_field(tmp_path):
         tmp_path / "raw",
         {
             "good.txt": article_text(1),
-            "latin1.txt": "ok\nNiño".encode("latin-1"),
+            "latin1.txt": f"{article_text(3)}\nNiño".encode("latin-1"),
+            "binary.txt": bytes.fromhex("89504e470d0a1a0a") + bytes(range(256)) * 4,
             "feed.jsonl": jsonl({"text": article_text(2)})
             + '{"text": "unterminated\n'
             + jsonl({"title": "no body"}),
@@ -111,12 +112,13 @@ def test_bad_records_are_reported_with_file_line_and_field(tmp_path):
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    assert "rejected latin1.txt:1 (decode): line 2, byte 5: not valid UTF-8" in result.stderr
+    assert "rejected binary.txt:1 (decode): line 1, byte 0: not valid UTF-8 (0x89)" in result.stderr
+    assert "latin1.txt" not in result.stderr  # decoded as cp1252
     assert "rejected feed.jsonl:2 (json): invalid JSON" in result.stderr
     assert "rejected feed.jsonl:3 (schema): $: 'text' is a required property" in result.stderr
     assert "skipped scan.pdf (unsupported file type '.pdf')" in result.stderr
-    assert "read 5 = kept 2 + rejected 3 + duplicates 0" in result.stdout
-    assert "3 read, 1 skipped" in result.stdout
+    assert "read 6 = kept 3 + rejected 3 + duplicates 0" in result.stdout
+    assert "4 read, 1 skipped" in result.stdout
 
 
 def test_strict_turns_rejects_into_a_failure(tmp_path):

@@ -3,20 +3,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import replace
 
 import pytest
 
 from dataset_builder.config import load_config
 from dataset_builder.errors import BuildError, ConfigError
-from dataset_builder.ingest import discover, read_file
+from dataset_builder.ingest import ReadSettings, discover, read_file
 from dataset_builder.records import Rejection
 from tests.conftest import jsonl, write_files
 
-FIELDS = load_config(None).fields
+SETTINGS = ReadSettings.from_settings(load_config(None).settings["ingest"])
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000010000000100806000000") + bytes(range(256)) * 4
 
 
-def read_all(raw):
-    return [item for f in discover(raw).files for item in read_file(f, FIELDS)]
+def read_all(raw, settings=SETTINGS):
+    return [item for f in discover(raw).files for item in read_file(f, settings)]
 
 
 def test_files_are_read_in_sorted_order_and_others_listed_as_skipped(tmp_path):
@@ -64,10 +66,11 @@ def test_text_file_provenance_hashes_the_raw_bytes(tmp_path):
     assert len(record["id"]) == 16
 
 
-def test_invalid_utf8_is_rejected_with_its_line(tmp_path):
-    (rejection,) = read_all(write_files(tmp_path / "raw", {"bad.txt": b"ok line\nsecond \xff line\n"}))
+def test_undecodable_bytes_are_rejected_with_their_line(tmp_path):
+    (rejection,) = read_all(write_files(tmp_path / "raw", {"bad.txt": b"ok line\n" + PNG}))
     assert isinstance(rejection, Rejection) and rejection.reason == "decode"
-    assert rejection.detail.startswith("line 2, byte 15: not valid UTF-8 (0xff)")
+    assert rejection.detail.startswith("line 2, byte 8: not valid UTF-8 (0x89)")
+    assert rejection.raw_encoding is None
 
 
 def test_jsonl_maps_fields_and_rejects_bad_lines_by_number(tmp_path):
@@ -78,8 +81,8 @@ def test_jsonl_maps_fields_and_rejects_bad_lines_by_number(tmp_path):
         + "[1, 2]\n"
     ).encode() + b'{"body": "caf\xe9"}\n'
     raw = write_files(tmp_path / "raw", {"a.jsonl": lines})
-    fields = {**FIELDS, "id": "id", "title": "headline", "text": "body"}
-    items = [i for f in discover(raw).files for i in read_file(f, fields)]
+    fields = {**SETTINGS.fields, "id": "id", "title": "headline", "text": "body"}
+    items = read_all(raw, replace(SETTINGS, fields=fields))
     first, broken, array, latin1 = items
     assert first["title"] == "H" and first["text"] == "Text one" and first["id"] == "7"
     assert first["raw_line"] == 1
@@ -87,7 +90,8 @@ def test_jsonl_maps_fields_and_rejects_bad_lines_by_number(tmp_path):
     assert (broken.raw_line, broken.reason) == (3, "json")
     assert "invalid JSON" in broken.detail
     assert (array.raw_line, array.reason, array.detail) == (4, "json", "expected a JSON object, found list")
-    assert (latin1.raw_line, latin1.reason) == (5, "decode")
+    assert (latin1["raw_line"], latin1["text"], latin1["raw_encoding"]) == (5, "café", "cp1252")
+    assert first["raw_encoding"] == "utf-8"
 
 
 def test_json_array_records_are_numbered(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 
 from dataset_builder.clean import Cleaner, clean_record, normalize_text
 from dataset_builder.config import load_config
-from dataset_builder.ingest import discover, read_file
+from dataset_builder.ingest import ReadSettings, discover, read_file
 from tests.conftest import REPO
 
 
@@ -24,7 +24,7 @@ def cleaned() -> dict[str, dict]:
     cleaner = Cleaner.from_settings(config.rules, config.settings["clean"])
     records = {}
     for file in discover(config.raw_dir).files:
-        (raw,) = read_file(file, config.fields)
+        (raw,) = read_file(file, ReadSettings.from_settings(config.settings["ingest"]))
         records[file.rel[:3]], _ = clean_record(raw, cleaner)
     return records
 
@@ -92,7 +92,9 @@ def test_001_date_keeps_time_when_the_config_gives_a_zone(tmp_path):
     config = load_config(None, overrides={"raw": str(REPO / "raw"), "clean": {"assume_timezone": "+08:00"}})
     cleaner = Cleaner.from_settings(config.rules, config.settings["clean"])
     file = next(f for f in discover(config.raw_dir).files if f.rel.startswith("001"))
-    record, _ = clean_record(next(read_file(file, config.fields)), cleaner)
+    record, _ = clean_record(
+        next(read_file(file, ReadSettings.from_settings(config.settings["ingest"]))), cleaner
+    )
     assert record["published"] == "2024-10-29T08:23:00+08:00"
 
 

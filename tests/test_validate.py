@@ -21,6 +21,7 @@ VALID = {
     "raw_line": 3,
     "raw_sha256": "0" * 64,
     "raw_format": "jsonl",
+    "raw_encoding": "utf-8",
 }
 
 
