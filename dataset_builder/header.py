@@ -205,8 +205,9 @@ def is_title(line: str) -> bool:
 
 
 def stands_alone(lines: list[str], index: int) -> bool:
-    """A title is its own paragraph: a blank line (or nothing) follows it."""
-    return index + 1 >= len(lines) or lines[index + 1] == ""
+    """A title is its own paragraph, with a blank line after it and body text below: the
+    only line of a file is its text, not a title over nothing."""
+    return index + 1 < len(lines) and lines[index + 1] == "" and any(lines[index + 2 :])
 
 
 def parse_keywords(line: str) -> list[str]:

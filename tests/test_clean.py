@@ -99,6 +99,13 @@ def test_title_must_stand_alone_as_a_paragraph():
     assert header.title == "A headline" and body == ["", "China hosted a workshop."]
 
 
+def test_a_single_line_is_text_not_a_title():
+    header, body = parse_header(["note 0 0"])
+    assert header.title is None and body == ["note 0 0"]
+    header, body = parse_header(["A headline", ""])
+    assert header.title is None
+
+
 def test_sentence_after_title_is_not_a_keyword_line():
     header, _ = parse_header(["A headline", "", "Prices rose, analysts said, after the vote."])
     assert header.keywords == []
