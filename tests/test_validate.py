@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
 from dataset_builder.config import load_schema
@@ -83,3 +85,57 @@ def test_long_values_are_shortened_in_messages(validator):
     assert "$.title: 12345 is not of type 'string', 'null'" in result.detail
     huge = validate_record({**VALID, "url": "x" * 10_000}, validator)
     assert len(huge.detail) < 200
+
+
+EDGE_VALUES = [
+    "2024-10-29T23:59:60Z",
+    "1990-12-31T15:59:60-08:00",  # RFC 3339's own leap-second example
+    "2024-02-29",
+    "2023-02-29",
+    "2024-10-29t08:23:00z",
+    "2024-10-29T08:23:00.5+08:00",
+    "2024-10-29 08:23:00Z",
+    "ftp:",
+    "http://[::1]:80/",
+    "http://exa mple.org",
+    "//relative",
+    "mailto:x@y.z",
+    "zh-cn",
+    "und",
+    "EN",
+    "",
+    "a" * 65,
+    "0" * 64,
+    "txt",
+    "jsonl",
+    "xml",
+]
+TRICKY = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(EDGE_VALUES),
+    st.lists(st.one_of(st.text(max_size=5), st.integers()), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+@pytest.mark.parametrize("field", [*VALID, "language", "language_score"])
+def test_fast_path_agrees_on_every_edge_value_in_every_field(validator, field):
+    for value in [*EDGE_VALUES, None, 1, 1.5, True, [], ["x"], {}]:
+        record = {**VALID, field: value}
+        assert (validator.errors(record) == []) == validator.reference.is_valid(record), (field, value)
+
+
+@settings(max_examples=400)
+@given(
+    st.dictionaries(st.sampled_from([*VALID, "language", "language_score", "extra"]), TRICKY, max_size=4),
+    st.sets(st.sampled_from(list(VALID)), max_size=2),
+)
+def test_fast_path_verdict_equals_the_reference(changes, removed):
+    """jsonschema-rs plus per-format checks accept exactly what jsonschema accepts."""
+    validator = article_validator()
+    record = {k: v for k, v in {**VALID, **changes}.items() if k not in removed}
+    assert (validator.errors(record) == []) == validator.reference.is_valid(record)
