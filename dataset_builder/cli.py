@@ -30,7 +30,7 @@ out = Console(highlight=False)
 
 
 class RichProgress:
-    """Progress bars on stderr, only when it is a terminal."""
+    """Progress bars on stderr when it is a terminal; otherwise one line per stage, for logs."""
 
     def __init__(self) -> None:
         self.bars = Progress(
@@ -45,6 +45,8 @@ class RichProgress:
 
     @contextlib.contextmanager
     def stage(self, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+        if not err.is_terminal:
+            err.print(f"▸ {description}", markup=False)
         with self.bars:
             task = self.bars.add_task(description, total=total)
             yield lambda advance: self.bars.advance(task, advance)

@@ -61,6 +61,7 @@ from dataset_builder.publish import (
     Published,
     publish_release,
     record_schema,
+    release_lock,
     write_audit,
     write_splits,
 )
@@ -225,27 +226,42 @@ def build(
     progress = progress or Silent()
     inventory = discover(config.raw_dir)
     base = load_base(config)
+    folder = config.out_dir / config.name
+    with release_lock(folder, config.version) as notes:
+        work = Path(tempfile.mkdtemp(prefix=f".{config.version}.work-", dir=folder))
+        try:
+            return run_stages(config, inventory, base, work, workers, progress, strict, notes)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run_stages(
+    config: BuildConfig,
+    inventory: Inventory,
+    base: dict[str, Any] | None,
+    work: Path,
+    workers: int,
+    progress: Progress,
+    strict: bool,
+    notes: list[str],
+) -> Release:
+    """The two passes and the global steps between them; `work` holds the spool and buckets."""
     setup = (config.settings, config.rules)
     ledger, index = Ledger(), Index()
-    config.out_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{config.name}-{config.version}.work-", dir=config.out_dir))
-    try:
-        spool = first_pass(config, inventory, ledger, index, work, workers, progress, setup)
-        alive = reject_duplicate_ids(index, ledger)
-        ranks = id_ranks(index.ids)
-        alive = drop_exact_duplicates(index, ledger, alive, ranks)
-        pairs = None
-        if config.settings["near_dup"]["enabled"]:
-            with progress.stage("near-duplicates", total=None):
-                alive, pairs = drop_near_duplicates(config, index, ledger, spool, alive, ranks)
-        splits = plan_splits(config, index, ledger, spool, alive, pairs, base)
-        buckets = second_pass(config, index, ledger, spool, splits, ranks, work, workers, progress, setup)
-        if pairs is not None:
-            ledger.leakage = leakage(index, pairs, splits, config.settings["near_dup"]["group_threshold"])
-        spool.close()
-        return publish(config, inventory, ledger, index, buckets, base, strict, progress)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    spool = first_pass(config, inventory, ledger, index, work, workers, progress, setup)
+    alive = reject_duplicate_ids(index, ledger)
+    ranks = id_ranks(index.ids)
+    alive = drop_exact_duplicates(index, ledger, alive, ranks)
+    pairs = None
+    if config.settings["near_dup"]["enabled"]:
+        with progress.stage("near-duplicates", total=None):
+            alive, pairs = drop_near_duplicates(config, index, ledger, spool, alive, ranks)
+    splits = plan_splits(config, index, ledger, spool, alive, pairs, base)
+    buckets = second_pass(config, index, ledger, spool, splits, ranks, work, workers, progress, setup)
+    if pairs is not None:
+        ledger.leakage = leakage(index, pairs, splits, config.settings["near_dup"]["group_threshold"])
+    spool.close()
+    return publish(config, inventory, ledger, index, buckets, base, strict, progress, notes)
 
 
 def first_pass(
@@ -501,6 +517,7 @@ def publish(
     base: dict[str, Any] | None,
     strict: bool,
     progress: Progress,
+    notes: list[str],
 ) -> Release:
     counts = ledger.counts()
     if counts["read"] != counts["kept"] + counts["rejected"] + counts["duplicates"]:
@@ -512,7 +529,7 @@ def publish(
 
     manifest = make_manifest(config, inventory, ledger, base)
     answers = datasheet.read_answers(config.datasheet)
-    warnings = base_warnings(config, base)
+    warnings = notes + base_warnings(config, base)
     if missing := datasheet.unanswered(manifest, answers):
         warnings.append(
             f"{config.datasheet.name}: {len(missing)} datasheet question(s) unanswered "

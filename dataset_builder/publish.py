@@ -20,9 +20,12 @@ into place only when complete; an existing version is never overwritten.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -207,6 +210,44 @@ def publish_release(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Published(target, manifest, unchanged=False)
+
+
+@contextlib.contextmanager
+def release_lock(folder: Path, version: str) -> Iterator[list[str]]:
+    """Hold OUT/NAME/.VERSION.lock for a whole build, so two builds never write one version.
+
+    The kernel releases an flock when its process dies, even by SIGKILL, so a lock is never
+    stale. Holding it, the build removes what interrupted builds left behind; it yields
+    notes saying what it removed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f".{version}.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(
+                f"another build is writing {folder.name} {version} right now (it holds "
+                f"{folder / f'.{version}.lock'}); wait for it to finish"
+            ) from None
+        yield remove_leftovers(folder, version)
+
+
+def remove_leftovers(folder: Path, version: str) -> list[str]:
+    """Remove the hidden work and staging folders of builds that died, and say so. Another
+    version's leftovers are only touched when no build of that version is running."""
+    notes = []
+    for path in sorted(folder.glob(".*.partial-*")) + sorted(folder.glob(".*.work-*")):
+        owner = re.sub(r"\.(partial|work)-[^/]*$", "", path.name[1:])
+        if owner != version:
+            with (folder / f".{owner}.lock").open("a") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # that version is being built now
+                shutil.rmtree(path, ignore_errors=True)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+        notes.append(f"removed {path}, left by an interrupted build of version {owner}")
+    return notes
 
 
 def read_manifest(release: Path) -> dict[str, Any]:

@@ -126,7 +126,10 @@ def test_nothing_survives_is_an_error(tmp_path):
 
 def test_strict_mode_publishes_nothing_when_a_record_is_rejected(tmp_path):
     with pytest.raises(BuildError, match="--strict: 1 record"):
-        raw = write_files(tmp_path / "raw", {"a.txt": article(1), "b.txt": b"\xff"})
+        raw = write_files(
+            tmp_path / "raw",
+            {"a.txt": article(1), "b.txt": bytes.fromhex("89504e470d0a1a0a") + bytes(range(256)) * 4},
+        )
         build(make_config(tmp_path, raw), strict=True)
     assert not (tmp_path / "dist" / "test" / "1.0.0").exists()
 
@@ -170,7 +173,9 @@ def test_published_versions_are_immutable(tmp_path):
     with pytest.raises(BuildError, match=r"already published with different content.*set a new version"):
         build(make_config(tmp_path, raw))
     assert json.loads((first.path / "manifest.json").read_text()) == first.manifest
-    assert sorted(p.name for p in first.path.parent.iterdir()) == ["1.0.0"]  # no half-written folder left
+    entries = [p.name for p in first.path.parent.iterdir()]
+    assert [name for name in entries if not name.startswith(".")] == ["1.0.0"]
+    assert not [name for name in entries if ".partial-" in name or ".work-" in name]  # nothing half-written
 
     bumped = build(make_config(tmp_path, raw, version="1.0.1"))
     assert not bumped.unchanged and bumped.manifest["fingerprint"] != first.manifest["fingerprint"]

@@ -75,7 +75,7 @@ def test_rebuild_is_a_no_op_and_changed_content_is_refused(tmp_path):
     write_files(tmp_path / "raw", {"b.txt": article_text(2)})
     refused = run_cli(*args, cwd=tmp_path)
     assert_clean_failure(refused, 1, "already published with different content")
-    assert [p.name for p in (tmp_path / "dist" / "demo").iterdir()] == ["0.1.0"]
+    assert [p.name for p in (tmp_path / "dist" / "demo").iterdir() if not p.name.startswith(".")] == ["0.1.0"]
 
 
 def test_missing_raw_folder_is_a_usage_error(tmp_path):
