@@ -202,6 +202,9 @@ def measured_answers(m: dict[str, Any]) -> Answers:
                 + table(["rule", "lines"], [[r, n] for r, n in m["boilerplate_lines_removed"].items()]),
             ]
         ),
+        (c, "Is it possible to identify individuals, either directly or indirectly?"): personal_information(
+            m
+        ),
         ("Collection process", "How was the data associated with each instance acquired?"): (
             f"Read from {len(m['inputs'])} input file(s) (SHA-256 of each below, under Build facts)"
             + (
@@ -293,6 +296,24 @@ def duplicates(m: dict[str, Any]) -> str:
         + (f" {near['too_short']} texts had no words to compare." if near["too_short"] else "")
         + "\n\nChance that LSH proposes a pair, by its similarity:\n\n"
         + table(["Jaccard", *curve], [["detected", *(f"{p:.3f}" for p in curve.values())]])
+    )
+
+
+def personal_information(m: dict[str, Any]) -> str:
+    pii = m["pii"]
+    names = {"email": "e-mail addresses", "phone": "phone numbers", "ip": "IP addresses"}
+    found = [f"{names[k]}: {n} in {pii['records'][k]} record(s)" for k, n in pii["found"].items() if n]
+    if not found:
+        return "No e-mail address, phone number or IP address was found in the kept texts."
+    action = (
+        "They were replaced with <EMAIL>, <PHONE> and <IP> in the published texts."
+        if pii["redacted"]
+        else "They were left in the texts (set pii.redact = true to replace them)."
+    )
+    return (
+        "Found in the kept texts (e-mail and IP by pattern, phone numbers by libphonenumber): "
+        + "; ".join(found)
+        + f". {action} lineage.parquet lists them per record (column `pii`)."
     )
 
 

@@ -55,6 +55,8 @@ from dataset_builder.ingest import Inventory, ReadSettings, discover, file_sha25
 from dataset_builder.langid import LanguageTag, LanguageTagger
 from dataset_builder.minhash import band_keys, detection_probability, signatures
 from dataset_builder.parallel import batched, map_ordered
+from dataset_builder.pii import KINDS as PII_KINDS
+from dataset_builder.pii import Finding, find_pii, redact, summary
 from dataset_builder.publish import (
     LINEAGE_SCHEMA,
     MANIFEST,
@@ -128,6 +130,7 @@ class Index:
     band_blocks: list[np.ndarray] = field(default_factory=list)
     word_blocks: list[np.ndarray] = field(default_factory=list)
     fate: list[str] = field(default_factory=list)  # "" while undecided
+    pii: dict[int, str] = field(default_factory=dict)  # row -> what personal information it holds
 
     def add(self, record: Record, key: bytes) -> None:
         self.ids.append(record["id"])
@@ -162,6 +165,8 @@ class Ledger:
     rows: Counter[str] = field(default_factory=Counter)  # kept, per split
     languages: dict[str, Counter[str]] = field(default_factory=lambda: {s: Counter() for s in SPLITS})
     missing: Counter[str] = field(default_factory=Counter)
+    pii: Counter[str] = field(default_factory=Counter)  # occurrences in kept texts, by kind
+    pii_records: Counter[str] = field(default_factory=Counter)  # kept records holding each kind
     near_dup: dict[str, Any] = field(default_factory=dict)
     groups: dict[str, int] = field(default_factory=dict)
     leakage: list[dict[str, Any]] = field(default_factory=list)
@@ -189,6 +194,7 @@ def init_worker(settings: dict[str, Any], rules: tuple[Any, ...], with_tagger: b
     if with_tagger:
         langid = settings["langid"]
         _stages["tagger"] = LanguageTagger(langid["seed"], langid["min_chars"])
+        _stages["phone_region"] = settings["pii"]["phone_region"] or None
 
 
 def prepare(batch: list[Record]) -> Prepared:
@@ -211,8 +217,10 @@ def prepare(batch: list[Record]) -> Prepared:
     return Prepared(valid, rejected, removed, [content_key(t) for t in texts], bands, has_words)
 
 
-def tag_languages(texts: list[str]) -> list[LanguageTag]:
-    return [_stages["tagger"].tag(text) for text in texts]
+def annotate(texts: list[str]) -> list[tuple[LanguageTag, list[Finding]]]:
+    """Pass 2 for one batch: each text's language and the personal information in it."""
+    region = _stages["phone_region"]
+    return [(_stages["tagger"].tag(text), find_pii(text, region)) for text in texts]
 
 
 def build(
@@ -443,9 +451,10 @@ def second_pass(
     progress: Progress,
     setup: tuple[Any, ...],
 ) -> SplitBuckets:
-    """Stage 5 and routing: language tags (and the allow-list), then each kept record into
-    its split's bucket for its id range."""
+    """Stage 5 and routing: language tags (and the allow-list) and personal information
+    (redacted if `pii.redact`), then each kept record into its split's bucket for its id range."""
     allow = set(config.settings["langid"]["allow"])
+    redacting = config.settings["pii"]["redact"]
     rows = np.array(sorted(splits), dtype=np.int64)
     bucket_count = max(1, -(-len(rows) // config.settings["publish"]["shard_rows"]))
     bucket_of = np.zeros(len(index.ids), dtype=np.int64)
@@ -467,10 +476,10 @@ def second_pass(
                 pending.extend(batch)
                 yield [r["text"] for r in batch]
 
-        tags = map_ordered(
-            tag_languages, texts(), workers=workers, initializer=init_worker, initargs=(*setup, True)
+        annotations = map_ordered(
+            annotate, texts(), workers=workers, initializer=init_worker, initargs=(*setup, True)
         )
-        for tag in (t for batch in tags for t in batch):
+        for tag, findings in (a for batch in annotations for a in batch):
             record = pending.popleft()
             row = record.pop("_row")
             advance(1)
@@ -480,6 +489,12 @@ def second_pass(
                 continue
             split = splits[row]
             record.update(language=tag.language, language_score=tag.score)
+            if findings:
+                index.pii[row] = summary(findings)
+                ledger.pii.update(f.kind for f in findings)
+                ledger.pii_records.update({f.kind for f in findings})
+                if redacting:
+                    record["text"] = redact(record["text"], findings)
             buckets.add(split, int(bucket_of[row]), record)
             index.fate[row] = f"split:{split}"
             ledger.rows[split] += 1
@@ -543,7 +558,7 @@ def publish(
             lambda folder: {
                 **write_splits(buckets, ledger.rows, folder, shards["shard_rows"], shards["row_group_rows"]),
                 **write_audit(
-                    ledger.rejects, ledger.duplicates, ledger.leakage, lineage(index, ledger), folder
+                    ledger.rejects, ledger.duplicates, ledger.leakage, lineage(config, index, ledger), folder
                 ),
             },
             lambda m: {"README.md": card.render(m), "DATASHEET.md": datasheet.render(m, answers)},
@@ -552,13 +567,20 @@ def publish(
     return Release(published.path, published.manifest, published.unchanged, rejects, warnings)
 
 
-def lineage(index: Index, ledger: Ledger) -> pa.Table:
-    """One row per record read: provenance, id and fate (`split:`, `rejected:`, `duplicate:`)."""
+def lineage(config: BuildConfig, index: Index, ledger: Ledger) -> pa.Table:
+    """One row per record read: provenance, id, fate (`split:`, `rejected:`, `duplicate:`),
+    the personal information found in a kept text and whether it was redacted."""
+    redacted = config.settings["pii"]["redact"]
     rows = [
-        (*prov, record_id, fate)
-        for prov, record_id, fate in zip(index.provenance, index.ids, index.fate, strict=True)
+        (*prov, record_id, fate, index.pii.get(row), redacted and row in index.pii)
+        for row, (prov, record_id, fate) in enumerate(
+            zip(index.provenance, index.ids, index.fate, strict=True)
+        )
     ]
-    rows += [(*(getattr(r, k) for k in PROVENANCE), r.id, f"rejected:{r.reason}") for r in ledger.unspooled]
+    rows += [
+        (*(getattr(r, k) for k in PROVENANCE), r.id, f"rejected:{r.reason}", None, False)
+        for r in ledger.unspooled
+    ]
     columns = zip(*rows, strict=True) if rows else [[] for _ in LINEAGE_SCHEMA.names]
     return pa.table(dict(zip(LINEAGE_SCHEMA.names, map(list, columns), strict=True)), schema=LINEAGE_SCHEMA)
 
@@ -632,6 +654,11 @@ def make_manifest(
         "splits": {split: ledger.rows[split] for split in SPLITS},
         "languages": {split: dict(sorted(ledger.languages[split].items())) for split in SPLITS},
         "missing_values": {f: ledger.missing[f] for f in METADATA_FIELDS},
+        "pii": {
+            "found": {kind: ledger.pii[kind] for kind in PII_KINDS},
+            "records": {kind: ledger.pii_records[kind] for kind in PII_KINDS},
+            "redacted": config.settings["pii"]["redact"],
+        },
         "inputs": [
             {
                 "path": f.rel,

@@ -52,6 +52,8 @@ LINEAGE_SCHEMA = pa.schema(
         ("raw_encoding", pa.string()),
         ("id", pa.string()),
         ("fate", pa.string()),
+        ("pii", pa.string()),
+        ("redacted", pa.bool_()),
     ]
 )
 
