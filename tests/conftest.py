@@ -15,8 +15,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hypothesis import settings
+
 from dataset_builder.config import BuildConfig, load_config
 from dataset_builder.pipeline import Release, build
+
+# The same examples on every run, so CI is deterministic; explore with
+# `pytest --hypothesis-profile=explore` (a new random seed each run).
+settings.register_profile("default", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=500)
+settings.load_profile("default")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_CORPORA = REPO.parent / "shared" / "corpora"
