@@ -200,10 +200,9 @@ def test_legacy_encodings_are_decoded_and_recorded(tmp_path):
     assert lineage[("utf16.jsonl", 1)]["raw_encoding"] == "utf-16"
     assert lineage[("binary.txt", 1)]["raw_encoding"] is None
     assert release.manifest["encodings"] == {"": 1, "cp1252": 1, "gb18030": 1, "utf-16": 1}
+    binary_tail = article_text(3).encode() + b" \xff\xfe" + bytes(range(32)) * 20
     replaced = run_build(
-        tmp_path / "replace",
-        {"binary.txt": b"ok \xff\xfe\x81 text " + article_text(3).encode()},
-        ingest={"on_decode_error": "replace", "fallback_encoding": ""},
+        tmp_path / "replace", {"binary.txt": binary_tail}, ingest={"on_decode_error": "replace"}
     )
     assert replaced.manifest["encodings"] == {"utf-8 (undecodable bytes replaced)": 1}
     assert replaced.manifest["counts"]["kept"] == 1
