@@ -220,7 +220,8 @@ def prepare(batch: list[Record]) -> Prepared:
 def annotate(texts: list[str]) -> list[tuple[LanguageTag, list[Finding]]]:
     """Pass 2 for one batch: each text's language and the personal information in it."""
     region = _stages["phone_region"]
-    return [(_stages["tagger"].tag(text), find_pii(text, region)) for text in texts]
+    tags = _stages["tagger"].tag_batch(texts)
+    return [(tag, find_pii(text, region)) for tag, text in zip(tags, texts, strict=True)]
 
 
 def build(

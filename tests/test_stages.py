@@ -10,8 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dataset_builder.dedup import content_key, exact_duplicates, id_ranks
-from dataset_builder.langid import LanguageTagger, seeded_factory
+from dataset_builder.fastlangid import seeded_factory
+from dataset_builder.langid import LanguageTagger
 from dataset_builder.split import split_of
+from tests.conftest import REPO, article_text
 
 RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 
@@ -38,6 +40,18 @@ def test_seeded_tagger_is_stable_and_leaves_langdetect_global_alone():
     again = [LanguageTagger(0, 5).tag(t) for t in texts * 3]
     assert again == first * 3
     assert langdetect.DetectorFactory.seed is None
+
+
+def test_tagger_gives_langdetects_labels_and_scores_on_real_articles():
+    """The tagger detects with fastlangid; langdetect itself is the reference."""
+    texts = [article_text(i, language) for i in range(40) for language in ("en", "es")]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((REPO / "raw").glob("*.txt"))]
+    reference = seeded_factory(0)
+    for text, tag in zip(texts, LanguageTagger(0, 0).tag_batch(texts), strict=True):
+        detector = reference.create()
+        detector.append(text)
+        top = detector.get_probabilities()[0]
+        assert (tag.language, tag.score) == (top.lang, top.prob)
 
 
 def test_short_or_letterless_text_is_undetermined():
