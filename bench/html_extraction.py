@@ -155,7 +155,7 @@ def variants(page: Page) -> tuple[dict[str, str], dict[str, bool]]:
     per trafilatura mode) and checked against it, so the two cannot drift apart."""
     data, url, _ = page
     out = trafilatura_modes(data, url)
-    tree = parse_html(decode_html(data))
+    tree = parse_html(decode_html(data).text)
     default = None if tree is None else run_trafilatura(tree, url, precision=False, metadata=True)
     precise = None if tree is None else run_trafilatura(tree, url, precision=True)
 
@@ -202,7 +202,7 @@ def variants(page: Page) -> tuple[dict[str, str], dict[str, bool]]:
     out["legacy: extract_article"] = article.text if article else ""
     return out, {
         "trafilatura": decode_file(legacy) == written,
-        "extract_article": decode_html(legacy) == written,
+        "extract_article": decode_html(legacy).text == written,
     }
 
 

@@ -28,7 +28,8 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from dataset_builder.clean import normalize_text
-from dataset_builder.decode import codec_name, decode
+from dataset_builder.decode import Decoded, codec_name, decode
+from dataset_builder.records import Record, Rejection
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,13 @@ class HtmlArticle:
     source: str | None  # the site's name, else its host name
     url: str | None  # the canonical URL if the page declares one, else the URL given
     language: str | None  # as the page declares it, written as a BCP 47 tag; not detected
+    encoding: str  # what the page's bytes were decoded with (decode.py)
 
 
 def extract_article(data: bytes, url: str | None = None) -> HtmlArticle | None:
     """The main article of one saved page (HTML bytes), or None when it has no article text."""
-    tree = parse_html(decode_html(data))
+    decoded = decode_html(data)
+    tree = parse_html(decoded.text)
     if tree is None:
         return None
     document = run_trafilatura(tree, url, precision=False, metadata=True)
@@ -61,6 +64,7 @@ def extract_article(data: bytes, url: str | None = None) -> HtmlArticle | None:
         source=document.sitename or document.hostname or None,
         url=document.url or url,
         language=declared_language(tree),
+        encoding=decoded.encoding,
     )
 
 
@@ -131,12 +135,12 @@ XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]+encoding\s*=\s*["']([a-z0-9._-]+)""
 XML_DECLARATION = re.compile(r"\s*<\?xml[^>]*\?>")
 
 
-def decode_html(data: bytes) -> str:
+def decode_html(data: bytes) -> Decoded:
     """Text of a page, by the project's one decoding policy (decode.py) with the charset the
     page declares; a page is never rejected for its bytes, undecodable ones are replaced."""
     decoded = decode(data, "cp1252", replace=True, declared=declared_charset(data))
     assert not isinstance(decoded, UnicodeDecodeError)  # replace=True always decodes
-    return decoded.text
+    return decoded
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -445,3 +449,14 @@ def trim_tail(lines: list[str]) -> list[str]:
         if slack_words > TAIL_SLACK_WORDS or slack_lines > TAIL_SLACK_LINES:
             break
     return lines[:end]
+
+
+def html_record(raw: Record) -> Record | Rejection:
+    """A saved page (`raw["html"]`, bytes) as an article record, or why it holds none. Runs
+    in the per-record stage, in workers: extraction is the costly part of reading HTML."""
+    page: bytes = raw.pop("html")
+    article = extract_article(page, raw.get("url"))
+    if article is None:
+        return Rejection.of(raw, "no-article", "no article text found in the page")
+    metadata = {k: v for k, v in vars(article).items() if k not in ("language", "encoding") and v}
+    return {**raw, **metadata, "raw_encoding": article.encoding}

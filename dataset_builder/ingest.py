@@ -4,19 +4,28 @@ Files are listed in one sorted order (POSIX path relative to raw/), so a build r
 same records in the same order on every machine. Anything that is not read is listed in
 `Inventory.skipped` with a reason; anything read but unusable becomes a `Rejection` naming
 its file and line. Limits keep one giant file or line from exhausting memory: a file
-read whole (.txt, .json) may not exceed `max_file_bytes`, a JSON Lines record may not
-exceed `max_record_bytes`, and neither is ever loaded past its limit.
+read whole (.txt, .json, .html) may not exceed `max_file_bytes`, a JSON Lines record may
+not exceed `max_record_bytes`, and neither is ever loaded past its limit. Compressed files
+(.gz, .bz2, .xz, .zst) are read through their decompressor, limits counting decompressed
+bytes (a compression bomb is one more too-large record); `dump.jsonl.gz` is JSON Lines.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
+import io
 import json
+import lzma
 import os
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
+
+import zstandard
 
 from dataset_builder.decode import REPLACED, Decoded, bom_encoding, decode, describe
 from dataset_builder.errors import BuildError, ConfigError
@@ -115,9 +124,37 @@ def skip_reason(path: Path, name: str, *, is_dir: bool) -> str | None:
         return "hidden"
     if not valid_utf8(name):
         return "file name is not valid UTF-8"
-    if not is_dir and path.suffix.lower() not in READERS:
-        return f"unsupported file type {path.suffix.lower()!r}" if path.suffix else "no file extension"
+    if not is_dir and input_format(name) not in READERS:
+        suffixes = "".join(PurePosixPath(name.lower()).suffixes[-2:])
+        return f"unsupported file type {suffixes!r}" if suffixes else "no file extension"
     return None
+
+
+def input_format(name: str) -> str:
+    """The format a file name says, under any compression: `dump.jsonl.gz` -> `.jsonl`."""
+    suffixes = PurePosixPath(name.lower()).suffixes
+    if suffixes and suffixes[-1] in DECOMPRESSORS:
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def open_input(file: InputFile) -> BinaryIO:
+    """The file's bytes, decompressed when its name says so."""
+    decompressor = DECOMPRESSORS.get(PurePosixPath(file.rel.lower()).suffix)
+    raw = file.path.open("rb")
+    if decompressor is None:
+        return raw
+    return io.BufferedReader(decompressor(raw))
+
+
+# What reading a file can raise: the file system's errors, and each decompressor's on corrupt data.
+READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError)
+DECOMPRESSORS: dict[str, Callable[[BinaryIO], Any]] = {
+    ".gz": lambda raw: gzip.GzipFile(fileobj=raw),
+    ".bz2": bz2.BZ2File,
+    ".xz": lzma.LZMAFile,
+    ".zst": lambda raw: zstandard.ZstdDecompressor().stream_reader(raw),
+}
 
 
 def valid_utf8(name: str) -> bool:
@@ -136,26 +173,23 @@ def relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+def file_sha256(path: Path) -> str | None:
+    """SHA-256 of a file's bytes as stored; None if it cannot be read (its records are rejects)."""
+    try:
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def read_file(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
     """Yield every record of one file, or a rejection where a record cannot be read."""
-    reader = READERS[Path(file.rel).suffix.lower()]
+    reader = READERS[input_format(file.rel)]
     try:
         yield from reader(file, settings)
-    except OSError as exc:
-        yield Rejection(
-            file.rel,
-            1,
-            "",
-            reader.__name__.removeprefix("read_"),
-            None,
-            "unreadable",
-            f"cannot read the file: {exc.strerror or exc}",
-        )
+    except READ_ERRORS as exc:  # after any records read before it
+        detail = f"cannot read the file: {getattr(exc, 'strerror', None) or exc}"
+        yield Rejection(file.rel, 1, "", reader.__name__.removeprefix("read_"), None, "unreadable", detail)
 
 
 def provenance(file: InputFile, line: int, sha: str, fmt: str, encoding: str | None) -> dict[str, Any]:
@@ -169,18 +203,21 @@ def provenance(file: InputFile, line: int, sha: str, fmt: str, encoding: str | N
 
 
 def read_whole(file: InputFile, settings: ReadSettings, fmt: str) -> bytes | Rejection:
-    """A file read whole, within the size limit."""
-    if file.size > settings.max_file_bytes:
-        prov = provenance(file, 1, file_sha256(file.path), fmt, None)
-        return Rejection(
-            **prov,
-            reason="too-large",
-            detail=(
-                f"the file has {file.size:,} bytes, "
-                f"more than ingest.max_file_bytes ({settings.max_file_bytes:,})"
-            ),
-        )
-    return file.path.read_bytes()
+    """A file read whole, within the size limit (counted after decompression)."""
+    limit = settings.max_file_bytes
+    compressed = PurePosixPath(file.rel.lower()).suffix in DECOMPRESSORS
+    data = b""
+    if compressed or file.size <= limit:
+        with open_input(file) as stream:
+            data = stream.read(limit + 1)
+    if len(data) <= limit and (compressed or file.size <= limit):
+        return data
+    size = "decompresses to more than" if compressed else f"has {file.size:,} bytes,"
+    return Rejection(
+        **provenance(file, 1, file_sha256(file.path), fmt, None),
+        reason="too-large",
+        detail=f"the file {size} more than ingest.max_file_bytes ({limit:,})",
+    )
 
 
 def read_txt(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
@@ -236,9 +273,8 @@ def read_jsonl(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rej
     Lines are read up to `max_record_bytes`: a longer one is hashed as it streams past and
     rejected, never held in memory. A line that is not UTF-8 is decoded with the encoding
     detected for the file (once, from its first megabyte)."""
-    with file.path.open("rb") as fh:
-        declared = bom_encoding(fh.read(4))
-        fh.seek(0)
+    with open_input(file) as fh:
+        declared = bom_encoding(peek(fh, 4))
         if declared in ("utf-16", "utf-32"):
             yield from read_wide_jsonl(file, fh, declared, settings)
             return
@@ -266,6 +302,15 @@ def read_jsonl(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rej
             else:
                 prov = provenance(file, number, sha256(line), "jsonl", decoded.encoding)
                 yield parse_object(decoded.text, prov, settings.fields)
+
+
+def peek(fh: BinaryIO, size: int) -> bytes:
+    """The first bytes of a stream, without consuming them."""
+    if isinstance(fh, io.BufferedReader):
+        return fh.peek(size)[:size]
+    start = fh.read(size)
+    fh.seek(0)
+    return start
 
 
 def lines(fh: BinaryIO, limit: int) -> Iterator[tuple[int, bytes, str | None]]:
@@ -297,7 +342,7 @@ def decode_line(
     except UnicodeDecodeError as exc:
         failure = f"byte {exc.start}: not valid UTF-8 (0x{data[exc.start]:02x})"
     if not legacy:
-        with file.path.open("rb") as sample:
+        with open_input(file) as sample:
             guess = decode(sample.read(DETECTION_SAMPLE), settings.fallback_encoding, replace=False)
         legacy.append(
             None if isinstance(guess, UnicodeDecodeError) or guess.encoding == "utf-8" else guess.encoding
@@ -370,5 +415,21 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def read_html(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
+    """A saved web page: its bytes go on to the per-record stage, where html.html_record
+    extracts the article (in the workers: extraction is the costly part)."""
+    data = read_whole(file, settings, "html")
+    if isinstance(data, Rejection):
+        yield data
+        return
+    yield {"id": derived_id(file.rel, 1), "html": data, **provenance(file, 1, sha256(data), "html", None)}
+
+
 Reader = Callable[[InputFile, ReadSettings], Iterator[Record | Rejection]]
-READERS: dict[str, Reader] = {".txt": read_txt, ".jsonl": read_jsonl, ".json": read_json}
+READERS: dict[str, Reader] = {
+    ".txt": read_txt,
+    ".jsonl": read_jsonl,
+    ".json": read_json,
+    ".html": read_html,
+    ".htm": read_html,
+}

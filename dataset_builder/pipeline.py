@@ -203,6 +203,13 @@ def prepare(batch: list[Record]) -> Prepared:
     rejected: list[Rejection] = []
     removed: Counter[str] = Counter()
     for raw in batch:
+        if raw["raw_format"] == "html":
+            from dataset_builder.html import html_record  # imports trafilatura (~0.6 s): only if needed
+
+            raw = html_record(raw)
+            if isinstance(raw, Rejection):
+                rejected.append(raw)
+                continue
         cleaned, lines = clean_record(raw, _stages["cleaner"])
         removed.update(lines)
         checked = validate_record(cleaned, _stages["validator"])
@@ -292,9 +299,8 @@ def first_pass(
             for item in read_file(file, read_settings):
                 ledger.read += 1
                 ledger.records_per_file[file.rel] += 1
-                encoding = item.raw_encoding if isinstance(item, Rejection) else item["raw_encoding"]
-                ledger.encodings[encoding or ""] += 1
                 if isinstance(item, Rejection):
+                    ledger.encodings[item.raw_encoding or ""] += 1
                     ledger.rejects.append(item)
                     ledger.unspooled.append(item)
                 else:
@@ -311,6 +317,8 @@ def first_pass(
         )
         for prepared in batches:
             ledger.boilerplate.update(prepared.removed)
+            ledger.encodings.update(r.raw_encoding or "" for r in prepared.rejected)
+            ledger.encodings.update(r["raw_encoding"] for r in prepared.valid)
             ledger.rejects.extend(prepared.rejected)
             ledger.unspooled.extend(prepared.rejected)
             for record, key in zip(prepared.valid, prepared.keys, strict=True):

@@ -168,14 +168,14 @@ def test_symlinks_are_reported_not_followed(tmp_path):
 def test_unreadable_file_is_a_reject(tmp_path, monkeypatch):
     # Tests run as root in CI, where chmod cannot make a file unreadable: fail the read instead.
     raw = write_files(tmp_path / "raw", {"a.txt": article_text(1), "locked.txt": article_text(2)})
-    real_read_bytes = Path.read_bytes
+    real_open = Path.open
 
-    def read_bytes(path: Path) -> bytes:
+    def open_file(path: Path, *args, **kwargs):
         if path.name == "locked.txt":
             raise PermissionError(13, "Permission denied")
-        return real_read_bytes(path)
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "open", open_file)
     release = build(make_config(tmp_path, raw))
     assert_accounted(release)
     reject = rejects_by_place(release)[("locked.txt", 1)]
