@@ -52,11 +52,11 @@ from dataset_builder.dedup import (
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.graph import connected_components
 from dataset_builder.ingest import Inventory, ReadSettings, discover, file_sha256, read_file
-from dataset_builder.langid import LanguageTag, LanguageTagger
+from dataset_builder.langid import LanguageTagger
 from dataset_builder.minhash import band_keys, detection_probability, signatures
 from dataset_builder.parallel import batched, map_ordered
 from dataset_builder.pii import KINDS as PII_KINDS
-from dataset_builder.pii import Finding, find_pii, redact, summary
+from dataset_builder.pii import find_pii, redact, summary
 from dataset_builder.publish import (
     LINEAGE_SCHEMA,
     MANIFEST,
@@ -69,7 +69,7 @@ from dataset_builder.publish import (
 )
 from dataset_builder.records import PROVENANCE, Duplicate, Record, Rejection
 from dataset_builder.split import Move, assign_splits
-from dataset_builder.spool import SplitBuckets, SpoolReader, SpoolWriter
+from dataset_builder.spool import SplitBuckets, Spool, read_batch, write_batch
 from dataset_builder.validate import article_validator, validate_record
 
 BATCH_SIZE = 64
@@ -110,14 +110,26 @@ class Release:
 
 @dataclass(frozen=True)
 class Prepared:
-    """Pass 1's answer for one batch: valid records (in order) and what dedup needs of them."""
+    """Pass 1's answer for one batch. Its valid records are in the spool file of the batch's
+    number; this is what the global steps need of them, in the same order."""
 
-    valid: list[Record]
+    ids: list[str]
+    provenance: list[tuple[Any, ...]]  # PROVENANCE values
+    keys: list[bytes]
+    bands: np.ndarray  # (len(ids), bands) uint64; no columns when near-dup is off
+    has_words: np.ndarray  # (len(ids),) bool
     rejected: list[Rejection]
     removed: Counter[str]
-    keys: list[bytes]
-    bands: np.ndarray  # (len(valid), bands) uint64; no columns when near-dup is off
-    has_words: np.ndarray  # (len(valid),) bool
+
+
+@dataclass(frozen=True)
+class Annotated:
+    """Pass 2's answer for one batch: per row (language, PII summary, PII kinds, kept), and
+    the kept records, tagged, as Arrow batches per (split, bucket)."""
+
+    outcomes: list[tuple[str, str | None, frozenset[str], bool]]
+    batches: dict[tuple[str, int], pa.RecordBatch]
+    missing: Counter[str]
 
 
 @dataclass
@@ -132,11 +144,13 @@ class Index:
     fate: list[str] = field(default_factory=list)  # "" while undecided
     pii: dict[int, str] = field(default_factory=dict)  # row -> what personal information it holds
 
-    def add(self, record: Record, key: bytes) -> None:
-        self.ids.append(record["id"])
-        self.keys.append(key)
-        self.provenance.append(tuple(record[k] for k in PROVENANCE))
-        self.fate.append("")
+    def add(self, prepared: Prepared) -> None:
+        self.ids += prepared.ids
+        self.keys += prepared.keys
+        self.provenance += prepared.provenance
+        self.fate += [""] * len(prepared.ids)
+        self.band_blocks.append(prepared.bands)
+        self.word_blocks.append(prepared.has_words)
 
     def locator(self, row: int) -> str:
         path, line, _, fmt, _ = self.provenance[row]
@@ -186,19 +200,25 @@ class Ledger:
 _stages: dict[str, Any] = {}
 
 
-def init_worker(settings: dict[str, Any], rules: tuple[Any, ...], with_tagger: bool) -> None:
+def init_worker(settings: dict[str, Any], rules: tuple[Any, ...], spool: Path, with_tagger: bool) -> None:
     _stages["cleaner"] = Cleaner.from_settings(rules, settings["clean"])
     _stages["validator"] = article_validator()
     near = settings["near_dup"]
     _stages["near"] = NearDupSettings.from_settings(near) if near["enabled"] else None
+    _stages["spool"] = spool
+    _stages["spool_schema"] = spool_schema()
     if with_tagger:
         langid = settings["langid"]
         _stages["tagger"] = LanguageTagger(langid["seed"], langid["min_chars"])
-        _stages["phone_region"] = settings["pii"]["phone_region"] or None
+        _stages["allow"] = set(langid["allow"])
+        _stages["pii"] = settings["pii"]
+        _stages["record_schema"] = record_schema()
 
 
-def prepare(batch: list[Record]) -> Prepared:
-    """Pass 1 for one batch: clean, validate, and the dedup keys of the valid records."""
+def prepare(task: tuple[int, list[Record]]) -> Prepared:
+    """Pass 1 for batch `number`: clean, validate, spool the valid records, and return what
+    the global steps need of them."""
+    number, batch = task
     valid: list[Record] = []
     rejected: list[Rejection] = []
     removed: Counter[str] = Counter()
@@ -221,14 +241,46 @@ def prepare(batch: list[Record]) -> Prepared:
         bands = band_keys(matrix, *near.lsh_shape)
     else:
         bands, has_words = np.zeros((len(valid), 0), dtype=np.uint64), np.zeros(len(valid), dtype=bool)
-    return Prepared(valid, rejected, removed, [content_key(t) for t in texts], bands, has_words)
+    if valid:
+        write_batch(_stages["spool"], number, valid, _stages["spool_schema"])
+    return Prepared(
+        [r["id"] for r in valid],
+        [tuple(r[k] for k in PROVENANCE) for r in valid],
+        [content_key(t) for t in texts],
+        bands,
+        has_words,
+        rejected,
+        removed,
+    )
 
 
-def annotate(texts: list[str]) -> list[tuple[LanguageTag, list[Finding]]]:
-    """Pass 2 for one batch: each text's language and the personal information in it."""
-    region = _stages["phone_region"]
-    tags = _stages["tagger"].tag_batch(texts)
-    return [(tag, find_pii(text, region)) for tag, text in zip(tags, texts, strict=True)]
+def annotate(task: tuple[int, list[int], list[tuple[str, int]]]) -> Annotated:
+    """Pass 2 for the rows `offsets` of spool batch `number`, going to `routes` (split,
+    bucket): language (and the allow-list), personal information (redacted if asked)."""
+    number, offsets, routes = task
+    records = read_batch(_stages["spool"], number).take(pa.array(offsets)).to_pylist()
+    tags = _stages["tagger"].tag_batch([r["text"] for r in records])
+    allow, pii = _stages["allow"], _stages["pii"]
+    outcomes = []
+    kept: dict[tuple[str, int], list[Record]] = {}
+    missing: Counter[str] = Counter()
+    for record, tag, route in zip(records, tags, routes, strict=True):
+        if allow and tag.language not in allow:
+            outcomes.append((tag.language, None, frozenset(), False))
+            continue
+        findings = find_pii(record["text"], pii["phone_region"] or None)
+        outcomes.append((tag.language, summary(findings), frozenset(f.kind for f in findings), True))
+        record.update(language=tag.language, language_score=tag.score)
+        if findings and pii["redact"]:
+            record["text"] = redact(record["text"], findings)
+        missing.update(f for f in METADATA_FIELDS if record.get(f) in (None, []))
+        kept.setdefault(route, []).append(record)
+    schema = _stages["record_schema"]
+    return Annotated(
+        outcomes,
+        {route: pa.RecordBatch.from_pylist(rows, schema=schema) for route, rows in kept.items()},
+        missing,
+    )
 
 
 def build(
@@ -262,9 +314,11 @@ def run_stages(
     notes: list[str],
 ) -> Release:
     """The two passes and the global steps between them; `work` holds the spool and buckets."""
-    setup = (config.settings, config.rules)
+    spool = Spool(work / "spool")
+    spool.folder.mkdir()
+    setup = (config.settings, config.rules, spool.folder)
     ledger, index = Ledger(), Index()
-    spool = first_pass(config, inventory, ledger, index, work, workers, progress, setup)
+    first_pass(config, inventory, ledger, index, spool, workers, progress, setup)
     alive = reject_duplicate_ids(index, ledger)
     ranks = id_ranks(index.ids)
     alive = drop_exact_duplicates(index, ledger, alive, ranks)
@@ -276,7 +330,6 @@ def run_stages(
     buckets = second_pass(config, index, ledger, spool, splits, ranks, work, workers, progress, setup)
     if pairs is not None:
         ledger.leakage = leakage(index, pairs, splits, config.settings["near_dup"]["group_threshold"])
-    spool.close()
     return publish(config, inventory, ledger, index, buckets, base, strict, progress, notes)
 
 
@@ -285,13 +338,12 @@ def first_pass(
     inventory: Inventory,
     ledger: Ledger,
     index: Index,
-    work: Path,
+    spool: Spool,
     workers: int,
     progress: Progress,
     setup: tuple[Any, ...],
-) -> SpoolReader:
+) -> None:
     """Stages 1-3 and the dedup keys; valid records go to the spool, rejects to the ledger."""
-    spool = SpoolWriter(work / "records.arrow", spool_schema())
     read_settings = ReadSettings.from_settings(config.settings["ingest"])
 
     def raw_records(advance: Callable[[int], None]) -> Iterator[Record]:
@@ -308,25 +360,17 @@ def first_pass(
             advance(file.size)
 
     with progress.stage("read, clean, validate", total=sum(f.size for f in inventory.files)) as advance:
-        batches = map_ordered(
-            prepare,
-            batched(raw_records(advance), BATCH_SIZE),
-            workers=workers,
-            initializer=init_worker,
-            initargs=(*setup, False),
-        )
-        for prepared in batches:
+        tasks = enumerate(batched(raw_records(advance), BATCH_SIZE))
+        for prepared in map_ordered(
+            prepare, tasks, workers=workers, initializer=init_worker, initargs=(*setup, False)
+        ):
+            spool.add_batch(len(prepared.ids))
+            index.add(prepared)
             ledger.boilerplate.update(prepared.removed)
             ledger.encodings.update(r.raw_encoding or "" for r in prepared.rejected)
-            ledger.encodings.update(r["raw_encoding"] for r in prepared.valid)
+            ledger.encodings.update(prov[4] for prov in prepared.provenance)
             ledger.rejects.extend(prepared.rejected)
             ledger.unspooled.extend(prepared.rejected)
-            for record, key in zip(prepared.valid, prepared.keys, strict=True):
-                spool.append(record)
-                index.add(record, key)
-            index.band_blocks.append(prepared.bands)
-            index.word_blocks.append(prepared.has_words)
-    return spool.close()
 
 
 def reject_duplicate_ids(index: Index, ledger: Ledger) -> np.ndarray:
@@ -360,7 +404,7 @@ def drop_near_duplicates(
     config: BuildConfig,
     index: Index,
     ledger: Ledger,
-    spool: SpoolReader,
+    spool: Spool,
     alive: np.ndarray,
     ranks: np.ndarray,
 ) -> tuple[np.ndarray, SimilarPairs]:
@@ -409,7 +453,7 @@ def plan_splits(
     config: BuildConfig,
     index: Index,
     ledger: Ledger,
-    spool: SpoolReader,
+    spool: Spool,
     alive: np.ndarray,
     pairs: SimilarPairs | None,
     base: dict[str, Any] | None,
@@ -452,7 +496,7 @@ def second_pass(
     config: BuildConfig,
     index: Index,
     ledger: Ledger,
-    spool: SpoolReader,
+    spool: Spool,
     splits: dict[int, str],
     ranks: np.ndarray,
     work: Path,
@@ -460,55 +504,50 @@ def second_pass(
     progress: Progress,
     setup: tuple[Any, ...],
 ) -> SplitBuckets:
-    """Stage 5 and routing: language tags (and the allow-list) and personal information
-    (redacted if `pii.redact`), then each kept record into its split's bucket for its id range."""
-    allow = set(config.settings["langid"]["allow"])
-    redacting = config.settings["pii"]["redact"]
+    """Stage 5 and routing, in the workers: language tags (and the allow-list) and personal
+    information (redacted if `pii.redact`); each kept record goes to its split's bucket for
+    its id range. The order rows pass through here does not matter: buckets are sorted."""
     rows = np.array(sorted(splits), dtype=np.int64)
     bucket_count = max(1, -(-len(rows) // config.settings["publish"]["shard_rows"]))
     bucket_of = np.zeros(len(index.ids), dtype=np.int64)
     bucket_of[rows[np.argsort(ranks[rows])]] = np.arange(len(rows)) * bucket_count // max(len(rows), 1)
     buckets = SplitBuckets(work, record_schema(), bucket_count)
+    pending: deque[list[int]] = deque()
 
-    def survivors() -> Iterator[Record]:
-        for first, batch in spool.batches():
-            for offset, record in enumerate(batch.to_pylist()):
-                if first + offset in splits:
-                    record["_row"] = first + offset
-                    yield record
+    def tasks() -> Iterator[tuple[int, list[int], list[tuple[str, int]]]]:
+        for number, first in enumerate(spool.starts):
+            batch_rows = [row for row in range(first, first + spool.size(number)) if row in splits]
+            if batch_rows:
+                pending.append(batch_rows)
+                routes = [(splits[row], int(bucket_of[row])) for row in batch_rows]
+                yield number, [row - first for row in batch_rows], routes
 
     with progress.stage("detect languages", total=len(rows)) as advance:
-        pending: deque[Record] = deque()
-
-        def texts() -> Iterator[list[str]]:
-            for batch in batched(survivors(), BATCH_SIZE):
-                pending.extend(batch)
-                yield [r["text"] for r in batch]
-
-        annotations = map_ordered(
-            annotate, texts(), workers=workers, initializer=init_worker, initargs=(*setup, True)
+        annotated = map_ordered(
+            annotate, tasks(), workers=workers, initializer=init_worker, initargs=(*setup, True)
         )
-        for tag, findings in (a for batch in annotations for a in batch):
-            record = pending.popleft()
-            row = record.pop("_row")
-            advance(1)
-            if allow and tag.language not in allow:
-                detail = f"language {tag.language!r} is not in langid.allow {sorted(allow)}"
-                ledger.rejects.append(index.rejection(row, "language", detail))
-                continue
-            split = splits[row]
-            record.update(language=tag.language, language_score=tag.score)
-            if findings:
-                index.pii[row] = summary(findings)
-                ledger.pii.update(f.kind for f in findings)
-                ledger.pii_records.update({f.kind for f in findings})
-                if redacting:
-                    record["text"] = redact(record["text"], findings)
-            buckets.add(split, int(bucket_of[row]), record)
-            index.fate[row] = f"split:{split}"
-            ledger.rows[split] += 1
-            ledger.languages[split][tag.language] += 1
-            ledger.missing.update(f for f in METADATA_FIELDS if record.get(f) in (None, []))
+        for result in annotated:
+            batch_rows = pending.popleft()
+            advance(len(batch_rows))
+            for row, (language, found, kinds, kept) in zip(batch_rows, result.outcomes, strict=True):
+                if not kept:
+                    allow = sorted(config.settings["langid"]["allow"])
+                    detail = f"language {language!r} is not in langid.allow {allow}"
+                    ledger.rejects.append(index.rejection(row, "language", detail))
+                    continue
+                split = splits[row]
+                index.fate[row] = f"split:{split}"
+                ledger.rows[split] += 1
+                ledger.languages[split][language] += 1
+                if found:
+                    index.pii[row] = found
+                    for item in found.split(";"):
+                        kind, count = item.split("=")
+                        ledger.pii[kind] += int(count)
+                    ledger.pii_records.update(kinds)
+            for (split, bucket), batch in result.batches.items():
+                buckets.add(split, bucket, batch)
+            ledger.missing.update(result.missing)
     buckets.close()
     return buckets
 

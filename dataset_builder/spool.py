@@ -1,12 +1,16 @@
 """Records on disk between passes, so a build holds only indexes in memory, never texts.
 
-The first pass appends each valid record to an Arrow IPC file; the global steps decide
-from in-memory arrays (ids, hashes, band keys); later passes stream the file back batch
-by batch, or fetch the few rows a step needs. Row numbers are the order of arrival.
+In the first pass each worker writes the valid records of its batch to a file of their
+own, named by the batch's number; the global steps decide from in-memory arrays (ids,
+hashes, band keys); the second pass gives each worker a batch number to read back. Texts
+never travel through the parent process, which would otherwise spend as much time
+serialising them as the workers spend cleaning them. A record's spool row is its place
+in the order batches were read.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,70 +19,60 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-BATCH_ROWS = 1024
+
+def batch_path(folder: Path, number: int) -> Path:
+    return folder / f"{number:07d}.arrow"
 
 
-class SpoolWriter:
-    """Append-only: rows are buffered and written as record batches of BATCH_ROWS."""
+def write_batch(folder: Path, number: int, records: list[dict[str, Any]], schema: pa.Schema) -> None:
+    with pa.OSFile(str(batch_path(folder, number)), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+        writer.write_batch(pa.RecordBatch.from_pylist(records, schema=schema))
 
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
-        self.path = path
-        self.schema = schema
-        self.sink = pa.OSFile(str(path), "wb")
-        self.writer = pa.ipc.new_file(self.sink, schema)
-        self.pending: list[dict[str, Any]] = []
+
+def read_batch(folder: Path, number: int, columns: list[str] | None = None) -> pa.RecordBatch:
+    """One batch file, read with plain file reads (a memory map's pages would count towards
+    resident memory as the spool is scanned)."""
+    with pa.OSFile(str(batch_path(folder, number)), "rb") as source:
+        batch = pa.ipc.open_file(source).get_batch(0)
+    return batch.select(columns) if columns else batch
+
+
+class Spool:
+    """The spool folder and where each batch's rows start."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.starts: list[int] = []  # spool row of each batch's first record
         self.rows = 0
 
-    def append(self, row: dict[str, Any]) -> int:
-        """Write a row; returns its row number."""
-        self.pending.append(row)
-        self.rows += 1
-        if len(self.pending) == BATCH_ROWS:
-            self.flush()
-        return self.rows - 1
-
-    def flush(self) -> None:
-        if self.pending:
-            self.writer.write_batch(pa.RecordBatch.from_pylist(self.pending, schema=self.schema))
-            self.pending = []
-
-    def close(self) -> SpoolReader:
-        self.flush()
-        self.writer.close()
-        self.sink.close()
-        return SpoolReader(self.path)
-
-
-class SpoolReader:
-    """Reads with plain file reads, not a memory map: mapped pages would count towards
-    the process's resident memory as the whole spool is scanned."""
-
-    def __init__(self, path: Path) -> None:
-        self.source = pa.OSFile(str(path), "rb")
-        self.reader = pa.ipc.open_file(self.source)
+    def add_batch(self, rows: int) -> int:
+        """Note a batch of `rows` records; returns its number."""
+        self.starts.append(self.rows)
+        self.rows += rows
+        return len(self.starts) - 1
 
     def batches(self, columns: list[str] | None = None) -> Iterator[tuple[int, pa.RecordBatch]]:
-        """(first row number, batch) in row order."""
-        first = 0
-        for i in range(self.reader.num_record_batches):
-            batch = self.reader.get_batch(i)
-            yield first, batch.select(columns) if columns else batch
-            first += batch.num_rows
+        """(first spool row, batch) in row order."""
+        for number, first in enumerate(self.starts):
+            if self.size(number):  # a batch without valid records has no file
+                yield first, read_batch(self.folder, number, columns)
+
+    def size(self, number: int) -> int:
+        end = self.starts[number + 1] if number + 1 < len(self.starts) else self.rows
+        return end - self.starts[number]
 
     def take(self, rows: np.ndarray, column: str) -> dict[int, Any]:
-        """Values of one column for the given row numbers (BATCH_ROWS per batch but the last)."""
-        wanted = np.unique(rows)
+        """Values of one column for the given spool rows, reading each batch needed once."""
         values: dict[int, Any] = {}
-        for index in np.unique(wanted // BATCH_ROWS):
-            in_batch = wanted[wanted // BATCH_ROWS == index]
-            picked = (
-                self.reader.get_batch(int(index)).column(column).take(pa.array(in_batch - index * BATCH_ROWS))
-            )
-            values.update(zip(in_batch.tolist(), picked.to_pylist(), strict=True))
+        wanted = np.unique(rows).tolist()
+        by_batch: dict[int, list[int]] = {}
+        for row in wanted:
+            by_batch.setdefault(bisect.bisect_right(self.starts, row) - 1, []).append(row)
+        for number, batch_rows in by_batch.items():
+            offsets = pa.array([row - self.starts[number] for row in batch_rows])
+            picked = read_batch(self.folder, number, [column]).column(0).take(offsets)
+            values.update(zip(batch_rows, picked.to_pylist(), strict=True))
         return values
-
-    def close(self) -> None:
-        self.source.close()
 
 
 class SplitBuckets:
@@ -90,27 +84,16 @@ class SplitBuckets:
         self.folder = folder
         self.schema = schema
         self.buckets = buckets
-        self.pending: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.writers: dict[tuple[str, int], Any] = {}
 
-    def add(self, split: str, bucket: int, record: dict[str, Any]) -> None:
-        rows = self.pending.setdefault((split, bucket), [])
-        rows.append(record)
-        if len(rows) == 256:
-            self.flush((split, bucket))
-
-    def flush(self, key: tuple[str, int]) -> None:
-        rows = self.pending.pop(key, [])
-        if not rows:
-            return
+    def add(self, split: str, bucket: int, batch: pa.RecordBatch) -> None:
+        key = (split, bucket)
         if key not in self.writers:
-            sink = pa.OSFile(str(self.folder / f"{key[0]}-{key[1]:05d}.arrow"), "wb")
+            sink = pa.OSFile(str(self.folder / f"{split}-{bucket:05d}.arrow"), "wb")
             self.writers[key] = (sink, pa.ipc.new_stream(sink, self.schema))
-        self.writers[key][1].write_batch(pa.RecordBatch.from_pylist(rows, schema=self.schema))
+        self.writers[key][1].write_batch(batch)
 
     def close(self) -> None:
-        for key in list(self.pending):
-            self.flush(key)
         for sink, writer in self.writers.values():
             writer.close()
             sink.close()
