@@ -161,14 +161,14 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     for band in keys.T:
         order = np.argsort(band, kind="stable")
         sorted_keys = band[order]
-        run_starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        run_ends = np.r_[run_starts[1:], n]
-        shared = run_ends - run_starts > 1
-        for start, end in zip(run_starts[shared], run_ends[shared], strict=True):
-            members = np.sort(order[start:end])
-            i, j = np.triu_indices(len(members), k=1)
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        sizes = np.diff(np.r_[starts, n])
+        two = starts[sizes == 2]  # nearly every collision: one pair, built without a loop
+        first, second = np.minimum(order[two], order[two + 1]), np.maximum(order[two], order[two + 1])
+        found.append(first * n + second)
+        for start, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
+            members = np.sort(order[start : start + size])
+            i, j = np.triu_indices(size, k=1)
             found.append(members[i] * n + members[j])
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64)
-    codes = np.unique(np.concatenate(found))
+    codes = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     return np.stack([codes // n, codes % n], axis=1)
