@@ -213,7 +213,8 @@ def measured_answers(m: dict[str, Any]) -> Answers:
                 if m["skipped"]
                 else ""
             )
-            + "."
+            + ". "
+            + encodings(m["encodings"])
         ),
         (p, "Was any preprocessing/cleaning/labeling of the data done?"): preprocessing(config),
         (p, "Was the raw data saved in addition to the preprocessed/cleaned/labeled data?"): (
@@ -297,6 +298,15 @@ def duplicates(m: dict[str, Any]) -> str:
         + "\n\nChance that LSH proposes a pair, by its similarity:\n\n"
         + table(["Jaccard", *curve], [["detected", *(f"{p:.3f}" for p in curve.values())]])
     )
+
+
+def encodings(counts: dict[str, int]) -> str:
+    """How the records' bytes were decoded (dataset_builder/decode.py), from the manifest."""
+    decoded = ", ".join(f"{name} {n}" for name, n in counts.items() if name)
+    text = f"Records by the encoding their bytes were decoded with: {decoded or 'none'}."
+    if counts.get(""):
+        text += f" {counts['']} record(s) could not be decoded and were rejected (audit/rejects.jsonl)."
+    return text
 
 
 def personal_information(m: dict[str, Any]) -> str:

@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dataset_builder import card, datasheet
+from dataset_builder import card, croissant, datasheet
 from dataset_builder.clean import Cleaner, clean_record
 from dataset_builder.config import SPLITS, BuildConfig
 from dataset_builder.dedup import (
@@ -609,7 +609,13 @@ def publish(
                     ledger.rejects, ledger.duplicates, ledger.leakage, lineage(config, index, ledger), folder
                 ),
             },
-            lambda m: {"README.md": card.render(m), "DATASHEET.md": datasheet.render(m, answers)},
+            lambda m, files: {
+                "README.md": card.render(m),
+                "DATASHEET.md": datasheet.render(m, answers),
+                "croissant.json": croissant.render(
+                    m, answers, [f for f in files if f["path"].startswith("data/")]
+                ),
+            },
         )
     rejects = sorted(ledger.rejects, key=lambda r: (r.raw_path, r.raw_line))
     return Release(published.path, published.manifest, published.unchanged, rejects, warnings)

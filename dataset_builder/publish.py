@@ -145,10 +145,12 @@ def provenance_order(row: dict[str, Any]) -> tuple[str, int]:
     return row["raw_path"], row["raw_line"]
 
 
-def describe_files(folder: Path, rows: dict[str, int]) -> list[dict[str, Any]]:
-    """path, sha256, bytes (and rows, for tables) of every file but the manifest."""
+def describe_files(folder: Path, rows: dict[str, int], skip: set[str] = frozenset()) -> list[dict[str, Any]]:
+    """path, sha256, bytes (and rows, for tables) of every file but the manifest and `skip`."""
     files = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
+        if path.relative_to(folder).as_posix() in skip:
+            continue
         rel = path.relative_to(folder).as_posix()
         entry: dict[str, Any] = {"path": rel, "sha256": sha256_file(path), "bytes": path.stat().st_size}
         if rel in rows:
@@ -177,21 +179,23 @@ def publish_release(
     target: Path,
     manifest: dict[str, Any],
     write_content: Callable[[Path], dict[str, int]],
-    render_docs: Callable[[dict[str, Any]], dict[str, str]],
+    render_docs: Callable[[dict[str, Any], list[dict[str, Any]]], dict[str, str]],
 ) -> Published:
     """Write a release aside, then rename it to `target`; never overwrite a published one.
 
     `write_content` writes the data and audit files into a folder and returns rows per
-    file; `render_docs` turns the manifest into the card and datasheet ({name: text}), so
-    every number in them comes from the manifest. The manifest then gets the file list
-    and the fingerprint."""
+    file; `render_docs` turns the manifest and those files' descriptions into the card,
+    datasheet and Croissant file ({name: text}), so every number in them comes from the
+    manifest. The manifest then gets the file list and the fingerprint."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
         rows = write_content(staging)
-        for name, text in render_docs(manifest).items():
+        content = describe_files(staging, rows)
+        for name, text in render_docs(manifest, content).items():
             (staging / name).write_text(text, encoding="utf-8", newline="\n")
-        manifest = {**manifest, "files": describe_files(staging, rows)}
+        docs = describe_files(staging, rows, skip={f["path"] for f in content})
+        manifest = {**manifest, "files": sorted(content + docs, key=lambda f: f["path"])}
         manifest["fingerprint"] = fingerprint(manifest)
         (staging / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
