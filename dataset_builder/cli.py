@@ -17,9 +17,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dataset_builder import diff, hub, verify
 from dataset_builder.config import SPLITS, load_config
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.pipeline import Release, build
+from dataset_builder.publish import read_manifest
 from dataset_builder.records import locator
 
 DEFAULT_CONFIG = Path("dataset.toml")
@@ -196,3 +198,73 @@ def display_path(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+@main.command("verify")
+@click.argument("release", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--rebuild", is_flag=True, help="Also build it again from the raw files and compare, file by file."
+)
+@click.option(
+    "--raw",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("raw"),
+    show_default=True,
+    help="The raw files to rebuild from.",
+)
+@click.option(
+    "--datasheet",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("DATASHEET.md"),
+    show_default=True,
+    help="The maintainers' DATASHEET.md to rebuild with.",
+)
+def verify_command(release: Path, rebuild: bool, raw: Path, datasheet: Path) -> None:
+    """Check RELEASE against its manifest: every file's SHA-256 and size, no extra file, the
+    fingerprint. With --rebuild, build it again into a temporary folder and compare.
+
+    Exit code 0 when it verifies, 1 when anything differs."""
+    try:
+        report = verify.rebuild(release, raw, datasheet) if rebuild else verify.check_files(release)
+    except ConfigError as exc:
+        fail(str(exc), code=2)
+    except BuildError as exc:
+        fail(str(exc), code=1)
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+    for problem in report.problems:
+        err.print(f"[bold red]differs:[/] {problem}", soft_wrap=True)
+    if not report.ok:
+        sys.exit(1)
+    out.print(f"{display_path(release)}: verified" + (" and rebuilt byte for byte" if rebuild else ""))
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("new", type=click.Path(path_type=Path, file_okay=False, exists=True))
+def diff_command(old: Path, new: Path) -> None:
+    """Records added, removed and changed per split between two releases, records that moved
+    split, and language and publisher shifts."""
+    try:
+        labels = (read_manifest(old)["version"], read_manifest(new)["version"])
+        changes = diff.compare(old, new, labels)
+    except BuildError as exc:
+        fail(str(exc), code=1)
+    out.print("\n".join(diff.summary(changes)), markup=False)
+
+
+@main.command("publish")
+@click.argument("release", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--repo", required=True, help="Hugging Face dataset repository, ORG/NAME.")
+@click.option("--token", help="Hugging Face token. Default: HF_TOKEN or the one saved by `hf auth login`.")
+def publish_command(release: Path, repo: str, token: str | None) -> None:
+    """Upload a verified RELEASE to the Hugging Face Hub as one commit tagged vVERSION, so that
+    load_dataset("ORG/NAME", revision="vVERSION") loads exactly it."""
+    try:
+        upload = hub.plan(release, repo)
+        url = hub.send(upload, token)
+    except ConfigError as exc:
+        fail(str(exc), code=2)
+    except BuildError as exc:
+        fail(str(exc), code=1)
+    out.print(f"published {len(upload.files)} files to {repo}, tag {upload.tag}: {url}")

@@ -129,7 +129,7 @@ def unanswered(manifest: dict[str, Any], answers: Answers) -> list[tuple[str, st
     ]
 
 
-def render(manifest: dict[str, Any], answers: Answers) -> str:
+def render(manifest: dict[str, Any], answers: Answers, changelog: list[str] | None = None) -> str:
     measured = measured_answers(manifest)
     config = manifest["config"]
     out = [
@@ -152,6 +152,17 @@ def render(manifest: dict[str, Any], answers: Answers) -> str:
                 out += ([""] if human else []) + ["*Measured by this build:*", "", machine]
             if not human and not machine:
                 out.append("*Unanswered.*")
+    if changelog:
+        previous = manifest["previous"]
+        out += [
+            "",
+            "## Changelog",
+            "",
+            f"Against {previous['version']} (fingerprint {previous['fingerprint'][:16]}), "
+            "published in the same output folder.",
+            "",
+            *changelog,
+        ]
     missing = unanswered(manifest, answers)
     out += ["", "## Unanswered questions", ""]
     out += [f"- {s}: {q}" for s, q in missing] or ["None."]

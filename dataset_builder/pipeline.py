@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dataset_builder import card, croissant, datasheet
+from dataset_builder import card, croissant, datasheet, diff
 from dataset_builder.clean import Cleaner, clean_record
 from dataset_builder.config import SPLITS, BuildConfig
 from dataset_builder.dedup import (
@@ -609,9 +609,9 @@ def publish(
                     ledger.rejects, ledger.duplicates, ledger.leakage, lineage(config, index, ledger), folder
                 ),
             },
-            lambda m, files: {
+            lambda m, files, folder: {
                 "README.md": card.render(m),
-                "DATASHEET.md": datasheet.render(m, answers),
+                "DATASHEET.md": datasheet.render(m, answers, changelog(config, m, folder)),
                 "croissant.json": croissant.render(
                     m, answers, [f for f in files if f["path"].startswith("data/")]
                 ),
@@ -664,20 +664,43 @@ def load_base(config: BuildConfig) -> dict[str, Any] | None:
 
 def base_warnings(config: BuildConfig, base: dict[str, Any] | None) -> list[str]:
     """Without a base, a growing corpus can move records between splits: say so."""
-    folder = config.out_dir / config.name
-    if base is not None or not folder.is_dir():
-        return []
-    current = version_key(config.version)
-    older = sorted(
-        (p.name for p in folder.iterdir() if (p / MANIFEST).is_file() and version_key(p.name) < current),
-        key=version_key,
-    )
-    if not older:
+    previous = previous_version(config)
+    if base is not None or previous is None:
         return []
     return [
-        f'{config.name} {older[-1]} is published in {folder}; set split.base = "{older[-1]}" in the config '
-        "to keep its records in their splits"
+        f"{config.name} {previous} is published in {config.out_dir / config.name}; set split.base = "
+        f'"{previous}" in the config to keep its records in their splits'
     ]
+
+
+def previous_version(config: BuildConfig) -> str | None:
+    """The highest version below this one already published in the same output folder."""
+    folder = config.out_dir / config.name
+    current = version_key(config.version)
+    older = [
+        p.name
+        for p in folder.glob("*")
+        if (p / MANIFEST).is_file() and () < version_key(p.name) < current  # () is not a version
+    ]
+    return max(older, key=version_key, default=None)
+
+
+def changelog(config: BuildConfig, manifest: dict[str, Any], folder: Path) -> list[str]:
+    """What changed since the previous version in the output folder (none: no changelog)."""
+    previous = manifest["previous"]
+    if previous is None:
+        return []
+    before = config.out_dir / config.name / previous["version"]
+    return diff.summary(diff.compare(before, folder, (previous["version"], config.version)))
+
+
+def previous_release(config: BuildConfig) -> dict[str, str] | None:
+    """The version the changelog compares with, and its fingerprint: an input like any other."""
+    version = previous_version(config)
+    if version is None:
+        return None
+    manifest = json.loads((config.out_dir / config.name / version / MANIFEST).read_text(encoding="utf-8"))
+    return {"version": version, "fingerprint": manifest["fingerprint"]}
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -704,6 +727,7 @@ def make_manifest(
             "max_similarity": max((row["similarity"] for row in ledger.leakage), default=None),
         },
         "split_base": {"version": base["version"], "fingerprint": base["fingerprint"]} if base else None,
+        "previous": previous_release(config),
         "moved": [asdict(move) for move in ledger.moves],
         "splits": {split: ledger.rows[split] for split in SPLITS},
         "languages": {split: dict(sorted(ledger.languages[split].items())) for split in SPLITS},

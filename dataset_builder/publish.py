@@ -179,20 +179,20 @@ def publish_release(
     target: Path,
     manifest: dict[str, Any],
     write_content: Callable[[Path], dict[str, int]],
-    render_docs: Callable[[dict[str, Any], list[dict[str, Any]]], dict[str, str]],
+    render_docs: Callable[[dict[str, Any], list[dict[str, Any]], Path], dict[str, str]],
 ) -> Published:
     """Write a release aside, then rename it to `target`; never overwrite a published one.
 
     `write_content` writes the data and audit files into a folder and returns rows per
-    file; `render_docs` turns the manifest and those files' descriptions into the card,
-    datasheet and Croissant file ({name: text}), so every number in them comes from the
-    manifest. The manifest then gets the file list and the fingerprint."""
+    file; `render_docs` turns the manifest, those files' descriptions and the folder into
+    the card, datasheet and Croissant file ({name: text}), so every number in them comes
+    from the manifest or the files. The manifest then gets the file list and the fingerprint."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
         rows = write_content(staging)
         content = describe_files(staging, rows)
-        for name, text in render_docs(manifest, content).items():
+        for name, text in render_docs(manifest, content, staging).items():
             (staging / name).write_text(text, encoding="utf-8", newline="\n")
         docs = describe_files(staging, rows, skip={f["path"] for f in content})
         manifest = {**manifest, "files": sorted(content + docs, key=lambda f: f["path"])}

@@ -1,0 +1,112 @@
+"""Check a release against its manifest, and rebuild it to check it is reproducible.
+
+`check_files` recomputes every file's SHA-256 and size and the fingerprint: one changed
+byte anywhere is found. `rebuild` builds again from the raw files, the recorded config and
+the maintainers' DATASHEET.md into a temporary folder, and compares the two releases file
+by file; it first says which inputs differ from the recorded hashes, and which installed
+versions differ from the recorded ones, since either changes the bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from dataset_builder.config import BuildConfig, load_config
+from dataset_builder.ingest import discover, file_sha256
+from dataset_builder.pipeline import build, versions
+from dataset_builder.publish import MANIFEST, fingerprint, read_manifest, sha256_file
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_files(release: Path) -> Report:
+    """Every file the manifest lists is there with its size and SHA-256, nothing else is, and
+    the fingerprint is the manifest's own."""
+    report = Report()
+    manifest = read_manifest(release)
+    listed = {entry["path"]: entry for entry in manifest["files"]}
+    for rel, entry in sorted(listed.items()):
+        path = release / rel
+        if not path.is_file():
+            report.problems.append(f"{rel}: missing")
+        elif path.stat().st_size != entry["bytes"] or sha256_file(path) != entry["sha256"]:
+            report.problems.append(
+                f"{rel}: content differs from the manifest (sha256 {entry['sha256'][:12]}…)"
+            )
+    for path in sorted(p for p in release.rglob("*") if p.is_file()):
+        rel = path.relative_to(release).as_posix()
+        if rel != MANIFEST and rel not in listed:
+            report.problems.append(f"{rel}: not in the manifest")
+    if fingerprint(manifest) != manifest.get("fingerprint"):
+        report.problems.append("manifest.json: its fingerprint does not match its content")
+    report.warnings += version_drift(manifest)
+    return report
+
+
+def version_drift(manifest: dict[str, Any]) -> list[str]:
+    installed = versions()
+    return [
+        f"{name} {recorded} made this release, {installed.get(name, 'not installed')} is installed: "
+        "a rebuild may differ"
+        for name, recorded in manifest["versions"].items()
+        if installed.get(name) != recorded
+    ]
+
+
+def input_drift(manifest: dict[str, Any], raw_dir: Path) -> list[str]:
+    """Input files missing, changed or added since the release was built."""
+    recorded = {entry["path"]: entry["sha256"] for entry in manifest["inputs"]}
+    found = {f.rel: file_sha256(f.path) for f in discover(raw_dir).files}
+    drift = [f"{p}: missing" for p in sorted(recorded.keys() - found.keys())]
+    drift += [f"{p}: changed" for p in sorted(recorded.keys() & found.keys()) if recorded[p] != found[p]]
+    drift += [f"{p}: not in the release's inputs" for p in sorted(found.keys() - recorded.keys())]
+    return drift
+
+
+def rebuild_config(manifest: dict[str, Any], raw_dir: Path, datasheet: Path, out_dir: Path) -> BuildConfig:
+    """The recorded settings, with the machine's own paths; the rebuild command names the
+    same config file, as it is part of the datasheet."""
+    config_file = re.search(r"--config (\S+)", manifest["command"])
+    settings = {**manifest["config"], "raw": str(raw_dir), "out": str(out_dir), "datasheet": str(datasheet)}
+    return replace(
+        load_config(None, overrides=settings), source=config_file.group(1) if config_file else None
+    )
+
+
+def rebuild(release: Path, raw_dir: Path, datasheet: Path, workers: int = 1) -> Report:
+    """Build the release again into a temporary folder and compare it, file by file."""
+    report = check_files(release)
+    manifest = read_manifest(release)
+    report.warnings += [f"input {line}" for line in input_drift(manifest, raw_dir)]
+    with tempfile.TemporaryDirectory(prefix="dataset-builder-verify-") as tmp:
+        out = Path(tmp)
+        base = manifest["config"]["split"].get("base")
+        if base:  # the base release is an input too: the rebuild reads it where it is
+            (out / manifest["name"]).mkdir()
+            (out / manifest["name"] / base).symlink_to(release.parent / base)
+        rebuilt = build(rebuild_config(manifest, raw_dir, datasheet, out), workers=workers)
+        theirs = {entry["path"]: entry["sha256"] for entry in rebuilt.manifest["files"]}
+        ours = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+        for rel in sorted(ours.keys() | theirs.keys()):
+            if ours.get(rel) != theirs.get(rel):
+                report.problems.append(
+                    f"{rel}: the rebuild differs"
+                    if rel in ours and rel in theirs
+                    else f"{rel}: only in the {'release' if rel in ours else 'rebuild'}"
+                )
+        recorded, again = manifest["fingerprint"], rebuilt.manifest["fingerprint"]
+        if recorded != again:
+            report.problems.append(f"fingerprint: release {recorded[:16]}, rebuild {again[:16]}")
+    return report
