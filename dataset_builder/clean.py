@@ -108,6 +108,8 @@ def clean_record(record: Record, cleaner: Cleaner) -> tuple[Record, Counter[str]
         "source": None,
         "published": None,
         "group": None,
+        "license": None,
+        "retrieved": None,
         "authors": [],
         "keywords": [],
         **record,
@@ -121,7 +123,7 @@ def clean_record(record: Record, cleaner: Cleaner) -> tuple[Record, Counter[str]
             out["text"] = join_paragraphs(body)
             if header.navigation_lines:
                 removed["header-navigation"] += header.navigation_lines
-    for key in ("title", "source", "url", "published", "group"):
+    for key in ("title", "source", "url", "published", "group", "license"):
         if isinstance(out[key], str):
             out[key] = clean_line(out[key], cleaner) or None
     for key in ("authors", "keywords"):

@@ -171,6 +171,11 @@ def render(manifest: dict[str, Any], answers: Answers, changelog: list[str] | No
 
 
 def measured_answers(m: dict[str, Any]) -> Answers:
+    """The answers the build can give from the manifest (questions it cannot answer left out)."""
+    return {question: text for question, text in facts(m).items() if text}
+
+
+def facts(m: dict[str, Any]) -> dict[tuple[str, str], str | None]:
     counts, splits, config = m["counts"], m["splits"], m["config"]
     c, p = "Composition", "Preprocessing/cleaning/labeling"
     languages: dict[str, int] = {}
@@ -226,7 +231,13 @@ def measured_answers(m: dict[str, Any]) -> Answers:
             )
             + ". "
             + encodings(m["encodings"])
+            + source_manifest(m["sources"])
         ),
+        ("Collection process", "Over what timeframe was the data collected?"): retrieval_dates(m),
+        (
+            "Distribution",
+            "Will the dataset be distributed under a copyright or other intellectual property license, and/or under applicable terms of use?",
+        ): licences(m),
         (p, "Was any preprocessing/cleaning/labeling of the data done?"): preprocessing(config),
         (p, "Was the raw data saved in addition to the preprocessed/cleaned/labeled data?"): (
             "The release does not contain the raw files; it records the SHA-256 of each (Build facts) "
@@ -309,6 +320,33 @@ def duplicates(m: dict[str, Any]) -> str:
         + "\n\nChance that LSH proposes a pair, by its similarity:\n\n"
         + table(["Jaccard", *curve], [["detected", *(f"{p:.3f}" for p in curve.values())]])
     )
+
+
+def source_manifest(known: dict[str, Any] | None) -> str:
+    if not known:
+        return " No raw/sources.toml: URLs, licences and retrieval dates come only from the records."
+    lines = [
+        f"- `{e['files']}`: " + "; ".join(f"{k} {v}" for k, v in e.items() if k != "files")
+        for e in known["entries"]
+    ]
+    return f"\n\nraw/sources.toml (SHA-256 `{known['sha256']}`) says of the inputs:\n\n" + "\n".join(lines)
+
+
+def retrieval_dates(m: dict[str, Any]) -> str | None:
+    dates = sorted({e["retrieved"] for e in (m["sources"] or {}).get("entries", []) if "retrieved" in e})
+    if not dates:
+        return None
+    return f"Retrieval dates in raw/sources.toml: {', '.join(dates)}; {m['missing_values']['retrieved']} kept record(s) have none."
+
+
+def licences(m: dict[str, Any]) -> str:
+    given = [
+        f"`{e['files']}`: {e['license']}" for e in (m["sources"] or {}).get("entries", []) if "license" in e
+    ]
+    missing = m["missing_values"]["license"]
+    return (
+        "Licences in raw/sources.toml: " + "; ".join(given) + ". " if given else ""
+    ) + f"{missing} of {m['counts']['kept']} kept record(s) have no licence recorded (`license` is empty)."
 
 
 def encodings(counts: dict[str, int]) -> str:

@@ -13,6 +13,8 @@ bytes (a compression bomb is one more too-large record); `dump.jsonl.gz` is JSON
 from __future__ import annotations
 
 import bz2
+import csv
+import fnmatch
 import gzip
 import hashlib
 import io
@@ -25,8 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import zstandard
 
+from dataset_builder import sources
 from dataset_builder.decode import REPLACED, Decoded, bom_encoding, decode, describe
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.records import Record, Rejection
@@ -55,6 +60,25 @@ class Inventory:
 
 
 @dataclass(frozen=True)
+class TableFormat:
+    """How to read a CSV/TSV file (config `[[ingest.tables]]`, matched by glob on its path)."""
+
+    pattern: str
+    delimiter: str
+    quote: str
+    header: bool
+    columns: tuple[str, ...]  # the column names when the file has no header
+
+    @classmethod
+    def for_file(cls, rel: str, tables: tuple[TableFormat, ...]) -> TableFormat:
+        """The last table format whose pattern matches, else the extension's default."""
+        matching = [t for t in tables if fnmatch.fnmatch(rel, t.pattern)]
+        if matching:
+            return matching[-1]
+        return cls("*", "\t" if input_format(rel) == ".tsv" else ",", '"', True, ())
+
+
+@dataclass(frozen=True)
 class ReadSettings:
     """The `[ingest]` table, as the readers use it."""
 
@@ -63,15 +87,28 @@ class ReadSettings:
     max_record_bytes: int
     fallback_encoding: str | None
     replace_undecodable: bool
+    tables: tuple[TableFormat, ...] = ()
+    sources: tuple[dict[str, Any], ...] = ()  # raw/sources.toml entries
 
     @classmethod
     def from_settings(cls, ingest: dict[str, Any]) -> ReadSettings:
+        tables = tuple(
+            TableFormat(
+                t["pattern"],
+                t.get("delimiter", ","),
+                t.get("quote", '"'),
+                t.get("header", True),
+                tuple(t.get("columns", ())),
+            )
+            for t in ingest.get("tables", [])
+        )
         return cls(
             ingest["fields"],
             ingest["max_file_bytes"],
             ingest["max_record_bytes"],
             ingest["fallback_encoding"] or None,
             ingest["on_decode_error"] == "replace",
+            tables,
         )
 
 
@@ -97,6 +134,8 @@ def discover(raw_dir: Path) -> Inventory:
         for name in filenames:
             path = here / name
             rel = relative(path, raw_dir)
+            if rel == sources.NAME:
+                continue  # read by sources.load_sources, recorded in the manifest
             reason = skip_reason(path, name, is_dir=False)
             if reason:
                 skipped.append(Skipped(printable(rel), reason))
@@ -183,10 +222,15 @@ def file_sha256(path: Path) -> str | None:
 
 
 def read_file(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
-    """Yield every record of one file, or a rejection where a record cannot be read."""
+    """Yield every record of one file, or a rejection where a record cannot be read; records
+    get the values raw/sources.toml gives their file, where they have none of their own."""
     reader = READERS[input_format(file.rel)]
+    known = sources.for_file(file.rel, list(settings.sources))
     try:
-        yield from reader(file, settings)
+        for item in reader(file, settings):
+            if known and isinstance(item, dict):
+                sources.fill(item, known)
+            yield item
     except READ_ERRORS as exc:  # after any records read before it
         detail = f"cannot read the file: {getattr(exc, 'strerror', None) or exc}"
         yield Rejection(file.rel, 1, "", reader.__name__.removeprefix("read_"), None, "unreadable", detail)
@@ -425,11 +469,76 @@ def read_html(file: InputFile, settings: ReadSettings) -> Iterator[Record | Reje
     yield {"id": derived_id(file.rel, 1), "html": data, **provenance(file, 1, sha256(data), "html", None)}
 
 
+def read_table(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
+    """CSV or TSV, streamed (a quoted field may span lines): one record per row, named by
+    its header or the configured columns, then mapped like JSON."""
+    table = TableFormat.for_file(file.rel, settings.tables)
+    with open_input(file) as sample:
+        guess = decode(
+            sample.read(DETECTION_SAMPLE), settings.fallback_encoding, settings.replace_undecodable
+        )
+    if isinstance(guess, UnicodeDecodeError):
+        prov = provenance(file, 1, file_sha256(file.path) or "", "csv", None)
+        yield Rejection(**prov, reason="decode", detail=describe(b"", guess, line=False))
+        return
+    errors = "replace" if guess.encoding == REPLACED else "strict"
+    encoding = "utf-8" if guess.encoding == REPLACED else guess.encoding
+    with (
+        open_input(file) as stream,
+        io.TextIOWrapper(stream, encoding=encoding, errors=errors, newline="") as text,
+    ):
+        reader = csv.reader(text, delimiter=table.delimiter, quotechar=table.quote, strict=True)
+        names = list(table.columns)
+        start = 1
+        try:
+            for row in reader:
+                line, start = start, reader.line_num + 1
+                if table.header and not names:
+                    names = row
+                    continue
+                if not any(cell.strip() for cell in row):
+                    continue
+                prov = provenance(
+                    file, line, sha256(json.dumps(row, ensure_ascii=False).encode()), "csv", guess.encoding
+                )
+                if len(row) != len(names):
+                    detail = f"the row has {len(row)} fields, the header {len(names)}"
+                    yield Rejection(**prov, reason="csv", detail=detail)
+                else:
+                    yield map_object(dict(zip(names, row, strict=True)), prov, settings.fields)
+        except csv.Error as exc:
+            yield Rejection(
+                **provenance(file, start, "", "csv", guess.encoding), reason="csv", detail=str(exc)
+            )
+
+
+def read_parquet(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
+    """Parquet from another pipeline, in batches: one record per row, mapped like JSON."""
+    try:
+        parquet = pq.ParquetFile(file.path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        yield Rejection(
+            **provenance(file, 1, file_sha256(file.path) or "", "parquet", None),
+            reason="parquet",
+            detail=f"not a readable Parquet file: {exc}",
+        )
+        return
+    number = 0
+    for batch in parquet.iter_batches(batch_size=1024):
+        for row in batch.to_pylist():
+            number += 1
+            digest = sha256(json.dumps(row, ensure_ascii=False, sort_keys=True, default=str).encode())
+            yield map_object(row, provenance(file, number, digest, "parquet", "utf-8"), settings.fields)
+
+
 Reader = Callable[[InputFile, ReadSettings], Iterator[Record | Rejection]]
 READERS: dict[str, Reader] = {
     ".txt": read_txt,
     ".jsonl": read_jsonl,
     ".json": read_json,
     ".html": read_html,
+    ".csv": read_table,
+    ".tsv": read_table,
+    ".parquet": read_parquet,
     ".htm": read_html,
 }

@@ -26,7 +26,7 @@ import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
@@ -68,6 +68,8 @@ from dataset_builder.publish import (
     write_splits,
 )
 from dataset_builder.records import PROVENANCE, Duplicate, Record, Rejection
+from dataset_builder.sources import NAME as SOURCES
+from dataset_builder.sources import load_sources
 from dataset_builder.split import Move, assign_splits
 from dataset_builder.spool import SplitBuckets, Spool, read_batch, write_batch
 from dataset_builder.validate import article_validator, validate_record
@@ -84,7 +86,7 @@ DEPENDENCIES = (
     "numpy",
 )
 S_CURVE = (0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
-METADATA_FIELDS = ("title", "url", "source", "published", "authors", "keywords")
+METADATA_FIELDS = ("title", "url", "source", "published", "authors", "keywords", "license", "retrieved")
 
 
 class Progress(Protocol):
@@ -293,12 +295,14 @@ def build(
     """Build and publish one release. Raises BuildError (or ConfigError) with a message."""
     progress = progress or Silent()
     inventory = discover(config.raw_dir)
+    entries, sources_sha = load_sources(config.raw_dir)
     base = load_base(config)
     folder = config.out_dir / config.name
     with release_lock(folder, config.version) as notes:
         work = Path(tempfile.mkdtemp(prefix=f".{config.version}.work-", dir=folder))
         try:
-            return run_stages(config, inventory, base, work, workers, progress, strict, notes)
+            known = {"path": SOURCES, "sha256": sources_sha, "entries": entries} if sources_sha else None
+            return run_stages(config, inventory, known, base, work, workers, progress, strict, notes)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -306,6 +310,7 @@ def build(
 def run_stages(
     config: BuildConfig,
     inventory: Inventory,
+    known: dict[str, Any] | None,
     base: dict[str, Any] | None,
     work: Path,
     workers: int,
@@ -318,7 +323,7 @@ def run_stages(
     spool.folder.mkdir()
     setup = (config.settings, config.rules, spool.folder)
     ledger, index = Ledger(), Index()
-    first_pass(config, inventory, ledger, index, spool, workers, progress, setup)
+    first_pass(config, inventory, known, ledger, index, spool, workers, progress, setup)
     alive = reject_duplicate_ids(index, ledger)
     ranks = id_ranks(index.ids)
     alive = drop_exact_duplicates(index, ledger, alive, ranks)
@@ -330,12 +335,13 @@ def run_stages(
     buckets = second_pass(config, index, ledger, spool, splits, ranks, work, workers, progress, setup)
     if pairs is not None:
         ledger.leakage = leakage(index, pairs, splits, config.settings["near_dup"]["group_threshold"])
-    return publish(config, inventory, ledger, index, buckets, base, strict, progress, notes)
+    return publish(config, inventory, known, ledger, index, buckets, base, strict, progress, notes)
 
 
 def first_pass(
     config: BuildConfig,
     inventory: Inventory,
+    known: dict[str, Any] | None,
     ledger: Ledger,
     index: Index,
     spool: Spool,
@@ -344,7 +350,10 @@ def first_pass(
     setup: tuple[Any, ...],
 ) -> None:
     """Stages 1-3 and the dedup keys; valid records go to the spool, rejects to the ledger."""
-    read_settings = ReadSettings.from_settings(config.settings["ingest"])
+    read_settings = replace(
+        ReadSettings.from_settings(config.settings["ingest"]),
+        sources=tuple(known["entries"] if known else ()),
+    )
 
     def raw_records(advance: Callable[[int], None]) -> Iterator[Record]:
         for file in inventory.files:
@@ -574,6 +583,7 @@ def leakage(
 def publish(
     config: BuildConfig,
     inventory: Inventory,
+    known: dict[str, Any] | None,
     ledger: Ledger,
     index: Index,
     buckets: SplitBuckets,
@@ -590,7 +600,7 @@ def publish(
     if not counts["kept"]:
         raise BuildError(f"no record survived the build ({counts}); nothing to publish")
 
-    manifest = make_manifest(config, inventory, ledger, base)
+    manifest = make_manifest(config, inventory, known, ledger, base)
     answers = datasheet.read_answers(config.datasheet)
     warnings = notes + base_warnings(config, base)
     if missing := datasheet.unanswered(manifest, answers):
@@ -709,7 +719,11 @@ def version_key(version: str) -> tuple[int, ...]:
 
 
 def make_manifest(
-    config: BuildConfig, inventory: Inventory, ledger: Ledger, base: dict[str, Any] | None
+    config: BuildConfig,
+    inventory: Inventory,
+    known: dict[str, Any] | None,
+    ledger: Ledger,
+    base: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """Everything the release says about itself, without the file list and fingerprint."""
     return {
@@ -747,6 +761,7 @@ def make_manifest(
             for f in inventory.files
         ],
         "skipped": [{"path": s.rel, "reason": s.reason} for s in inventory.skipped],
+        "sources": known,
         "config": config.recorded(),
         "versions": versions(),
         "command": config.rebuild_command(),

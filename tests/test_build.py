@@ -49,7 +49,9 @@ def test_seed_release_layout_and_counts(seed_release):
     } <= files
     assert release.manifest["counts"] == {"read": 4, "rejected": 0, "duplicates": 0, "kept": 4}
     assert sum(release.manifest["splits"].values()) == 4
-    assert [i["path"] for i in release.manifest["inputs"]] == sorted(p.name for p in (REPO / "raw").iterdir())
+    articles = sorted(p.name for p in (REPO / "raw").glob("*.txt"))
+    assert [i["path"] for i in release.manifest["inputs"]] == articles  # sources.toml is not an input
+    assert release.manifest["sources"]["path"] == "sources.toml"
     on_disk = json.loads((release.path / "manifest.json").read_text())
     assert on_disk == release.manifest
 

@@ -11,14 +11,18 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
+from dataset_builder.config import load_config
 from dataset_builder.pipeline import build
 from tests.conftest import (
+    REPO,
     SHARED_CORPORA,
     article_text,
     jsonl,
     make_config,
     read_jsonl,
     run_build,
+    run_cli,
+    write_files,
 )
 
 PAGE = """<!doctype html><html lang="en"><head><title>Council backs new rules | The Ledger</title>
@@ -124,3 +128,119 @@ def test_real_saved_pages_gzipped_as_they_come(tmp_path):
     assert counts["kept"] >= 175  # every page holds an article; a few are too short or duplicates
     languages = {lang for per_split in release.manifest["languages"].values() for lang in per_split}
     assert "en" in languages and len(languages) >= 3
+
+
+def test_csv_with_semicolons_single_quotes_and_a_multiline_field(tmp_path):
+    rows = [
+        "titular;cuerpo;enlace",
+        f"'Uno';'{article_text(1, 'es')}';'https://a.example/1'",
+        f"'Dos';'{article_text(2, 'es')}\nsegunda línea';'https://a.example/2'",
+        "'Tres';'sin enlace'",
+    ]
+    release = run_build(
+        tmp_path,
+        {"es/noticias.csv": "\n".join(rows) + "\n"},
+        ingest={
+            "tables": [{"pattern": "es/*.csv", "delimiter": ";", "quote": "'"}],
+            "fields": {"title": "titular", "text": "cuerpo", "url": "enlace"},
+        },
+    )
+    kept = {row["title"]: row for row in rows_of(release)}
+    assert set(kept) == {"Uno", "Dos"}
+    assert kept["Dos"]["text"].endswith("segunda línea") and kept["Dos"]["raw_line"] == 3
+    assert kept["Uno"]["raw_format"] == "csv" and kept["Uno"]["url"] == "https://a.example/1"
+    (reject,) = read_jsonl(release.path / "audit/rejects.jsonl")
+    assert (reject["raw_line"], reject["reason"]) == (5, "csv")
+    assert reject["detail"] == "the row has 2 fields, the header 3"
+
+
+def test_tsv_without_a_header_takes_the_configured_columns(tmp_path):
+    lines = [f"{i}\t{article_text(i)}\thttps://b.example/{i}" for i in range(3)]
+    release = run_build(
+        tmp_path,
+        {"feed.tsv": "\n".join(lines)},
+        ingest={
+            "tables": [
+                {"pattern": "*.tsv", "delimiter": "\t", "header": False, "columns": ["id", "text", "url"]}
+            ],
+            "fields": {"id": "id"},
+        },
+    )
+    assert sorted(row["id"] for row in rows_of(release)) == ["0", "1", "2"]
+
+
+def test_parquet_from_another_pipeline(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {"headline": ["A", "B"], "body": [article_text(1), article_text(2)], "score": [0.5, 0.7]}
+    )
+    (tmp_path / "raw").mkdir()
+    pq.write_table(table, tmp_path / "raw" / "export.parquet")
+    release = build(
+        make_config(tmp_path, tmp_path / "raw", ingest={"fields": {"title": "headline", "text": "body"}})
+    )
+    assert sorted((r["title"], r["raw_line"]) for r in rows_of(release)) == [("A", 1), ("B", 2)]
+    assert {r["raw_format"] for r in rows_of(release)} == {"parquet"}
+
+
+SOURCES = """
+[[source]]
+files = "*"
+method = "exported from the newsroom archive"
+[[source]]
+files = "wire/*.jsonl"
+publisher = "Wire Service"
+license = "CC BY 4.0"
+retrieved = "2024-05-01"
+url = "https://wire.example/feed"
+"""
+
+
+def test_sources_toml_fills_what_the_records_do_not_say(tmp_path):
+    release = run_build(
+        tmp_path,
+        {
+            "sources.toml": SOURCES,
+            "wire/feed.jsonl": jsonl(
+                {"text": article_text(1)}, {"text": article_text(2), "url": "https://own.example/2"}
+            ),
+            "local.txt": article_text(3),
+        },
+    )
+    rows = {r["raw_path"] + str(r["raw_line"]): r for r in rows_of(release)}
+    first, second, local = rows["wire/feed.jsonl1"], rows["wire/feed.jsonl2"], rows["local.txt1"]
+    assert (first["source"], first["license"], first["retrieved"]) == (
+        "Wire Service",
+        "CC BY 4.0",
+        "2024-05-01",
+    )
+    assert first["url"] == "https://wire.example/feed"
+    assert second["url"] == "https://own.example/2"  # the record's own value wins
+    assert local["license"] is None
+    assert release.manifest["sources"]["entries"][1]["license"] == "CC BY 4.0"
+    assert all(i["path"] != "sources.toml" for i in release.manifest["inputs"])
+    sheet = (release.path / "DATASHEET.md").read_text()
+    assert "exported from the newsroom archive" in sheet
+    assert "Licences in raw/sources.toml: `wire/*.jsonl`: CC BY 4.0." in sheet
+    assert "Retrieval dates in raw/sources.toml: 2024-05-01" in sheet
+
+
+def test_a_bad_sources_toml_is_a_configuration_error(tmp_path):
+    write_files(
+        tmp_path / "raw",
+        {"a.txt": article_text(1), "sources.toml": '[[source]]\nfiles = "*"\nretrieved = "May 2024"\n'},
+    )
+    result = run_cli("build", cwd=tmp_path)
+    assert (
+        result.returncode == 2
+        and "sources.toml: source.0.retrieved: 'May 2024' is not a 'date'" in result.stderr
+    )
+
+
+def test_the_seed_corpus_records_what_is_known_of_its_sources(tmp_path):
+    release = build(load_config(REPO / "dataset.toml", overrides={"out": str(tmp_path)}))
+    rows = {r["raw_path"][:3]: r for r in rows_of(release)}
+    assert rows["001"]["license"].startswith("All rights reserved by China Daily Information Co (CDIC)")
+    assert rows["000"]["license"] is None and rows["000"]["url"] is None  # unknown, not invented
