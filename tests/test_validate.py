@@ -19,6 +19,8 @@ VALID = {
     "group": None,
     "authors": ["A"],
     "keywords": [],
+    "license": "CC-BY-4.0",
+    "retrieved": "2024-11-02",
     "raw_path": "a.jsonl",
     "raw_line": 3,
     "raw_sha256": "0" * 64,
@@ -48,6 +50,8 @@ def test_valid_record_passes(validator):
         ("published", "2024-10-29T08:23:00"),  # no offset: not RFC 3339
         ("published", "2024-13-01"),
         ("url", "not a url"),
+        ("retrieved", "2024-02-30"),
+        ("license", ""),
     ],
 )
 def test_malformed_formats_are_rejected_with_the_field(validator, field, value):
