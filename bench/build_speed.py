@@ -4,8 +4,8 @@
 
 Generates the corpus with bench/make_corpus.py (once; reused when the folder exists), then
 for each worker count builds it into a fresh output folder and prints, per stage and in
-total, wall time and docs/s, and the peak resident memory of the build's whole process
-tree (the build and its workers, sampled every 0.1 s). In the same run it times seeded
+total, wall time and docs/s, and the peak memory of the build's whole process tree (the
+build and its workers, summed PSS sampled every 0.1 s). In the same run it times seeded
 langdetect.detect, one process, on a systematic sample of the same texts, and prints
 build docs/s ÷ bare langdetect docs/s: on a busy machine both slow down together.
 """
@@ -45,7 +45,8 @@ class StageClock:
 
 
 class TreeMemory:
-    """Peak of the summed RSS of this process and all its descendants."""
+    """Peak of the summed PSS of this process and all its descendants. Not RSS: forked workers
+    share the parent's pages copy-on-write, and RSS would count them once per process."""
 
     def __init__(self) -> None:
         self.peak = 0
@@ -55,7 +56,7 @@ class TreeMemory:
 
     def sample(self) -> None:
         while self.running:
-            self.peak = max(self.peak, sum(rss(pid) for pid in tree(os.getpid())))
+            self.peak = max(self.peak, sum(pss(pid) for pid in tree(os.getpid())))
             time.sleep(0.1)
 
     def stop(self) -> int:
@@ -73,10 +74,11 @@ def tree(pid: int) -> list[int]:
     return pids
 
 
-def rss(pid: int) -> int:
+def pss(pid: int) -> int:
+    """Proportional set size: each shared page divided among the processes sharing it."""
     with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1]) * 1024
     return 0
 
@@ -142,7 +144,8 @@ def main() -> None:
         results[workers] = rate
         gib = peak / 2**30
         print(
-            f"\n--workers {workers}: {total:.1f} s, {rate:.0f} docs/s, peak RSS (process tree) {gib:.2f} GiB"
+            f"\n--workers {workers}: {total:.1f} s, {rate:.0f} docs/s, "
+            f"peak memory (PSS, process tree) {gib:.2f} GiB"
         )
         print(
             f"  kept {release.manifest['counts']['kept']}, fingerprint {release.manifest['fingerprint'][:16]}"

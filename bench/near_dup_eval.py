@@ -26,12 +26,13 @@ from collections import defaultdict
 from itertools import combinations
 
 import numpy as np
+from near_dup_speed import run_near_dup
 from realtext import paragraphs, real_articles
 
 from dataset_builder.config import load_config
-from dataset_builder.dedup import NearDupSettings, ShingleSets, content_key, near_duplicates, similar_pairs
+from dataset_builder.dedup import NearDupSettings, content_key
 from dataset_builder.graph import connected_components
-from dataset_builder.minhash import jaccard, shingle_set, signatures
+from dataset_builder.minhash import jaccard, shingle_set
 
 FOOTERS = [
     "Share this article on Facebook, Twitter and WhatsApp.",
@@ -96,17 +97,14 @@ def main() -> None:
     print(f"{len(originals)} real originals + {len(texts) - len(originals)} labelled copies")
 
     started = time.perf_counter()
-    sigs = [s for i in range(0, len(texts), 64) for s in signatures(texts[i : i + 64], settings.minhash)]
-    shingles = ShingleSets(texts, settings.minhash.shingle_words)
-    pairs = similar_pairs(sigs, shingles, settings)
-    ids = [f"{i:06d}" for i in range(len(texts))]
-    dropped = near_duplicates(ids, pairs, shingles, settings.threshold)
+    pairs, dropped = run_near_dup(texts, settings)
     elapsed = time.perf_counter() - started
     cluster = list(range(len(texts)))
     for d in dropped:
         cluster[d.index] = d.representative
     group = connected_components(len(texts), pairs.at_least(settings.group_threshold))
     print(f"near-dup stage on {len(texts)} texts: {elapsed:.1f} s, {pairs.candidates} candidate pairs")
+    sets = [shingle_set(t, settings.minhash.shingle_words) for t in texts]
 
     # Labelled pairs: each copy against its original.
     by_kind: dict[str, list[float]] = defaultdict(list)
@@ -115,7 +113,7 @@ def main() -> None:
         if kind == "original":
             continue
         o = origin[i]
-        similarity = shingles.similarity(i, o)
+        similarity = jaccard(sets[i], sets[o])
         by_kind[kind].append(similarity)
         if similarity >= settings.threshold:
             found["dup"][1] += 1
@@ -143,7 +141,7 @@ def main() -> None:
         for a, b in combinations(ids_in, 2):
             if origin[a] != origin[b]:
                 merged_pairs += 1
-                similarity = shingles.similarity(origin[a], origin[b])
+                similarity = jaccard(sets[origin[a]], sets[origin[b]])
                 if similarity >= settings.threshold:
                     natural.add(tuple(sorted((origin[a], origin[b]))))
                 else:

@@ -16,7 +16,7 @@ number of workers.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,16 +99,12 @@ class SimilarPairs:
 class ShingleSets:
     """Shingle sets of the texts candidate pairs need, computed once each.
 
-    `texts` maps a record index to its text: a list, or a dict of just the rows needed."""
+    `texts` gives (record index, text) pairs: the texts themselves are not kept."""
 
-    def __init__(self, texts: Mapping[int, str] | Sequence[str], shingle_words: int) -> None:
-        self.texts = texts
-        self.shingle_words = shingle_words
-        self.sets: dict[int, np.ndarray] = {}
+    def __init__(self, texts: Iterable[tuple[int, str]], shingle_words: int) -> None:
+        self.sets = {index: shingle_set(text, shingle_words) for index, text in texts}
 
     def __getitem__(self, index: int) -> np.ndarray:
-        if index not in self.sets:
-            self.sets[index] = shingle_set(self.texts[index], self.shingle_words)
         return self.sets[index]
 
     def similarity(self, a: int, b: int) -> float:
@@ -151,3 +147,18 @@ def near_duplicates(
         member, representative = int(by_rank[rank]), int(by_rank[labels[rank]])
         duplicates.append(NearDuplicate(member, representative, shingles.similarity(member, representative)))
     return duplicates
+
+
+def near_duplicate_stage(
+    bands: np.ndarray,
+    rows: np.ndarray,
+    texts_of: Callable[[np.ndarray], Iterable[tuple[int, str]]],
+    ranks: np.ndarray,
+    settings: NearDupSettings,
+) -> tuple[SimilarPairs, list[NearDuplicate]]:
+    """The whole near-duplicate step: `bands[i]` are the band keys of record `rows[i]`;
+    `texts_of(records)` gives the texts of just the records candidate pairs need."""
+    candidates = lsh_candidates(bands, rows)
+    shingles = ShingleSets(texts_of(candidates.ravel()), settings.minhash.shingle_words)
+    pairs = similar_pairs(candidates, shingles, len(rows), settings.report_threshold)
+    return pairs, near_duplicates(ranks, pairs, shingles, settings.threshold)

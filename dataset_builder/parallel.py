@@ -7,6 +7,7 @@ stays bounded however long the input is.
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -29,6 +30,22 @@ def map_ordered(
         initializer(*initargs)
         yield from map(fn, items)
         return
+    # Workers are forked: freezing the collector first keeps their garbage collections from
+    # writing to (and so copying) every object of the parent's heap they share.
+    gc.freeze()
+    try:
+        yield from pool_map(fn, items, workers, initializer, initargs)
+    finally:
+        gc.unfreeze()
+
+
+def pool_map(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    workers: int,
+    initializer: Callable[..., None],
+    initargs: tuple[Any, ...],
+) -> Iterator[R]:
     with ProcessPoolExecutor(workers, initializer=initializer, initargs=initargs) as pool:
         pending: deque[Future[R]] = deque()
         for item in items:

@@ -40,14 +40,11 @@ from dataset_builder.clean import Cleaner, clean_record
 from dataset_builder.config import SPLITS, BuildConfig
 from dataset_builder.dedup import (
     NearDupSettings,
-    ShingleSets,
     SimilarPairs,
     content_key,
     exact_duplicates,
     id_ranks,
-    lsh_candidates,
-    near_duplicates,
-    similar_pairs,
+    near_duplicate_stage,
 )
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.graph import connected_components
@@ -425,11 +422,10 @@ def drop_near_duplicates(
     words = np.concatenate(index.word_blocks)
     index.band_blocks, index.word_blocks = [], []
     compared = np.flatnonzero(alive & words)
-    candidates = lsh_candidates(bands[compared], compared)
+    pairs, dropped = near_duplicate_stage(
+        bands[compared], compared, lambda rows: spool.take(rows, "text"), ranks, settings
+    )
     del bands
-    shingles = ShingleSets(spool.take(candidates.ravel(), "text"), settings.minhash.shingle_words)
-    pairs = similar_pairs(candidates, shingles, len(compared), settings.report_threshold)
-    dropped = near_duplicates(ranks, pairs, shingles, settings.threshold)
     alive = alive.copy()
     for duplicate in dropped:
         alive[duplicate.index] = False

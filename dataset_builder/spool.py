@@ -61,18 +61,16 @@ class Spool:
         end = self.starts[number + 1] if number + 1 < len(self.starts) else self.rows
         return end - self.starts[number]
 
-    def take(self, rows: np.ndarray, column: str) -> dict[int, Any]:
-        """Values of one column for the given spool rows, reading each batch needed once."""
-        values: dict[int, Any] = {}
-        wanted = np.unique(rows).tolist()
+    def take(self, rows: np.ndarray, column: str) -> Iterator[tuple[int, Any]]:
+        """(row, value) of one column for the given spool rows, one batch file at a time, so
+        that only one batch's values are in memory."""
         by_batch: dict[int, list[int]] = {}
-        for row in wanted:
+        for row in np.unique(rows).tolist():
             by_batch.setdefault(bisect.bisect_right(self.starts, row) - 1, []).append(row)
         for number, batch_rows in by_batch.items():
             offsets = pa.array([row - self.starts[number] for row in batch_rows])
             picked = read_batch(self.folder, number, [column]).column(0).take(offsets)
-            values.update(zip(batch_rows, picked.to_pylist(), strict=True))
-        return values
+            yield from zip(batch_rows, picked.to_pylist(), strict=True)
 
 
 class SplitBuckets:
