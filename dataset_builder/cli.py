@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from dataset_builder import diff, hub, verify
+from dataset_builder import diff, hub, report, verify
 from dataset_builder.config import SPLITS, load_config
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.pipeline import Release, build
@@ -92,6 +92,11 @@ def main() -> None:
     help="Processes for the per-record stages. Default: all cores. Output is the same for any value.",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) and publish nothing if any record is rejected.")
+@click.option(
+    "--no-report",
+    is_flag=True,
+    help="Do not draw report.html (a view of the release; the data and fingerprint are the same).",
+)
 def build_command(
     config_path: Path | None,
     raw: Path | None,
@@ -100,6 +105,7 @@ def build_command(
     version: str | None,
     workers: int | None,
     strict: bool,
+    no_report: bool,
 ) -> None:
     """Build a release from raw/: ingest, clean, validate, dedupe, tag languages, split, publish.
 
@@ -117,12 +123,18 @@ def build_command(
     }
     try:
         config = load_config(config_path, overrides=overrides)
-        release = build(config, workers=workers or available_cores(), progress=RichProgress(), strict=strict)
+        release = build(
+            config,
+            workers=workers or available_cores(),
+            progress=RichProgress(),
+            strict=strict,
+            report=not no_report,
+        )
     except ConfigError as exc:
         fail(str(exc), code=2)
     except BuildError as exc:
         fail(str(exc), code=1)
-    report(release)
+    print_summary(release)
 
 
 def available_cores() -> int:
@@ -134,7 +146,7 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def report(release: Release) -> None:
+def print_summary(release: Release) -> None:
     for skipped in release.manifest["skipped"]:
         err.print(f"skipped {skipped['path']} ({skipped['reason']})", soft_wrap=True, markup=False)
     for rejection in release.rejects[:SHOWN_REJECTS]:
@@ -190,6 +202,8 @@ def summary_table(release: Release) -> Table:
     status = "unchanged, already published" if release.unchanged else "published"
     table.add_row("release", f"{display_path(release.path)} ({status})")
     table.add_row("fingerprint", m["fingerprint"][:16])
+    if (release.path / report.NAME).is_file():
+        table.add_row("report", display_path(release.path / report.NAME))
     return table
 
 
@@ -251,6 +265,24 @@ def diff_command(old: Path, new: Path) -> None:
     except BuildError as exc:
         fail(str(exc), code=1)
     out.print("\n".join(diff.summary(changes)), markup=False)
+
+
+@main.command("report")
+@click.argument("release", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the page. Default: RELEASE/report.html.",
+)
+def report_command(release: Path, output: Path | None) -> None:
+    """Draw RELEASE's report.html again from its manifest and audit files: the funnel,
+    languages, lengths, near-duplicates, sources, personal information, sample rejects and
+    pairs, and the changes since the previous version beside it. `build` draws it too."""
+    try:
+        written = report.write(release, output)
+    except BuildError as exc:
+        fail(str(exc), code=1)
+    out.print(f"wrote {display_path(written)}")
 
 
 @main.command("publish")

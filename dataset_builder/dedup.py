@@ -15,6 +15,7 @@ number of workers.
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -162,3 +163,34 @@ def near_duplicate_stage(
     shingles = ShingleSets(texts_of(candidates.ravel()), settings.minhash.shingle_words)
     pairs = similar_pairs(candidates, shingles, len(rows), settings.report_threshold)
     return pairs, near_duplicates(ranks, pairs, shingles, settings.threshold)
+
+
+def lowest_similarity(dropped: list[NearDuplicate], ranks: np.ndarray, count: int) -> list[NearDuplicate]:
+    """The `count` dropped records least similar to their representatives: the cases that
+    show whether the threshold is right."""
+    return sorted(dropped, key=lambda d: (d.similarity, ranks[d.index]))[:count]
+
+
+def difference_excerpt(kept: str, dropped: str, context: int = 25, span: int = 80) -> list[list[str]]:
+    """Where two similar texts first differ, as word segments [tag, kept words, dropped
+    words] (tags from difflib: equal, replace, delete, insert): up to `context` equal words
+    before the first difference, then about `span` words. Only the first 5,000 words of
+    each text are compared, which bounds the cost of difflib."""
+    a, b = kept.split()[:5000], dropped.split()[:5000]
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    first = next((n for n, (tag, *_) in enumerate(opcodes) if tag != "equal"), None)
+    if first is None:  # the same words: the texts differ in spacing only
+        return [["equal", " ".join(a[:span]), " ".join(b[:span])]]
+    segments = []
+    if first > 0:
+        _, _, end, _, _ = opcodes[first - 1]
+        lead = " ".join(a[max(0, end - context) : end])
+        segments.append(["equal", lead, lead])
+    shown = 0
+    for tag, i1, i2, j1, j2 in opcodes[first:]:
+        if shown >= span:
+            break
+        room = span - shown
+        segments.append([tag, " ".join(a[i1 : min(i2, i1 + room)]), " ".join(b[j1 : min(j2, j1 + room)])])
+        shown += max(i2 - i1, j2 - j1)
+    return segments

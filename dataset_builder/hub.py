@@ -17,6 +17,7 @@ from huggingface_hub import HfApi, get_token
 
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.publish import MANIFEST, read_manifest
+from dataset_builder.report import NAME as REPORT
 from dataset_builder.verify import check_files
 
 
@@ -37,7 +38,8 @@ def plan(release: Path, repo: str) -> Upload:
     if not report.ok:
         raise BuildError(f"{release} does not verify, nothing uploaded: " + "; ".join(report.problems))
     manifest = read_manifest(release)
-    files = tuple(sorted([*(f["path"] for f in manifest["files"]), MANIFEST]))
+    views = [REPORT] if (release / REPORT).is_file() else []
+    files = tuple(sorted([*(f["path"] for f in manifest["files"]), MANIFEST, *views]))
     return Upload(
         release,
         repo,

@@ -39,11 +39,14 @@ from dataset_builder import card, croissant, datasheet, diff
 from dataset_builder.clean import Cleaner, clean_record
 from dataset_builder.config import SPLITS, BuildConfig
 from dataset_builder.dedup import (
+    NearDuplicate,
     NearDupSettings,
     SimilarPairs,
     content_key,
+    difference_excerpt,
     exact_duplicates,
     id_ranks,
+    lowest_similarity,
     near_duplicate_stage,
 )
 from dataset_builder.errors import BuildError, ConfigError
@@ -54,6 +57,7 @@ from dataset_builder.minhash import band_keys, detection_probability, signatures
 from dataset_builder.parallel import batched, map_ordered
 from dataset_builder.pii import KINDS as PII_KINDS
 from dataset_builder.pii import find_pii, redact, summary
+from dataset_builder.profile import Profile, profile_summary
 from dataset_builder.publish import (
     LINEAGE_SCHEMA,
     MANIFEST,
@@ -65,6 +69,7 @@ from dataset_builder.publish import (
     write_splits,
 )
 from dataset_builder.records import PROVENANCE, Duplicate, Record, Rejection
+from dataset_builder.report import write as write_report
 from dataset_builder.sources import NAME as SOURCES
 from dataset_builder.sources import load_sources
 from dataset_builder.split import Move, assign_splits
@@ -83,6 +88,7 @@ DEPENDENCIES = (
     "numpy",
 )
 S_CURVE = (0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
+NEAR_EXAMPLES = 6
 METADATA_FIELDS = ("title", "url", "source", "published", "authors", "keywords", "license", "retrieved")
 
 
@@ -129,6 +135,7 @@ class Annotated:
     outcomes: list[tuple[str, str | None, frozenset[str], bool]]
     batches: dict[tuple[str, int], pa.RecordBatch]
     missing: Counter[str]
+    profiles: dict[str, Profile]  # per split
 
 
 @dataclass
@@ -179,10 +186,12 @@ class Ledger:
     languages: dict[str, Counter[str]] = field(default_factory=lambda: {s: Counter() for s in SPLITS})
     missing: Counter[str] = field(default_factory=Counter)
     pii: Counter[str] = field(default_factory=Counter)  # occurrences in kept texts, by kind
+    profiles: dict[str, Profile] = field(default_factory=lambda: {s: Profile() for s in SPLITS})
     pii_records: Counter[str] = field(default_factory=Counter)  # kept records holding each kind
     near_dup: dict[str, Any] = field(default_factory=dict)
     groups: dict[str, int] = field(default_factory=dict)
     leakage: list[dict[str, Any]] = field(default_factory=list)
+    near_examples: list[dict[str, Any]] = field(default_factory=list)  # for the report
     moves: list[Move] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
@@ -275,10 +284,14 @@ def annotate(task: tuple[int, list[int], list[tuple[str, int]]]) -> Annotated:
         missing.update(f for f in METADATA_FIELDS if record.get(f) in (None, []))
         kept.setdefault(route, []).append(record)
     schema = _stages["record_schema"]
+    profiles: dict[str, Profile] = {}
+    for (split, _), rows in kept.items():
+        profiles.setdefault(split, Profile()).add(rows)
     return Annotated(
         outcomes,
         {route: pa.RecordBatch.from_pylist(rows, schema=schema) for route, rows in kept.items()},
         missing,
+        profiles,
     )
 
 
@@ -288,8 +301,10 @@ def build(
     workers: int = 1,
     progress: Progress | None = None,
     strict: bool = False,
+    report: bool = True,
 ) -> Release:
-    """Build and publish one release. Raises BuildError (or ConfigError) with a message."""
+    """Build and publish one release, with report.html unless `report` is false. Raises
+    BuildError (or ConfigError) with a message."""
     progress = progress or Silent()
     inventory = discover(config.raw_dir)
     entries, sources_sha = load_sources(config.raw_dir)
@@ -299,7 +314,7 @@ def build(
         work = Path(tempfile.mkdtemp(prefix=f".{config.version}.work-", dir=folder))
         try:
             known = {"path": SOURCES, "sha256": sources_sha, "entries": entries} if sources_sha else None
-            return run_stages(config, inventory, known, base, work, workers, progress, strict, notes)
+            return run_stages(config, inventory, known, base, work, workers, progress, strict, report, notes)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -313,6 +328,7 @@ def run_stages(
     workers: int,
     progress: Progress,
     strict: bool,
+    report: bool,
     notes: list[str],
 ) -> Release:
     """The two passes and the global steps between them; `work` holds the spool and buckets."""
@@ -332,7 +348,7 @@ def run_stages(
     buckets = second_pass(config, index, ledger, spool, splits, ranks, work, workers, progress, setup)
     if pairs is not None:
         ledger.leakage = leakage(index, pairs, splits, config.settings["near_dup"]["group_threshold"])
-    return publish(config, inventory, known, ledger, index, buckets, base, strict, progress, notes)
+    return publish(config, inventory, known, ledger, index, buckets, base, strict, report, progress, notes)
 
 
 def first_pass(
@@ -432,7 +448,9 @@ def drop_near_duplicates(
         ledger.duplicates.append(
             index.duplicate(duplicate.index, duplicate.representative, "near", duplicate.similarity)
         )
+    ledger.near_examples = near_examples(index, spool, lowest_similarity(dropped, ranks, NEAR_EXAMPLES))
     n_bands, rows = settings.lsh_shape
+    edges = np.arange(min(int(settings.report_threshold * 20), 19), 21) / 20
     ledger.near_dup = {
         "enabled": True,
         "bands": n_bands,
@@ -450,8 +468,30 @@ def drop_near_duplicates(
         },
         "removed": len(dropped),
         "clusters": len({d.representative for d in dropped}),
+        "similarity_histogram": {
+            "edges": [round(edge, 2) for edge in edges.tolist()],
+            "pairs": np.histogram(pairs.similarity, bins=edges)[0].tolist(),
+        },
     }
     return alive, pairs
+
+
+def near_examples(index: Index, spool: Spool, examples: list[NearDuplicate]) -> list[dict[str, Any]]:
+    """Dropped near-duplicates beside their representatives, where the two texts differ."""
+    texts = dict(
+        spool.take(
+            np.array([r for d in examples for r in (d.index, d.representative)], dtype=np.int64), "text"
+        )
+    )
+    return [
+        {
+            "id": index.ids[d.index],
+            "duplicate_of": index.ids[d.representative],
+            "similarity": d.similarity,
+            "segments": difference_excerpt(texts[d.representative], texts[d.index]),
+        }
+        for d in examples
+    ]
 
 
 def plan_splits(
@@ -553,6 +593,8 @@ def second_pass(
             for (split, bucket), batch in result.batches.items():
                 buckets.add(split, bucket, batch)
             ledger.missing.update(result.missing)
+            for split, profile in result.profiles.items():
+                ledger.profiles[split].merge(profile)
     buckets.close()
     return buckets
 
@@ -585,6 +627,7 @@ def publish(
     buckets: SplitBuckets,
     base: dict[str, Any] | None,
     strict: bool,
+    report: bool,
     progress: Progress,
     notes: list[str],
 ) -> Release:
@@ -612,7 +655,12 @@ def publish(
             lambda folder: {
                 **write_splits(buckets, ledger.rows, folder, shards["shard_rows"], shards["row_group_rows"]),
                 **write_audit(
-                    ledger.rejects, ledger.duplicates, ledger.leakage, lineage(config, index, ledger), folder
+                    ledger.rejects,
+                    ledger.duplicates,
+                    ledger.leakage,
+                    ledger.near_examples,
+                    lineage(config, index, ledger),
+                    folder,
                 ),
             },
             lambda m, files, folder: {
@@ -622,6 +670,7 @@ def publish(
                     m, answers, [f for f in files if f["path"].startswith("data/")]
                 ),
             },
+            write_report if report else lambda folder: None,
         )
     rejects = sorted(ledger.rejects, key=lambda r: (r.raw_path, r.raw_line))
     return Release(published.path, published.manifest, published.unchanged, rejects, warnings)
@@ -742,6 +791,7 @@ def make_manifest(
         "splits": {split: ledger.rows[split] for split in SPLITS},
         "languages": {split: dict(sorted(ledger.languages[split].items())) for split in SPLITS},
         "missing_values": {f: ledger.missing[f] for f in METADATA_FIELDS},
+        "profile": profile_summary(ledger.profiles),
         "pii": {
             "found": {kind: ledger.pii[kind] for kind in PII_KINDS},
             "records": {kind: ledger.pii_records[kind] for kind in PII_KINDS},

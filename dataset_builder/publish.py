@@ -122,16 +122,18 @@ def write_audit(
     rejects: list[Rejection],
     duplicates: list[Duplicate],
     leakage: list[dict[str, Any]],
+    near_examples: list[dict[str, Any]],
     lineage: pa.Table,
     folder: Path,
 ) -> dict[str, int]:
-    """Rejects, duplicates and cross-split similar pairs as JSON Lines (easy to grep),
-    lineage as Parquet."""
+    """Rejects, duplicates, cross-split similar pairs and the near-duplicate examples the
+    report shows as JSON Lines (easy to grep), lineage as Parquet."""
     (folder / "audit").mkdir()
     audit = {
         "audit/rejects.jsonl": sorted((asdict(r) for r in rejects), key=provenance_order),
         "audit/duplicates.jsonl": sorted((asdict(d) for d in duplicates), key=provenance_order),
         "audit/leakage.jsonl": leakage,
+        "audit/near_duplicate_examples.jsonl": near_examples,
     }
     for rel, rows in audit.items():
         with (folder / rel).open("w", encoding="utf-8", newline="\n") as fh:
@@ -180,13 +182,16 @@ def publish_release(
     manifest: dict[str, Any],
     write_content: Callable[[Path], dict[str, int]],
     render_docs: Callable[[dict[str, Any], list[dict[str, Any]], Path], dict[str, str]],
+    render_views: Callable[[Path], object] = lambda folder: None,
 ) -> Published:
     """Write a release aside, then rename it to `target`; never overwrite a published one.
 
     `write_content` writes the data and audit files into a folder and returns rows per
     file; `render_docs` turns the manifest, those files' descriptions and the folder into
     the card, datasheet and Croissant file ({name: text}), so every number in them comes
-    from the manifest or the files. The manifest then gets the file list and the fingerprint."""
+    from the manifest or the files. The manifest then gets the file list and the fingerprint;
+    `render_views` last writes pages drawn from the finished folder (the report), which are
+    not in either."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
@@ -211,6 +216,7 @@ def publish_release(
                 )
             shutil.rmtree(staging)
             return Published(target, existing, unchanged=True)
+        render_views(staging)
         os.rename(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -19,6 +19,7 @@ from dataset_builder.config import BuildConfig, load_config
 from dataset_builder.ingest import discover, file_sha256
 from dataset_builder.pipeline import build, versions
 from dataset_builder.publish import MANIFEST, fingerprint, read_manifest, sha256_file
+from dataset_builder.report import NAME as REPORT
 
 
 @dataclass
@@ -32,8 +33,8 @@ class Report:
 
 
 def check_files(release: Path) -> Report:
-    """Every file the manifest lists is there with its size and SHA-256, nothing else is, and
-    the fingerprint is the manifest's own."""
+    """Every file the manifest lists is there with its size and SHA-256, nothing else is (but
+    report.html, a view drawn from them), and the fingerprint is the manifest's own."""
     report = Report()
     manifest = read_manifest(release)
     listed = {entry["path"]: entry for entry in manifest["files"]}
@@ -47,7 +48,7 @@ def check_files(release: Path) -> Report:
             )
     for path in sorted(p for p in release.rglob("*") if p.is_file()):
         rel = path.relative_to(release).as_posix()
-        if rel != MANIFEST and rel not in listed:
+        if rel not in (MANIFEST, REPORT) and rel not in listed:
             report.problems.append(f"{rel}: not in the manifest")
     if fingerprint(manifest) != manifest.get("fingerprint"):
         report.problems.append("manifest.json: its fingerprint does not match its content")
@@ -96,7 +97,7 @@ def rebuild(release: Path, raw_dir: Path, datasheet: Path, workers: int = 1) -> 
         if base:  # the base release is an input too: the rebuild reads it where it is
             (out / manifest["name"]).mkdir()
             (out / manifest["name"] / base).symlink_to(release.parent / base)
-        rebuilt = build(rebuild_config(manifest, raw_dir, datasheet, out), workers=workers)
+        rebuilt = build(rebuild_config(manifest, raw_dir, datasheet, out), workers=workers, report=False)
         theirs = {entry["path"]: entry["sha256"] for entry in rebuilt.manifest["files"]}
         ours = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
         for rel in sorted(ours.keys() | theirs.keys()):

@@ -163,6 +163,7 @@ def test_worker_count_does_not_change_a_byte(tmp_path):
     assert one.manifest["files"] == two.manifest["files"]
     for entry in one.manifest["files"]:
         assert (one.path / entry["path"]).read_bytes() == (two.path / entry["path"]).read_bytes()
+    assert (one.path / "report.html").read_bytes() == (two.path / "report.html").read_bytes()
 
 
 def test_published_versions_are_immutable(tmp_path):

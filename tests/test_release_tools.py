@@ -123,7 +123,8 @@ def test_publish_uploads_the_whole_release_as_one_tagged_commit(project, monkeyp
     _, release = project
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     upload = hub.plan(release.path, "org/name")
-    assert set(upload.files) == {f["path"] for f in release.manifest["files"]} | {"manifest.json"}
+    listed = {f["path"] for f in release.manifest["files"]}
+    assert set(upload.files) == listed | {"manifest.json", "report.html"}
     assert upload.tag == "v1.0.0"
     recorder = RecordingHub()
     url = hub.send(upload, token="hf_test", api=recorder)

@@ -1,0 +1,222 @@
+"""The report's plots, drawn with matplotlib from manifest values, as SVG text.
+
+The SVG is reproducible: matplotlib's own DejaVu Sans drawn as paths (no system font is
+looked up), a fixed `svg.hashsalt` for the ids it generates, and no creation date. The
+bytes still depend on the matplotlib version, which the report states.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from dataset_builder.config import SPLITS
+from dataset_builder.minhash import detection_probability
+
+SPLIT_COLOURS = {"train": "#4c72b0", "validation": "#dd8452", "test": "#55a868"}
+KEPT, REJECTED, DUPLICATE = "#4c72b0", "#c44e52", "#8172b3"
+
+
+def whole_numbers() -> MaxNLocator:
+    """Tick positions for counts: whole numbers only."""
+    return MaxNLocator(integer=True)
+
+
+STYLE = {
+    "svg.hashsalt": "dataset_builder",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "legend.frameon": False,
+}
+
+
+@contextmanager
+def figure(width: float, height: float) -> Iterator[Figure]:
+    with matplotlib.rc_context(STYLE):
+        yield Figure(figsize=(width, height), layout="constrained")
+
+
+def to_svg(fig: Figure) -> str:
+    with matplotlib.rc_context(STYLE):
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def funnel(m: dict[str, Any]) -> str:
+    """Read, then what each step removed, then what was kept per split, as a waterfall."""
+    steps: list[tuple[str, int, str]] = [
+        (f"rejected: {reason}", count, REJECTED) for reason, count in m["rejected_by_reason"].items()
+    ]
+    steps += [(f"{kind} duplicates", count, DUPLICATE) for kind, count in m["duplicates_by_kind"].items()]
+    read = m["counts"]["read"]
+    with figure(7.5, 1.2 + 0.32 * (len(steps) + 2)) as fig:
+        ax = fig.subplots()
+        labels, y = ["read"], 0
+        ax.barh(y, read, color="#999999")
+        remaining = read
+        for label, count, colour in steps:
+            y += 1
+            ax.barh(y, count, left=remaining - count, color=colour)
+            ax.text(remaining, y, f" −{count:,}", va="center")
+            labels.append(label)
+            remaining -= count
+        y += 1
+        left = 0
+        for split in SPLITS:
+            count = m["splits"][split]
+            ax.barh(y, count, left=left, color=SPLIT_COLOURS[split], label=f"{split} {count:,}")
+            left += count
+        labels.append("kept")
+        ax.text(read, 0, f" {read:,}", va="center")
+        ax.text(left, y, f" {left:,}", va="center")
+        ax.set_yticks(range(len(labels)), labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0, read * 1.15 or 1)
+        ax.xaxis.set_major_locator(whole_numbers())
+        ax.set_xlabel("records")
+        fig.legend(loc="outside lower center", ncols=3)
+        ax.set_title("Where every record went")
+        return to_svg(fig)
+
+
+def languages(m: dict[str, Any], top: int = 12) -> str:
+    """Records per language (the `top` most common, the rest as 'other'), stacked by split."""
+    totals: dict[str, int] = {}
+    for counts in m["languages"].values():
+        for language, count in counts.items():
+            totals[language] = totals.get(language, 0) + count
+    shown = sorted(totals, key=lambda lang: (-totals[lang], lang))[:top]
+    rest = set(totals) - set(shown)
+    labels = shown + (["other"] if rest else [])
+    with figure(7.5, 1.2 + 0.28 * len(labels)) as fig:
+        ax = fig.subplots()
+        left = np.zeros(len(labels))
+        for split in SPLITS:
+            counts = m["languages"][split]
+            values = [counts.get(lang, 0) for lang in shown]
+            values += [sum(counts.get(lang, 0) for lang in rest)] if rest else []
+            ax.barh(labels, values, left=left, color=SPLIT_COLOURS[split], label=split)
+            left += values
+        ax.invert_yaxis()
+        ax.xaxis.set_major_locator(whole_numbers())
+        ax.set_xlabel("records")
+        fig.legend(loc="outside lower center", ncols=3)
+        ax.set_title("Languages (langdetect), by split")
+        return to_svg(fig)
+
+
+def bin_labels(edges: Sequence[int]) -> list[str]:
+    def short(n: int) -> str:
+        return f"{n // 1000}k" if n >= 1000 else str(n)
+
+    return [f"{short(a)}–{short(b)}" for a, b in itertools.pairwise(edges)] + [f"{short(edges[-1])}+"]
+
+
+def lengths(m: dict[str, Any]) -> str:
+    """Histograms of characters and words per document, one bar group per split."""
+    profile = m["profile"]
+    labels = bin_labels(profile["length_edges"])
+    with figure(7.5, 4.6) as fig:
+        axes = fig.subplots(2, 1)
+        for ax, unit in zip(axes, ("chars", "words"), strict=True):
+            used = [i for i in range(len(labels)) if any(profile["lengths"][s][unit][i] for s in SPLITS)]
+            if not used:
+                continue
+            span = range(used[0], used[-1] + 1)
+            x = np.arange(len(span))
+            for n, split in enumerate(SPLITS):
+                values = [profile["lengths"][split][unit][i] for i in span]
+                ax.bar(x + (n - 1) * 0.27, values, 0.27, color=SPLIT_COLOURS[split], label=split)
+            ax.set_xticks(x, [labels[i] for i in span])
+            ax.yaxis.set_major_locator(whole_numbers())
+            ax.set_ylabel("documents")
+            ax.set_title("Characters per document" if unit == "chars" else "Words per document")
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3)
+        return to_svg(fig)
+
+
+def similarity(m: dict[str, Any]) -> str:
+    """Confirmed similar pairs by Jaccard similarity, the two thresholds, and the chance that
+    LSH proposes a pair of each similarity (the S-curve of its bands and rows)."""
+    near, settings = m["near_duplicates"], m["config"]["near_dup"]
+    histogram = near["similarity_histogram"]
+    edges = np.array(histogram["edges"])
+    with figure(7.5, 3.8) as fig:
+        ax = fig.subplots()
+        ax.bar(
+            edges[:-1],
+            histogram["pairs"],
+            np.diff(edges),
+            align="edge",
+            color=DUPLICATE,
+            alpha=0.8,
+            label="confirmed pairs",
+        )
+        ax.axvline(
+            settings["threshold"],
+            color=REJECTED,
+            linestyle="--",
+            label=f"threshold {settings['threshold']} (keep one)",
+        )
+        ax.axvline(
+            settings["group_threshold"],
+            color=SPLIT_COLOURS["validation"],
+            linestyle=":",
+            label=f"group_threshold {settings['group_threshold']} (same split)",
+        )
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("Jaccard similarity of 5-word shingles")
+        ax.yaxis.set_major_locator(whole_numbers())
+        ax.set_ylabel("pairs")
+        curve = ax.twinx()
+        s = np.linspace(0, 1, 201)
+        curve.plot(
+            s,
+            [detection_probability(v, near["bands"], near["rows"]) for v in s],
+            color="#333333",
+            linewidth=1,
+            label=f"P(LSH proposes the pair), {near['bands']} bands × {near['rows']} rows",
+        )
+        curve.set_ylim(0, 1.05)
+        curve.set_ylabel("detection probability")
+        curve.spines["right"].set_visible(True)
+        handles = ax.get_legend_handles_labels()
+        extra = curve.get_legend_handles_labels()
+        fig.legend(handles[0] + extra[0], handles[1] + extra[1], loc="outside lower center", ncols=2)
+        ax.set_title("Near-duplicate pairs")
+        return to_svg(fig)
+
+
+def bars(title: str, counts: dict[str, int], unit: str, horizontal: bool = True) -> str:
+    """A plain bar chart of named counts, in the order given."""
+    labels, values = list(counts), list(counts.values())
+    with figure(7.5, (0.9 + 0.26 * len(labels)) if horizontal else 2.6) as fig:
+        ax = fig.subplots()
+        if horizontal:
+            ax.barh(labels, values, color=KEPT)
+            ax.invert_yaxis()
+            ax.xaxis.set_major_locator(whole_numbers())
+            ax.set_xlabel(unit)
+        else:
+            ax.bar(labels, values, color=KEPT)
+            ax.yaxis.set_major_locator(whole_numbers())
+            ax.set_ylabel(unit)
+            if len(labels) > 12:
+                ax.tick_params(axis="x", labelrotation=90)
+        ax.set_title(title)
+        return to_svg(fig)
