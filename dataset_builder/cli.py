@@ -19,6 +19,7 @@ from rich.table import Table
 
 from dataset_builder import diff, hub, report, verify
 from dataset_builder.config import SPLITS, load_config
+from dataset_builder.engines import ENGINES
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.pipeline import Release, build
 from dataset_builder.publish import read_manifest
@@ -89,7 +90,21 @@ def main() -> None:
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes for the per-record stages. Default: all cores. Output is the same for any value.",
+    help="Processes (or Ray actors) for the per-record stages. Default: all cores. "
+    "Output is the same for any value.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="local",
+    show_default=True,
+    help="What runs the per-record stages: local processes, or Ray Data (pip install '.[ray]'). "
+    "The release is the same, byte for byte.",
+)
+@click.option(
+    "--ray-address",
+    help="Ray cluster to join (with --engine ray), e.g. ray://head:10001 or auto. Default: a local "
+    "Ray with --workers CPUs. Workers must see the output folder, where the build spools records.",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) and publish nothing if any record is rejected.")
 @click.option(
@@ -104,6 +119,8 @@ def build_command(
     name: str | None,
     version: str | None,
     workers: int | None,
+    engine: str,
+    ray_address: str | None,
     strict: bool,
     no_report: bool,
 ) -> None:
@@ -129,6 +146,8 @@ def build_command(
             progress=RichProgress(),
             strict=strict,
             report=not no_report,
+            engine=engine,
+            ray_address=ray_address,
         )
     except ConfigError as exc:
         fail(str(exc), code=2)

@@ -1,14 +1,15 @@
 """The build: run the stages in order and publish a release.
 
-    pass 1   ingest -> clean -> validate -> dedup keys, MinHash band keys   (per record, workers)
+    pass 1   ingest -> clean -> validate -> dedup keys, MinHash band keys   (per record, engine)
     global   duplicate ids, exact dedup, near dedup, split groups           (arrays in memory)
-    pass 2   language -> allow-list -> route to split buckets               (per record, workers)
+    pass 2   language -> allow-list -> route to split buckets               (per record, engine)
     publish  buckets sorted by id -> Parquet shards, audit, card, datasheet
 
 Records stream: the first pass spools every valid record to disk and keeps only what the
 global steps need per record (id, content key, band keys, provenance); the second pass
-reads the spool back. Per-record stages are pure functions run through
-`parallel.map_ordered`, so the result is the same for any number of workers.
+reads the spool back. Per-record stages are the pure functions of `passes`, run by an
+engine (`engines`: local processes or Ray) that returns results in input order, so the
+result is the same for any engine and number of workers.
 
 Every record read ends in exactly one place — a split, the rejects or the duplicates — and
 the build checks `read == kept + rejected + duplicates` before it publishes anything.
@@ -36,27 +37,24 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataset_builder import card, croissant, datasheet, diff
-from dataset_builder.clean import Cleaner, clean_record
 from dataset_builder.config import SPLITS, BuildConfig
 from dataset_builder.dedup import (
     NearDuplicate,
     NearDupSettings,
     SimilarPairs,
-    content_key,
     difference_excerpt,
     exact_duplicates,
     id_ranks,
     lowest_similarity,
     near_duplicate_stage,
 )
+from dataset_builder.engines import Engine, open_engine
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.graph import connected_components
-from dataset_builder.ingest import Inventory, ReadSettings, discover, file_sha256, read_file
-from dataset_builder.langid import LanguageTagger
-from dataset_builder.minhash import band_keys, detection_probability, signatures
-from dataset_builder.parallel import batched, map_ordered
+from dataset_builder.ingest import Inventory, ReadSettings, discover, file_sha256
+from dataset_builder.minhash import detection_probability
+from dataset_builder.passes import METADATA_FIELDS, AnnotateTask, Prepared, Setup
 from dataset_builder.pii import KINDS as PII_KINDS
-from dataset_builder.pii import find_pii, redact, summary
 from dataset_builder.profile import Profile, profile_summary
 from dataset_builder.publish import (
     LINEAGE_SCHEMA,
@@ -68,15 +66,13 @@ from dataset_builder.publish import (
     write_audit,
     write_splits,
 )
-from dataset_builder.records import PROVENANCE, Duplicate, Record, Rejection
+from dataset_builder.records import PROVENANCE, Duplicate, Rejection
 from dataset_builder.report import write as write_report
 from dataset_builder.sources import NAME as SOURCES
 from dataset_builder.sources import load_sources
 from dataset_builder.split import Move, assign_splits
-from dataset_builder.spool import SplitBuckets, Spool, read_batch, write_batch
-from dataset_builder.validate import article_validator, validate_record
+from dataset_builder.spool import SplitBuckets, Spool
 
-BATCH_SIZE = 64
 DEPENDENCIES = (
     "dataset_builder",
     "pyarrow",
@@ -89,7 +85,6 @@ DEPENDENCIES = (
 )
 S_CURVE = (0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
 NEAR_EXAMPLES = 6
-METADATA_FIELDS = ("title", "url", "source", "published", "authors", "keywords", "license", "retrieved")
 
 
 class Progress(Protocol):
@@ -111,31 +106,6 @@ class Release:
     unchanged: bool
     rejects: list[Rejection]
     warnings: list[str]
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Pass 1's answer for one batch. Its valid records are in the spool file of the batch's
-    number; this is what the global steps need of them, in the same order."""
-
-    ids: list[str]
-    provenance: list[tuple[Any, ...]]  # PROVENANCE values
-    keys: list[bytes]
-    bands: np.ndarray  # (len(ids), bands) uint64; no columns when near-dup is off
-    has_words: np.ndarray  # (len(ids),) bool
-    rejected: list[Rejection]
-    removed: Counter[str]
-
-
-@dataclass(frozen=True)
-class Annotated:
-    """Pass 2's answer for one batch: per row (language, PII summary, PII kinds, kept), and
-    the kept records, tagged, as Arrow batches per (split, bucket)."""
-
-    outcomes: list[tuple[str, str | None, frozenset[str], bool]]
-    batches: dict[tuple[str, int], pa.RecordBatch]
-    missing: Counter[str]
-    profiles: dict[str, Profile]  # per split
 
 
 @dataclass
@@ -204,97 +174,6 @@ class Ledger:
         }
 
 
-# Per-process stage settings, made once in each worker by `init_worker`.
-_stages: dict[str, Any] = {}
-
-
-def init_worker(settings: dict[str, Any], rules: tuple[Any, ...], spool: Path, with_tagger: bool) -> None:
-    _stages["cleaner"] = Cleaner.from_settings(rules, settings["clean"])
-    _stages["validator"] = article_validator()
-    near = settings["near_dup"]
-    _stages["near"] = NearDupSettings.from_settings(near) if near["enabled"] else None
-    _stages["spool"] = spool
-    _stages["spool_schema"] = spool_schema()
-    if with_tagger:
-        langid = settings["langid"]
-        _stages["tagger"] = LanguageTagger(langid["seed"], langid["min_chars"])
-        _stages["allow"] = set(langid["allow"])
-        _stages["pii"] = settings["pii"]
-        _stages["record_schema"] = record_schema()
-
-
-def prepare(task: tuple[int, list[Record]]) -> Prepared:
-    """Pass 1 for batch `number`: clean, validate, spool the valid records, and return what
-    the global steps need of them."""
-    number, batch = task
-    valid: list[Record] = []
-    rejected: list[Rejection] = []
-    removed: Counter[str] = Counter()
-    for raw in batch:
-        if raw["raw_format"] == "html":
-            from dataset_builder.html import html_record  # imports trafilatura (~0.6 s): only if needed
-
-            raw = html_record(raw)
-            if isinstance(raw, Rejection):
-                rejected.append(raw)
-                continue
-        cleaned, lines = clean_record(raw, _stages["cleaner"])
-        removed.update(lines)
-        checked = validate_record(cleaned, _stages["validator"])
-        (rejected if isinstance(checked, Rejection) else valid).append(checked)
-    texts = [r["text"] for r in valid]
-    near: NearDupSettings | None = _stages["near"]
-    if near and valid:
-        matrix, has_words = signatures(texts, near.minhash)
-        bands = band_keys(matrix, *near.lsh_shape)
-    else:
-        bands, has_words = np.zeros((len(valid), 0), dtype=np.uint64), np.zeros(len(valid), dtype=bool)
-    if valid:
-        write_batch(_stages["spool"], number, valid, _stages["spool_schema"])
-    return Prepared(
-        [r["id"] for r in valid],
-        [tuple(r[k] for k in PROVENANCE) for r in valid],
-        [content_key(t) for t in texts],
-        bands,
-        has_words,
-        rejected,
-        removed,
-    )
-
-
-def annotate(task: tuple[int, list[int], list[tuple[str, int]]]) -> Annotated:
-    """Pass 2 for the rows `offsets` of spool batch `number`, going to `routes` (split,
-    bucket): language (and the allow-list), personal information (redacted if asked)."""
-    number, offsets, routes = task
-    records = read_batch(_stages["spool"], number).take(pa.array(offsets)).to_pylist()
-    tags = _stages["tagger"].tag_batch([r["text"] for r in records])
-    allow, pii = _stages["allow"], _stages["pii"]
-    outcomes = []
-    kept: dict[tuple[str, int], list[Record]] = {}
-    missing: Counter[str] = Counter()
-    for record, tag, route in zip(records, tags, routes, strict=True):
-        if allow and tag.language not in allow:
-            outcomes.append((tag.language, None, frozenset(), False))
-            continue
-        findings = find_pii(record["text"], pii["phone_region"] or None)
-        outcomes.append((tag.language, summary(findings), frozenset(f.kind for f in findings), True))
-        record.update(language=tag.language, language_score=tag.score)
-        if findings and pii["redact"]:
-            record["text"] = redact(record["text"], findings)
-        missing.update(f for f in METADATA_FIELDS if record.get(f) in (None, []))
-        kept.setdefault(route, []).append(record)
-    schema = _stages["record_schema"]
-    profiles: dict[str, Profile] = {}
-    for (split, _), rows in kept.items():
-        profiles.setdefault(split, Profile()).add(rows)
-    return Annotated(
-        outcomes,
-        {route: pa.RecordBatch.from_pylist(rows, schema=schema) for route, rows in kept.items()},
-        missing,
-        profiles,
-    )
-
-
 def build(
     config: BuildConfig,
     *,
@@ -302,19 +181,22 @@ def build(
     progress: Progress | None = None,
     strict: bool = False,
     report: bool = True,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> Release:
-    """Build and publish one release, with report.html unless `report` is false. Raises
+    """Build and publish one release, with report.html unless `report` is false, running the
+    per-record passes on `engine` ("local" or "ray"; the release is the same). Raises
     BuildError (or ConfigError) with a message."""
     progress = progress or Silent()
     inventory = discover(config.raw_dir)
     entries, sources_sha = load_sources(config.raw_dir)
     base = load_base(config)
     folder = config.out_dir / config.name
-    with release_lock(folder, config.version) as notes:
+    with release_lock(folder, config.version) as notes, open_engine(engine, workers, ray_address) as runner:
         work = Path(tempfile.mkdtemp(prefix=f".{config.version}.work-", dir=folder))
         try:
             known = {"path": SOURCES, "sha256": sources_sha, "entries": entries} if sources_sha else None
-            return run_stages(config, inventory, known, base, work, workers, progress, strict, report, notes)
+            return run_stages(config, inventory, known, base, work, runner, progress, strict, report, notes)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -325,7 +207,7 @@ def run_stages(
     known: dict[str, Any] | None,
     base: dict[str, Any] | None,
     work: Path,
-    workers: int,
+    engine: Engine,
     progress: Progress,
     strict: bool,
     report: bool,
@@ -334,9 +216,9 @@ def run_stages(
     """The two passes and the global steps between them; `work` holds the spool and buckets."""
     spool = Spool(work / "spool")
     spool.folder.mkdir()
-    setup = (config.settings, config.rules, spool.folder)
+    setup: Setup = (config.settings, config.rules, spool.folder)
     ledger, index = Ledger(), Index()
-    first_pass(config, inventory, known, ledger, index, spool, workers, progress, setup)
+    first_pass(config, inventory, known, ledger, index, spool, engine, progress, setup)
     alive = reject_duplicate_ids(index, ledger)
     ranks = id_ranks(index.ids)
     alive = drop_exact_duplicates(index, ledger, alive, ranks)
@@ -345,7 +227,7 @@ def run_stages(
         with progress.stage("near-duplicates", total=None):
             alive, pairs = drop_near_duplicates(config, index, ledger, spool, alive, ranks)
     splits = plan_splits(config, index, ledger, spool, alive, pairs, base)
-    buckets = second_pass(config, index, ledger, spool, splits, ranks, work, workers, progress, setup)
+    buckets = second_pass(config, index, ledger, spool, splits, ranks, work, engine, progress, setup)
     if pairs is not None:
         ledger.leakage = leakage(index, pairs, splits, config.settings["near_dup"]["group_threshold"])
     return publish(config, inventory, known, ledger, index, buckets, base, strict, report, progress, notes)
@@ -358,41 +240,32 @@ def first_pass(
     ledger: Ledger,
     index: Index,
     spool: Spool,
-    workers: int,
+    engine: Engine,
     progress: Progress,
-    setup: tuple[Any, ...],
+    setup: Setup,
 ) -> None:
     """Stages 1-3 and the dedup keys; valid records go to the spool, rejects to the ledger."""
     read_settings = replace(
         ReadSettings.from_settings(config.settings["ingest"]),
         sources=tuple(known["entries"] if known else ()),
     )
-
-    def raw_records(advance: Callable[[int], None]) -> Iterator[Record]:
-        for file in inventory.files:
-            for item in read_file(file, read_settings):
-                ledger.read += 1
-                ledger.records_per_file[file.rel] += 1
-                if isinstance(item, Rejection):
-                    ledger.encodings[item.raw_encoding or ""] += 1
-                    ledger.rejects.append(item)
-                    ledger.unspooled.append(item)
-                else:
-                    yield item
-            advance(file.size)
-
     with progress.stage("read, clean, validate", total=sum(f.size for f in inventory.files)) as advance:
-        tasks = enumerate(batched(raw_records(advance), BATCH_SIZE))
-        for prepared in map_ordered(
-            prepare, tasks, workers=workers, initializer=init_worker, initargs=(*setup, False)
-        ):
-            spool.add_batch(len(prepared.ids))
-            index.add(prepared)
-            ledger.boilerplate.update(prepared.removed)
-            ledger.encodings.update(r.raw_encoding or "" for r in prepared.rejected)
-            ledger.encodings.update(prov[4] for prov in prepared.provenance)
-            ledger.rejects.extend(prepared.rejected)
-            ledger.unspooled.extend(prepared.rejected)
+        for prepared in engine.prepared(inventory.files, read_settings, setup, advance):
+            account(prepared, spool, index, ledger)
+
+
+def account(prepared: Prepared, spool: Spool, index: Index, ledger: Ledger) -> None:
+    """Enter one batch of pass 1 in the spool's table, the index and the ledger."""
+    spool.add_batch(prepared.batch, len(prepared.ids))
+    index.add(prepared)
+    ledger.read += len(prepared.ids) + len(prepared.rejected)
+    ledger.records_per_file.update(prov[0] for prov in prepared.provenance)
+    ledger.records_per_file.update(r.raw_path for r in prepared.rejected)
+    ledger.boilerplate.update(prepared.removed)
+    ledger.encodings.update(prov[4] for prov in prepared.provenance)
+    ledger.encodings.update(r.raw_encoding or "" for r in prepared.rejected)
+    ledger.rejects.extend(prepared.rejected)
+    ledger.unspooled.extend(prepared.rejected)
 
 
 def reject_duplicate_ids(index: Index, ledger: Ledger) -> np.ndarray:
@@ -545,11 +418,11 @@ def second_pass(
     splits: dict[int, str],
     ranks: np.ndarray,
     work: Path,
-    workers: int,
+    engine: Engine,
     progress: Progress,
-    setup: tuple[Any, ...],
+    setup: Setup,
 ) -> SplitBuckets:
-    """Stage 5 and routing, in the workers: language tags (and the allow-list) and personal
+    """Stage 5 and routing, on the engine: language tags (and the allow-list) and personal
     information (redacted if `pii.redact`); each kept record goes to its split's bucket for
     its id range. The order rows pass through here does not matter: buckets are sorted."""
     rows = np.array(sorted(splits), dtype=np.int64)
@@ -559,19 +432,16 @@ def second_pass(
     buckets = SplitBuckets(work, record_schema(), bucket_count)
     pending: deque[list[int]] = deque()
 
-    def tasks() -> Iterator[tuple[int, list[int], list[tuple[str, int]]]]:
+    def tasks() -> Iterator[AnnotateTask]:
         for number, first in enumerate(spool.starts):
             batch_rows = [row for row in range(first, first + spool.size(number)) if row in splits]
             if batch_rows:
                 pending.append(batch_rows)
                 routes = [(splits[row], int(bucket_of[row])) for row in batch_rows]
-                yield number, [row - first for row in batch_rows], routes
+                yield spool.names[number], [row - first for row in batch_rows], routes
 
     with progress.stage("detect languages", total=len(rows)) as advance:
-        annotated = map_ordered(
-            annotate, tasks(), workers=workers, initializer=init_worker, initargs=(*setup, True)
-        )
-        for result in annotated:
+        for result in engine.annotated(tasks(), setup):
             batch_rows = pending.popleft()
             advance(len(batch_rows))
             for row, (language, found, kinds, kept) in zip(batch_rows, result.outcomes, strict=True):
@@ -692,12 +562,6 @@ def lineage(config: BuildConfig, index: Index, ledger: Ledger) -> pa.Table:
     ]
     columns = zip(*rows, strict=True) if rows else [[] for _ in LINEAGE_SCHEMA.names]
     return pa.table(dict(zip(LINEAGE_SCHEMA.names, map(list, columns), strict=True)), schema=LINEAGE_SCHEMA)
-
-
-def spool_schema() -> pa.Schema:
-    """The record schema before language tags."""
-    schema = record_schema()
-    return pa.schema([f for f in schema if f.name not in ("language", "language_score")])
 
 
 def load_base(config: BuildConfig) -> dict[str, Any] | None:

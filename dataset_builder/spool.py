@@ -1,8 +1,9 @@
 """Records on disk between passes, so a build holds only indexes in memory, never texts.
 
 In the first pass each worker writes the valid records of its batch to a file of their
-own, named by the batch's number; the global steps decide from in-memory arrays (ids,
-hashes, band keys); the second pass gives each worker a batch number to read back. Texts
+own, named by the batch (a unique name; the engine picks it); the global steps decide from
+in-memory arrays (ids, hashes, band keys); the second pass gives each worker a batch name
+to read back. Texts
 never travel through the parent process, which would otherwise spend as much time
 serialising them as the workers spend cleaning them. A record's spool row is its place
 in the order batches were read.
@@ -20,42 +21,43 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def batch_path(folder: Path, number: int) -> Path:
-    return folder / f"{number:07d}.arrow"
+def batch_path(folder: Path, name: str) -> Path:
+    return folder / f"{name}.arrow"
 
 
-def write_batch(folder: Path, number: int, records: list[dict[str, Any]], schema: pa.Schema) -> None:
-    with pa.OSFile(str(batch_path(folder, number)), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+def write_batch(folder: Path, name: str, records: list[dict[str, Any]], schema: pa.Schema) -> None:
+    with pa.OSFile(str(batch_path(folder, name)), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
         writer.write_batch(pa.RecordBatch.from_pylist(records, schema=schema))
 
 
-def read_batch(folder: Path, number: int, columns: list[str] | None = None) -> pa.RecordBatch:
+def read_batch(folder: Path, name: str, columns: list[str] | None = None) -> pa.RecordBatch:
     """One batch file, read with plain file reads (a memory map's pages would count towards
     resident memory as the spool is scanned)."""
-    with pa.OSFile(str(batch_path(folder, number)), "rb") as source:
+    with pa.OSFile(str(batch_path(folder, name)), "rb") as source:
         batch = pa.ipc.open_file(source).get_batch(0)
     return batch.select(columns) if columns else batch
 
 
 class Spool:
-    """The spool folder and where each batch's rows start."""
+    """The spool folder, and the name and first row of each batch, in row order."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.names: list[str] = []
         self.starts: list[int] = []  # spool row of each batch's first record
         self.rows = 0
 
-    def add_batch(self, rows: int) -> int:
-        """Note a batch of `rows` records; returns its number."""
+    def add_batch(self, name: str, rows: int) -> None:
+        """Note the next batch: `rows` records in the file `name`."""
+        self.names.append(name)
         self.starts.append(self.rows)
         self.rows += rows
-        return len(self.starts) - 1
 
     def batches(self, columns: list[str] | None = None) -> Iterator[tuple[int, pa.RecordBatch]]:
         """(first spool row, batch) in row order."""
         for number, first in enumerate(self.starts):
             if self.size(number):  # a batch without valid records has no file
-                yield first, read_batch(self.folder, number, columns)
+                yield first, read_batch(self.folder, self.names[number], columns)
 
     def size(self, number: int) -> int:
         end = self.starts[number + 1] if number + 1 < len(self.starts) else self.rows
@@ -69,7 +71,7 @@ class Spool:
             by_batch.setdefault(bisect.bisect_right(self.starts, row) - 1, []).append(row)
         for number, batch_rows in by_batch.items():
             offsets = pa.array([row - self.starts[number] for row in batch_rows])
-            picked = read_batch(self.folder, number, [column]).column(0).take(offsets)
+            picked = read_batch(self.folder, self.names[number], [column]).column(0).take(offsets)
             yield from zip(batch_rows, picked.to_pylist(), strict=True)
 
 

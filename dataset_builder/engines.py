@@ -1,0 +1,223 @@
+"""Engines: what runs the per-record passes of a build.
+
+`LocalEngine` reads the inputs in this process and runs the passes here or in forked
+workers; `RayEngine` reads and runs them in Ray Data (`pip install '.[ray]'`). Both call the
+functions of `dataset_builder.passes` and hand the results back in input order, and the
+global steps between the passes run in the building process either way, so the release is
+the same, byte for byte, whichever engine built it and with how many workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import pickle
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from dataset_builder.errors import BuildError, ConfigError
+from dataset_builder.ingest import InputFile, ReadSettings, read_file
+from dataset_builder.parallel import batched, map_ordered
+from dataset_builder.passes import (
+    BATCH_SIZE,
+    Annotated,
+    AnnotateTask,
+    Prepared,
+    Setup,
+    annotate,
+    init_worker,
+    prepare,
+)
+
+ENGINES = ("local", "ray")
+
+
+class Engine(Protocol):
+    def prepared(
+        self, files: list[InputFile], read: ReadSettings, setup: Setup, advance: Callable[[int], None]
+    ) -> Iterator[Prepared]:
+        """Pass 1 over every record of `files`, in file order; `advance` gets bytes read."""
+        ...
+
+    def annotated(self, tasks: Iterable[AnnotateTask], setup: Setup) -> Iterator[Annotated]:
+        """Pass 2 over `tasks`, results in task order."""
+        ...
+
+
+@contextlib.contextmanager
+def open_engine(name: str, workers: int, ray_address: str | None = None) -> Iterator[Engine]:
+    if name == "local":
+        yield LocalEngine(workers)
+    elif name == "ray":
+        with ray_session(workers, ray_address):
+            yield RayEngine(workers)
+    else:
+        raise ConfigError(f"unknown engine {name!r}; use one of {', '.join(ENGINES)}")
+
+
+@dataclass(frozen=True)
+class LocalEngine:
+    workers: int
+
+    def prepared(
+        self, files: list[InputFile], read: ReadSettings, setup: Setup, advance: Callable[[int], None]
+    ) -> Iterator[Prepared]:
+        def items() -> Iterator[Any]:
+            for file in files:
+                yield from read_file(file, read)
+                advance(file.size)
+
+        tasks = ((f"{n:07d}", batch) for n, batch in enumerate(batched(items(), BATCH_SIZE)))
+        return map_ordered(
+            prepare, tasks, workers=self.workers, initializer=init_worker, initargs=(*setup, False)
+        )
+
+    def annotated(self, tasks: Iterable[AnnotateTask], setup: Setup) -> Iterator[Annotated]:
+        return map_ordered(
+            annotate, tasks, workers=self.workers, initializer=init_worker, initargs=(*setup, True)
+        )
+
+
+@contextlib.contextmanager
+def ray_session(workers: int, address: str | None) -> Iterator[None]:
+    """Join the Ray cluster at `address`, or the one already started in this process, or
+    start a local one with `workers` CPUs; Ray Data keeps the order of rows."""
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise ConfigError("--engine ray needs Ray: pip install '.[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        ray.init(
+            address=address,
+            num_cpus=None if address else workers,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.WARNING,
+        )
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # it says each run that it drew no bars
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = False
+    try:
+        yield
+    finally:
+        if started:
+            ray.shutdown()
+
+
+@dataclass(frozen=True)
+class RayEngine:
+    """Pass 1 as Ray Data: one row per input file, `flat_map` reads each into rows of
+    (key, item), `map_batches` runs `prepare` in an actor pool of `workers`. Pass 2 is one
+    `map_batches(annotate)` row per spool batch. Records before validation have no fixed
+    types (a title may be a number until the schema rejects it), so they travel pickled in
+    a binary column; spooled records are typed Arrow files that the actors read and write
+    themselves, so the spool folder must be on storage every node sees.
+
+    The global steps (dedup, splits) stay in the building process: their inputs are
+    arrays of ids, hashes and band keys, not texts."""
+
+    workers: int
+
+    def prepared(
+        self, files: list[InputFile], read: ReadSettings, setup: Setup, advance: Callable[[int], None]
+    ) -> Iterator[Prepared]:
+        import ray.data
+
+        listing = ray.data.from_items(
+            [{"file": number} for number in range(len(files))], override_num_blocks=max(1, len(files))
+        )
+        # Reading asks for no CPU of Ray's: the actors hold one each, and on a machine with as
+        # many CPUs as actors, readers that waited for a free CPU would wait forever.
+        rows = listing.flat_map(functools.partial(read_rows, files=files, settings=read), num_cpus=0)
+        results = rows.map_batches(
+            PrepareBatch,
+            fn_constructor_args=setup,
+            batch_size=BATCH_SIZE,
+            batch_format="pyarrow",
+            compute=actor_pool(self.workers),
+        )
+        yield from unpickled(results, "prepared")
+        advance(sum(file.size for file in files))
+
+    def annotated(self, tasks: Iterable[AnnotateTask], setup: Setup) -> Iterator[Annotated]:
+        import ray.data
+
+        rows = [
+            {
+                "batch": batch,
+                "offsets": offsets,
+                "splits": [s for s, _ in routes],
+                "buckets": [b for _, b in routes],
+            }
+            for batch, offsets, routes in tasks
+        ]
+        if not rows:
+            return
+        results = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
+            AnnotateBatch,
+            fn_constructor_args=setup,
+            batch_size=1,
+            batch_format="pyarrow",
+            compute=actor_pool(self.workers),
+        )
+        yield from unpickled(results, "annotated")
+
+
+def actor_pool(workers: int) -> Any:
+    """Up to `workers` actors, each set up once; fewer when there is less work than that."""
+    import ray.data
+
+    return ray.data.ActorPoolStrategy(min_size=1, max_size=workers)
+
+
+def read_rows(row: dict[str, Any], files: list[InputFile], settings: ReadSettings) -> list[dict[str, Any]]:
+    """The items of one input file (records and rejections), keyed `file-item` so that each
+    batch of them can name its spool file after its first key."""
+    number = row["file"]
+    return [
+        {"key": f"{number:07d}-{item:09d}", "item": pickle.dumps(value)}
+        for item, value in enumerate(read_file(files[number], settings))
+    ]
+
+
+class PrepareBatch:
+    def __init__(self, *setup: Any) -> None:
+        init_worker(*setup, False)
+
+    def __call__(self, batch: pa.Table) -> dict[str, list[bytes]]:
+        items = [pickle.loads(item) for item in batch.column("item").to_pylist()]
+        return {"prepared": [pickle.dumps(prepare((batch.column("key")[0].as_py(), items)))]}
+
+
+class AnnotateBatch:
+    def __init__(self, *setup: Any) -> None:
+        init_worker(*setup, True)
+
+    def __call__(self, batch: pa.Table) -> dict[str, list[bytes]]:
+        task = batch.to_pylist()[0]
+        routes = list(zip(task["splits"], task["buckets"], strict=True))
+        return {"annotated": [pickle.dumps(annotate((task["batch"], task["offsets"], routes)))]}
+
+
+def unpickled(results: Any, column: str) -> Iterator[Any]:
+    """The rows of a Ray dataset's one binary column, in order; a BuildError or ConfigError
+    raised in a worker is raised here as itself."""
+    import ray.exceptions
+
+    try:
+        for row in results.iter_rows():
+            yield pickle.loads(row[column])
+    except ray.exceptions.RayError as exc:
+        cause = getattr(exc, "cause", None)
+        while cause is not None and not isinstance(cause, BuildError | ConfigError):
+            cause = getattr(cause, "cause", None) or cause.__cause__
+        if cause is None:
+            raise
+        raise cause from None

@@ -1,0 +1,165 @@
+"""The per-record work of the build's two passes, as pure functions over batches.
+
+    pass 1   `prepare`:  ingest items -> clean -> validate -> spool, dedup keys, band keys
+    pass 2   `annotate`: spooled rows -> language -> allow-list -> PII -> tagged Arrow batches
+
+Each engine (`dataset_builder.engines`) runs these same functions: the local one in this
+process or in forked workers, the Ray one in Ray Data actors. A worker is set up once by
+`init_worker`; after that each call depends only on its batch, so the results are the same
+whoever runs them, in whatever batches.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from dataset_builder.clean import Cleaner, clean_record
+from dataset_builder.dedup import NearDupSettings, content_key
+from dataset_builder.langid import LanguageTagger
+from dataset_builder.minhash import band_keys, signatures
+from dataset_builder.pii import find_pii, redact, summary
+from dataset_builder.profile import Profile
+from dataset_builder.publish import record_schema
+from dataset_builder.records import PROVENANCE, Record, Rejection
+from dataset_builder.spool import read_batch, write_batch
+from dataset_builder.validate import article_validator, validate_record
+
+BATCH_SIZE = 64
+METADATA_FIELDS = ("title", "url", "source", "published", "authors", "keywords", "license", "retrieved")
+
+Setup = tuple[dict[str, Any], tuple[Any, ...], Path]
+"""What a worker needs to set itself up: the config's settings, its cleaning rules, the spool folder."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Pass 1's answer for one batch. Its valid records are in the spool file `batch`; this is
+    what the global steps need of them, in the same order. `rejected` holds the batch's
+    records that could not be read (passed through) or did not clean or validate."""
+
+    batch: str
+    ids: list[str]
+    provenance: list[tuple[Any, ...]]  # PROVENANCE values
+    keys: list[bytes]
+    bands: np.ndarray  # (len(ids), bands) uint64; no columns when near-dup is off
+    has_words: np.ndarray  # (len(ids),) bool
+    rejected: list[Rejection]
+    removed: Counter[str]
+
+
+@dataclass(frozen=True)
+class Annotated:
+    """Pass 2's answer for one batch: per row (language, PII summary, PII kinds, kept), and
+    the kept records, tagged, as Arrow batches per (split, bucket)."""
+
+    outcomes: list[tuple[str, str | None, frozenset[str], bool]]
+    batches: dict[tuple[str, int], pa.RecordBatch]
+    missing: Counter[str]
+    profiles: dict[str, Profile]  # per split
+
+
+AnnotateTask = tuple[str, list[int], list[tuple[str, int]]]
+"""A spool batch, the offsets of its rows that survived dedup, and where each goes (split, bucket)."""
+
+# Per-process stage settings, made once in each worker by `init_worker`.
+_stages: dict[str, Any] = {}
+
+
+def init_worker(settings: dict[str, Any], rules: tuple[Any, ...], spool: Path, with_tagger: bool) -> None:
+    _stages["cleaner"] = Cleaner.from_settings(rules, settings["clean"])
+    _stages["validator"] = article_validator()
+    near = settings["near_dup"]
+    _stages["near"] = NearDupSettings.from_settings(near) if near["enabled"] else None
+    _stages["spool"] = spool
+    _stages["spool_schema"] = spool_schema()
+    if with_tagger:
+        langid = settings["langid"]
+        _stages["tagger"] = LanguageTagger(langid["seed"], langid["min_chars"])
+        _stages["allow"] = set(langid["allow"])
+        _stages["pii"] = settings["pii"]
+        _stages["record_schema"] = record_schema()
+
+
+def prepare(task: tuple[str, list[Record | Rejection]]) -> Prepared:
+    """Pass 1 for the batch named `batch`: clean and validate its records, spool the valid
+    ones, and return what the global steps need of them."""
+    batch, items = task
+    valid: list[Record] = []
+    rejected: list[Rejection] = []
+    removed: Counter[str] = Counter()
+    for raw in items:
+        if isinstance(raw, dict) and raw["raw_format"] == "html":
+            from dataset_builder.html import html_record  # imports trafilatura (~0.6 s): only if needed
+
+            raw = html_record(raw)
+        if isinstance(raw, Rejection):
+            rejected.append(raw)
+            continue
+        cleaned, lines = clean_record(raw, _stages["cleaner"])
+        removed.update(lines)
+        checked = validate_record(cleaned, _stages["validator"])
+        (rejected if isinstance(checked, Rejection) else valid).append(checked)
+    texts = [r["text"] for r in valid]
+    near: NearDupSettings | None = _stages["near"]
+    if near and valid:
+        matrix, has_words = signatures(texts, near.minhash)
+        bands = band_keys(matrix, *near.lsh_shape)
+    else:
+        bands, has_words = np.zeros((len(valid), 0), dtype=np.uint64), np.zeros(len(valid), dtype=bool)
+    if valid:
+        write_batch(_stages["spool"], batch, valid, _stages["spool_schema"])
+    return Prepared(
+        batch,
+        [r["id"] for r in valid],
+        [tuple(r[k] for k in PROVENANCE) for r in valid],
+        [content_key(t) for t in texts],
+        bands,
+        has_words,
+        rejected,
+        removed,
+    )
+
+
+def annotate(task: AnnotateTask) -> Annotated:
+    """Pass 2 for the rows `offsets` of spool batch `batch`, going to `routes` (split,
+    bucket): language (and the allow-list), personal information (redacted if asked)."""
+    batch, offsets, routes = task
+    records = read_batch(_stages["spool"], batch).take(pa.array(offsets, pa.int64())).to_pylist()
+    tags = _stages["tagger"].tag_batch([r["text"] for r in records])
+    allow, pii = _stages["allow"], _stages["pii"]
+    outcomes = []
+    kept: dict[tuple[str, int], list[Record]] = {}
+    missing: Counter[str] = Counter()
+    for record, tag, route in zip(records, tags, routes, strict=True):
+        if allow and tag.language not in allow:
+            outcomes.append((tag.language, None, frozenset(), False))
+            continue
+        findings = find_pii(record["text"], pii["phone_region"] or None)
+        outcomes.append((tag.language, summary(findings), frozenset(f.kind for f in findings), True))
+        record.update(language=tag.language, language_score=tag.score)
+        if findings and pii["redact"]:
+            record["text"] = redact(record["text"], findings)
+        missing.update(f for f in METADATA_FIELDS if record.get(f) in (None, []))
+        kept.setdefault(tuple(route), []).append(record)
+    schema = _stages["record_schema"]
+    profiles: dict[str, Profile] = {}
+    for (split, _), rows in kept.items():
+        profiles.setdefault(split, Profile()).add(rows)
+    return Annotated(
+        outcomes,
+        {route: pa.RecordBatch.from_pylist(rows, schema=schema) for route, rows in kept.items()},
+        missing,
+        profiles,
+    )
+
+
+def spool_schema() -> pa.Schema:
+    """The record schema before language tags."""
+    schema = record_schema()
+    return pa.schema([f for f in schema if f.name not in ("language", "language_score")])
