@@ -1,9 +1,9 @@
 """Speed and memory of a whole build, against bare langdetect on the same texts.
 
-    python bench/build_speed.py --docs 20000 [--workers 1 2] [--corpus /tmp/corpus-20k]
+    python bench/build_speed.py --docs 20000 [--workers 1 2] [--engine local ray] [--corpus DIR]
 
 Generates the corpus with bench/make_corpus.py (once; reused when the folder exists), then
-for each worker count builds it into a fresh output folder and prints, per stage and in
+for each engine and worker count builds it into a fresh output folder and prints, per stage and in
 total, wall time and docs/s, and the peak memory of the build's whole process tree (the
 build and its workers, summed PSS sampled every 0.1 s). In the same run it times seeded
 langdetect.detect, one process, on a systematic sample of the same texts, and prints
@@ -28,6 +28,7 @@ from pathlib import Path
 from langdetect import DetectorFactory, detect
 
 from dataset_builder.config import load_config
+from dataset_builder.engines import ENGINES
 from dataset_builder.pipeline import build
 
 
@@ -112,6 +113,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, required=True)
     parser.add_argument("--corpus", type=Path, help="default: /tmp/dataset-builder-corpus-DOCS")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--engine", nargs="+", choices=ENGINES, default=["local"])
     parser.add_argument("--langdetect-sample", type=int, default=2000)
     args = parser.parse_args()
     corpus = args.corpus or Path(tempfile.gettempdir()) / f"dataset-builder-corpus-{args.docs}"
@@ -130,21 +132,26 @@ def main() -> None:
     print(f"bare seeded langdetect.detect, one process: {reference:.0f} docs/s ({len(sample)} texts sampled)")
 
     results = {}
-    for workers in args.workers:
+    fingerprints = set()
+    for engine, workers in [(e, w) for e in args.engine for w in args.workers]:
         out = Path(tempfile.mkdtemp(prefix="dataset-builder-bench-"))
         clock, memory = StageClock(), TreeMemory()
         started = time.perf_counter()
         release = build(
-            load_config(corpus / "dataset.toml", overrides={"out": str(out)}), workers=workers, progress=clock
+            load_config(corpus / "dataset.toml", overrides={"out": str(out)}),
+            workers=workers,
+            progress=clock,
+            engine=engine,
         )
         total = time.perf_counter() - started
         peak = memory.stop()
         shutil.rmtree(out)
         rate = args.docs / total
-        results[workers] = rate
+        results[engine, workers] = rate
+        fingerprints.add(release.manifest["fingerprint"])
         gib = peak / 2**30
         print(
-            f"\n--workers {workers}: {total:.1f} s, {rate:.0f} docs/s, "
+            f"\n--engine {engine} --workers {workers}: {total:.1f} s, {rate:.0f} docs/s, "
             f"peak memory (PSS, process tree) {gib:.2f} GiB"
         )
         print(
@@ -154,8 +161,14 @@ def main() -> None:
             print(f"  {stage:24s} {seconds:8.1f} s  {args.docs / seconds:9.0f} docs/s")
         print(f"  {'(between stages)':24s} {total - sum(clock.seconds.values()):8.1f} s")
         print(f"  build ÷ bare langdetect: {rate / reference:.2f}")
-    if 1 in results and 2 in results:
-        print(f"\n2 workers ÷ 1 worker: {results[2] / results[1]:.2f}")
+    for engine in args.engine:
+        if (engine, 1) in results and (engine, 2) in results:
+            print(f"\n{engine}: 2 workers ÷ 1 worker: {results[engine, 2] / results[engine, 1]:.2f}")
+    for workers in args.workers:
+        if ("local", workers) in results and ("ray", workers) in results:
+            ratio = results["ray", workers] / results["local", workers]
+            print(f"\n--workers {workers}: ray ÷ local: {ratio:.2f}")
+    print(f"\nfingerprints: {'all the same' if len(fingerprints) == 1 else 'DIFFERENT'}")
 
 
 if __name__ == "__main__":
