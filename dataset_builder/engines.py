@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from dataset_builder.errors import BuildError, ConfigError
+from dataset_builder.errors import ConfigError
 from dataset_builder.ingest import InputFile, ReadSettings, read_file
 from dataset_builder.parallel import batched, map_ordered
 from dataset_builder.passes import (
@@ -131,7 +131,8 @@ class RayEngine:
         import ray.data
 
         listing = ray.data.from_items(
-            [{"file": number} for number in range(len(files))], override_num_blocks=max(1, len(files))
+            [{"file": number} for number in range(len(files))],
+            override_num_blocks=max(1, min(len(files), 64 * self.workers)),  # a task per block
         )
         # Reading asks for no CPU of Ray's: the actors hold one each, and on a machine with as
         # many CPUs as actors, readers that waited for a free CPU would wait forever.
@@ -207,17 +208,6 @@ class AnnotateBatch:
 
 
 def unpickled(results: Any, column: str) -> Iterator[Any]:
-    """The rows of a Ray dataset's one binary column, in order; a BuildError or ConfigError
-    raised in a worker is raised here as itself."""
-    import ray.exceptions
-
-    try:
-        for row in results.iter_rows():
-            yield pickle.loads(row[column])
-    except ray.exceptions.RayError as exc:
-        cause = getattr(exc, "cause", None)
-        while cause is not None and not isinstance(cause, BuildError | ConfigError):
-            cause = getattr(cause, "cause", None) or cause.__cause__
-        if cause is None:
-            raise
-        raise cause from None
+    """The rows of a Ray dataset's one binary column, in order."""
+    for row in results.iter_rows():
+        yield pickle.loads(row[column])
