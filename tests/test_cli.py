@@ -26,12 +26,13 @@ def test_help_explains_every_command():
     top = run_cli("--help", cwd=REPO)
     assert top.returncode == 0 and "build" in top.stdout and "load_dataset" in top.stdout
     build = run_cli("build", "--help", cwd=REPO)
-    for flag in ("--config", "--raw", "--out", "--name", "--version", "--workers", "--strict"):
+    flags = ("--config", "--raw", "--out", "--name", "--version", "--workers", "--strict", "--no-report")
+    for flag in (*flags, "--engine", "--ray-address"):
         assert flag in build.stdout
 
 
-def test_seed_build_is_byte_identical_across_cwd_timezone_and_hash_seed(tmp_path):
-    """Two users: one in the project folder, one elsewhere pointing at it."""
+def test_seed_build_is_byte_identical_across_cwd_timezone_hash_seed_and_engine(tmp_path):
+    """Three users: one in the project folder, one elsewhere pointing at it, one on Ray."""
     project = tmp_path / "project"
     shutil.copytree(REPO / "raw", project / "raw")
     for name in ("dataset.toml", "DATASHEET.md"):
@@ -53,13 +54,27 @@ def test_seed_build_is_byte_identical_across_cwd_timezone_and_hash_seed(tmp_path
         cwd=elsewhere,
         env={"TZ": "Asia/Shanghai", "PYTHONHASHSEED": "4242", "LC_ALL": "C"},
     )
-    assert first.returncode == 0, first.stderr
-    assert second.returncode == 0, second.stderr
+    third = run_cli(
+        "build",
+        "--config",
+        str(project / "dataset.toml"),
+        "--out",
+        str(elsewhere / "ray"),
+        "--engine",
+        "ray",
+        cwd=elsewhere,
+    )
+    for result in (first, second, third):
+        assert result.returncode == 0, result.stderr
     assert "read 4 = kept 4 + rejected 0 + duplicates 0" in first.stdout
 
     a = project / "dist" / "ai-policy-articles" / "1.0.0"
     b = elsewhere / "out" / "ai-policy-articles" / "1.0.0"
-    assert release_bytes(a) == release_bytes(b)
+    assert (
+        release_bytes(a)
+        == release_bytes(b)
+        == release_bytes(elsewhere / "ray" / "ai-policy-articles" / "1.0.0")
+    )
     fingerprint = json.loads((a / "manifest.json").read_text())["fingerprint"]
     assert fingerprint[:16] in first.stdout and fingerprint[:16] in second.stdout
     for text in release_bytes(a).values():
@@ -94,6 +109,7 @@ def test_unknown_config_key_is_named(tmp_path):
 
 def test_bad_flag_value_is_a_usage_error(tmp_path):
     assert_clean_failure(run_cli("build", "--workers", "0", cwd=tmp_path), 2, "--workers")
+    assert_clean_failure(run_cli("build", "--engine", "spark", cwd=tmp_path), 2, "--engine")
 
 
 def test_bad_records_are_reported_with_file_line_and_field(tmp_path):
