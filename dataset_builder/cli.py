@@ -298,7 +298,7 @@ def report_command(release: Path, output: Path | None) -> None:
     languages, lengths, near-duplicates, sources, personal information, sample rejects and
     pairs, and the changes since the previous version beside it. `build` draws it too."""
     try:
-        written = report.write(release, output)
+        written = report.write(release, report.changes_since_previous(release), output)
     except BuildError as exc:
         fail(str(exc), code=1)
     out.print(f"wrote {display_path(written)}")

@@ -518,6 +518,19 @@ def publish(
             "(listed at the end of the release's DATASHEET.md)"
         )
     shards = config.settings["publish"]
+    changes: diff.Changes | None = None  # since the previous version: for the datasheet and the report
+
+    def render_docs(m: dict[str, Any], files: list[dict[str, Any]], folder: Path) -> dict[str, str]:
+        nonlocal changes
+        changes = previous_changes(config, m, folder)
+        return {
+            "README.md": card.render(m),
+            "DATASHEET.md": datasheet.render(m, answers, diff.summary(changes) if changes else []),
+            "croissant.json": croissant.render(
+                m, answers, [f for f in files if f["path"].startswith("data/")]
+            ),
+        }
+
     with progress.stage("publish", total=None):
         published: Published = publish_release(
             config.out_dir / config.name / config.version,
@@ -533,14 +546,8 @@ def publish(
                     folder,
                 ),
             },
-            lambda m, files, folder: {
-                "README.md": card.render(m),
-                "DATASHEET.md": datasheet.render(m, answers, changelog(config, m, folder)),
-                "croissant.json": croissant.render(
-                    m, answers, [f for f in files if f["path"].startswith("data/")]
-                ),
-            },
-            write_report if report else lambda folder: None,
+            render_docs,
+            (lambda folder: write_report(folder, changes)) if report else lambda folder: None,
         )
     rejects = sorted(ledger.rejects, key=lambda r: (r.raw_path, r.raw_line))
     return Release(published.path, published.manifest, published.unchanged, rejects, warnings)
@@ -604,13 +611,13 @@ def previous_version(config: BuildConfig) -> str | None:
     return max(older, key=version_key, default=None)
 
 
-def changelog(config: BuildConfig, manifest: dict[str, Any], folder: Path) -> list[str]:
-    """What changed since the previous version in the output folder (none: no changelog)."""
+def previous_changes(config: BuildConfig, manifest: dict[str, Any], folder: Path) -> diff.Changes | None:
+    """What changed since the previous version in the output folder (None: no previous)."""
     previous = manifest["previous"]
     if previous is None:
-        return []
+        return None
     before = config.out_dir / config.name / previous["version"]
-    return diff.summary(diff.compare(before, folder, (previous["version"], config.version)))
+    return diff.compare(before, folder, (previous["version"], config.version))
 
 
 def previous_release(config: BuildConfig) -> dict[str, str] | None:

@@ -29,8 +29,9 @@ NAME = "report.html"
 REJECTS_PER_REASON = 3
 
 
-def render(release: Path) -> str:
-    """The report of the release folder `release`, as HTML text."""
+def render(release: Path, changes: diff.Changes | None) -> str:
+    """The report of the release folder `release`, with `changes` since the previous
+    version (`changes_since_previous`), as HTML text."""
     m = read_manifest(release)
     if "profile" not in m:
         raise BuildError(f"{release} was built before reports existed (no profile in its manifest)")
@@ -52,14 +53,14 @@ def render(release: Path) -> str:
         rejects=sample_rejects(release / "audit" / "rejects.jsonl", REJECTS_PER_REASON),
         per_reason=REJECTS_PER_REASON,
         pairs=list(read_jsonl(release / "audit" / "near_duplicate_examples.jsonl")),
-        changes=changes_since_previous(release, m),
+        changes=changes,
         matplotlib=matplotlib.__version__,
     )
 
 
-def write(release: Path, output: Path | None = None) -> Path:
+def write(release: Path, changes: diff.Changes | None, output: Path | None = None) -> Path:
     output = output or release / NAME
-    page = render(release)
+    page = render(release, changes)
     try:
         output.write_text(page, encoding="utf-8", newline="\n")
     except OSError as exc:
@@ -116,8 +117,10 @@ def sample_rejects(path: Path, per_reason: int) -> list[dict[str, str]]:
     return [row for reason in sorted(shown) for row in shown[reason]]
 
 
-def changes_since_previous(release: Path, m: dict[str, Any]) -> diff.Changes | None:
-    """The diff against the version the manifest names as previous, when it is beside this one."""
+def changes_since_previous(release: Path) -> diff.Changes | None:
+    """The diff against the version the manifest names as previous, when it is beside this
+    one. (A build has it already: it compared the two for the datasheet's changelog.)"""
+    m = read_manifest(release)
     previous = m["previous"]
     if previous is None or not (release.parent / previous["version"] / "manifest.json").is_file():
         return None

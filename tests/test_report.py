@@ -247,7 +247,7 @@ def test_report_compares_with_the_previous_version(tmp_path):
     assert all(removed == changed == "0" for _, _, removed, changed in rows)
 
     shutil.rmtree(first.path)  # the previous release is gone: the page says so
-    report.write(second.path)
+    report.write(second.path, report.changes_since_previous(second.path))
     section = lxml.html.fromstring((second.path / "report.html").read_bytes()).get_element_by_id("changes")
     assert "1.0.0, is not beside this release" in section.text_content()
 
