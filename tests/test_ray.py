@@ -33,10 +33,13 @@ def corpus(tmp_path_factory):
     files |= {f"txt/near{i}.txt": near_copy(stories[i], i) for i in (8, 40, 41)}
     files |= {f"txt/update{i}.txt": updated_version(stories[i], i) for i in (60, 61)}
     files["es.txt"] = f"Noticia\n\n{article_text(1, 'es', words=200)}"
-    files["more.jsonl"] = jsonl(
-        *({"id": f"j{i}", "title": f"J {i}", "text": article_text(500 + i)} for i in range(40)),
-        {"id": "j-empty", "title": "No text", "text": ""},
-    ) + "{broken\n"
+    files["more.jsonl"] = (
+        jsonl(
+            *({"id": f"j{i}", "title": f"J {i}", "text": article_text(500 + i)} for i in range(40)),
+            {"id": "j-empty", "title": "No text", "text": ""},
+        )
+        + "{broken\n"
+    )
     return write_files(tmp / "raw", files), tmp
 
 
