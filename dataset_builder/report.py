@@ -13,13 +13,13 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from dataset_builder import charts, diff
+from dataset_builder import diff
 from dataset_builder.config import SPLITS
 from dataset_builder.errors import BuildError
 from dataset_builder.publish import read_manifest
@@ -54,7 +54,7 @@ def render(release: Path, changes: diff.Changes | None) -> str:
         per_reason=REJECTS_PER_REASON,
         pairs=list(read_jsonl(release / "audit" / "near_duplicate_examples.jsonl")),
         changes=changes,
-        matplotlib=matplotlib.__version__,
+        matplotlib=metadata.version("matplotlib"),
     )
 
 
@@ -70,6 +70,8 @@ def write(release: Path, changes: diff.Changes | None, output: Path | None = Non
 
 def draw_charts(m: dict[str, Any]) -> dict[str, str]:
     """Each chart as base64 SVG, ready for a data: URL."""
+    from dataset_builder import charts  # imports matplotlib (~0.25 s): only when a page is drawn
+
     svgs = {
         "funnel": charts.funnel(m),
         "languages": charts.languages(m),
