@@ -14,11 +14,12 @@ import functools
 import logging
 import pickle
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import pyarrow as pa
 
+from dataset_builder.decisions import Corpus, Decisions, KeyBlocks, decide
 from dataset_builder.errors import ConfigError
 from dataset_builder.ingest import InputFile, ReadSettings, read_file
 from dataset_builder.parallel import batched, map_ordered
@@ -43,6 +44,10 @@ class Engine(Protocol):
         """Pass 1 over every record of `files`, in file order; `advance` gets bytes read."""
         ...
 
+    def decided(self, corpus: Corpus) -> Decisions:
+        """The global steps, from the dedup keys pass 1 left with the engine."""
+        ...
+
     def annotated(self, tasks: Iterable[AnnotateTask], setup: Setup) -> Iterator[Annotated]:
         """Pass 2 over `tasks`, results in task order."""
         ...
@@ -61,7 +66,10 @@ def open_engine(name: str, workers: int, ray_address: str | None = None) -> Iter
 
 @dataclass(frozen=True)
 class LocalEngine:
+    """Pass 1 and 2 in forked workers; the dedup keys in memory, for `decisions.decide`."""
+
     workers: int
+    keys: KeyBlocks = field(default_factory=KeyBlocks)
 
     def prepared(
         self, files: list[InputFile], read: ReadSettings, setup: Setup, advance: Callable[[int], None]
@@ -72,9 +80,15 @@ class LocalEngine:
                 advance(file.size)
 
         tasks = ((f"{n:07d}", batch) for n, batch in enumerate(batched(items(), BATCH_SIZE)))
-        return map_ordered(
+        results = map_ordered(
             prepare, tasks, workers=self.workers, initializer=init_worker, initargs=(*setup, False)
         )
+        for prepared, keys in results:
+            self.keys.add(keys)
+            yield prepared
+
+    def decided(self, corpus: Corpus) -> Decisions:
+        return decide(corpus, self.keys)
 
     def annotated(self, tasks: Iterable[AnnotateTask], setup: Setup) -> Iterator[Annotated]:
         return map_ordered(
@@ -124,6 +138,7 @@ class RayEngine:
     arrays of ids, hashes and band keys, not texts."""
 
     workers: int
+    keys: KeyBlocks = field(default_factory=KeyBlocks)
 
     def prepared(
         self, files: list[InputFile], read: ReadSettings, setup: Setup, advance: Callable[[int], None]
@@ -144,8 +159,13 @@ class RayEngine:
             batch_format="pyarrow",
             compute=actor_pool(self.workers),
         )
-        yield from unpickled(results, "prepared")
+        for prepared, keys in unpickled(results, "prepared"):
+            self.keys.add(keys)
+            yield prepared
         advance(sum(file.size for file in files))
+
+    def decided(self, corpus: Corpus) -> Decisions:
+        return decide(corpus, self.keys)
 
     def annotated(self, tasks: Iterable[AnnotateTask], setup: Setup) -> Iterator[Annotated]:
         import ray.data

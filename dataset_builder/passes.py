@@ -39,18 +39,27 @@ Setup = tuple[dict[str, Any], tuple[Any, ...], Path]
 
 @dataclass(frozen=True)
 class Prepared:
-    """Pass 1's answer for one batch. Its valid records are in the spool file `batch`; this is
-    what the global steps need of them, in the same order. `rejected` holds the batch's
-    records that could not be read (passed through) or did not clean or validate."""
+    """Pass 1's answer for one batch, for the building process. Its valid records are in the
+    spool file `batch`, in the order of `ids`. `rejected` holds the batch's records that
+    could not be read (passed through) or did not clean or validate."""
 
     batch: str
     ids: list[str]
     provenance: list[tuple[Any, ...]]  # PROVENANCE values
-    keys: list[bytes]
-    bands: np.ndarray  # (len(ids), bands) uint64; no columns when near-dup is off
-    has_words: np.ndarray  # (len(ids),) bool
     rejected: list[Rejection]
     removed: Counter[str]
+
+
+@dataclass(frozen=True)
+class DedupKeys:
+    """Pass 1's answer for one batch, for the global steps: per valid record, in order, what
+    exact dedup, near dedup and split grouping compare. The engine keeps these where it runs
+    the global steps (in memory, or in Ray)."""
+
+    keys: list[bytes]  # content keys
+    bands: np.ndarray  # (records, bands) uint64; no columns when near-dup is off
+    words: np.ndarray  # (records,) bool: the text has words to compare
+    groups: dict[str, list[Any]]  # split.group_by field -> its value per record
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,7 @@ def init_worker(settings: dict[str, Any], rules: tuple[Any, ...], spool: Path, w
     _stages["validator"] = article_validator()
     near = settings["near_dup"]
     _stages["near"] = NearDupSettings.from_settings(near) if near["enabled"] else None
+    _stages["group_by"] = settings["split"]["group_by"]
     _stages["spool"] = spool
     _stages["spool_schema"] = spool_schema()
     if with_tagger:
@@ -86,9 +96,9 @@ def init_worker(settings: dict[str, Any], rules: tuple[Any, ...], spool: Path, w
         _stages["record_schema"] = record_schema()
 
 
-def prepare(task: tuple[str, list[Record | Rejection]]) -> Prepared:
+def prepare(task: tuple[str, list[Record | Rejection]]) -> tuple[Prepared, DedupKeys]:
     """Pass 1 for the batch named `batch`: clean and validate its records, spool the valid
-    ones, and return what the global steps need of them."""
+    ones, and return what the building process and the global steps need of them."""
     batch, items = task
     valid: list[Record] = []
     rejected: list[Rejection] = []
@@ -110,20 +120,16 @@ def prepare(task: tuple[str, list[Record | Rejection]]) -> Prepared:
     if near and valid:
         matrix, has_words = signatures(texts, near.minhash)
         bands = band_keys(matrix, *near.lsh_shape)
-    else:
-        bands, has_words = np.zeros((len(valid), 0), dtype=np.uint64), np.zeros(len(valid), dtype=bool)
+    else:  # as many columns as other batches have, so that batches stack
+        bands = np.zeros((len(valid), near.lsh_shape[0] if near else 0), dtype=np.uint64)
+        has_words = np.zeros(len(valid), dtype=bool)
     if valid:
         write_batch(_stages["spool"], batch, valid, _stages["spool_schema"])
-    return Prepared(
-        batch,
-        [r["id"] for r in valid],
-        [tuple(r[k] for k in PROVENANCE) for r in valid],
-        [content_key(t) for t in texts],
-        bands,
-        has_words,
-        rejected,
-        removed,
+    prepared = Prepared(
+        batch, [r["id"] for r in valid], [tuple(r[k] for k in PROVENANCE) for r in valid], rejected, removed
     )
+    groups = {name: [r.get(name) for r in valid] for name in _stages["group_by"]}
+    return prepared, DedupKeys([content_key(t) for t in texts], bands, has_words, groups)
 
 
 def annotate(task: AnnotateTask) -> Annotated:

@@ -18,7 +18,6 @@ the build checks `read == kept + rejected + duplicates` before it publishes anyt
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import platform
 import shutil
@@ -38,19 +37,16 @@ import pyarrow.parquet as pq
 
 from dataset_builder import card, croissant, datasheet, diff
 from dataset_builder.config import SPLITS, BuildConfig
+from dataset_builder.decisions import Corpus, Decisions, similarity_edges
 from dataset_builder.dedup import (
     NearDuplicate,
     NearDupSettings,
-    SimilarPairs,
     difference_excerpt,
-    exact_duplicates,
     id_ranks,
     lowest_similarity,
-    near_duplicate_stage,
 )
 from dataset_builder.engines import Engine, open_engine
 from dataset_builder.errors import BuildError, ConfigError
-from dataset_builder.graph import connected_components
 from dataset_builder.ingest import Inventory, ReadSettings, discover, file_sha256
 from dataset_builder.minhash import detection_probability
 from dataset_builder.passes import METADATA_FIELDS, AnnotateTask, Prepared, Setup
@@ -70,7 +66,7 @@ from dataset_builder.records import PROVENANCE, Duplicate, Rejection
 from dataset_builder.report import write as write_report
 from dataset_builder.sources import NAME as SOURCES
 from dataset_builder.sources import load_sources
-from dataset_builder.split import Move, assign_splits
+from dataset_builder.split import Move
 from dataset_builder.spool import SplitBuckets, Spool
 
 DEPENDENCIES = (
@@ -113,20 +109,14 @@ class Index:
     """What the global steps know of each spooled record: row i is spool row i."""
 
     ids: list[str] = field(default_factory=list)
-    keys: list[bytes] = field(default_factory=list)
     provenance: list[tuple[Any, ...]] = field(default_factory=list)  # PROVENANCE values
-    band_blocks: list[np.ndarray] = field(default_factory=list)
-    word_blocks: list[np.ndarray] = field(default_factory=list)
     fate: list[str] = field(default_factory=list)  # "" while undecided
     pii: dict[int, str] = field(default_factory=dict)  # row -> what personal information it holds
 
     def add(self, prepared: Prepared) -> None:
         self.ids += prepared.ids
-        self.keys += prepared.keys
         self.provenance += prepared.provenance
         self.fate += [""] * len(prepared.ids)
-        self.band_blocks.append(prepared.bands)
-        self.word_blocks.append(prepared.has_words)
 
     def locator(self, row: int) -> str:
         path, line, _, fmt, _ = self.provenance[row]
@@ -221,15 +211,15 @@ def run_stages(
     first_pass(config, inventory, known, ledger, index, spool, engine, progress, setup)
     alive = reject_duplicate_ids(index, ledger)
     ranks = id_ranks(index.ids)
-    alive = drop_exact_duplicates(index, ledger, alive, ranks)
-    pairs = None
-    if config.settings["near_dup"]["enabled"]:
-        with progress.stage("near-duplicates", total=None):
-            alive, pairs = drop_near_duplicates(config, index, ledger, spool, alive, ranks)
-    splits = plan_splits(config, index, ledger, spool, alive, pairs, base)
-    buckets = second_pass(config, index, ledger, spool, splits, ranks, work, engine, progress, setup)
-    if pairs is not None:
-        ledger.leakage = leakage(index, pairs, splits, config.settings["near_dup"]["group_threshold"])
+    corpus = Corpus(index.ids, ranks, alive, spool, config.settings, base["splits"] if base else None)
+    with progress.stage("dedup, split groups", total=None):
+        decisions = engine.decided(corpus)
+    apply_decisions(config, index, ledger, spool, decisions, ranks)
+    buckets = second_pass(
+        config, index, ledger, spool, decisions.splits, ranks, work, engine, progress, setup
+    )
+    group_threshold = config.settings["near_dup"]["group_threshold"]
+    ledger.leakage = leakage(index, decisions.crossing, decisions.splits, group_threshold)
     return publish(config, inventory, known, ledger, index, buckets, base, strict, report, progress, notes)
 
 
@@ -282,48 +272,24 @@ def reject_duplicate_ids(index: Index, ledger: Ledger) -> np.ndarray:
     return alive
 
 
-def drop_exact_duplicates(index: Index, ledger: Ledger, alive: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    """Stage 4a (global): keep the smallest id of each group of identical texts."""
-    rows = np.flatnonzero(alive)
-    keys = np.array(index.keys, dtype="S16")[rows]
-    representative = rows[exact_duplicates(keys, ranks[rows])]
-    alive = alive.copy()
-    for row, rep in zip(rows, representative, strict=True):
-        if row != rep:
-            alive[row] = False
-            ledger.duplicates.append(index.duplicate(int(row), int(rep), "exact", 1.0))
-    return alive
-
-
-def drop_near_duplicates(
-    config: BuildConfig,
-    index: Index,
-    ledger: Ledger,
-    spool: Spool,
-    alive: np.ndarray,
-    ranks: np.ndarray,
-) -> tuple[np.ndarray, SimilarPairs]:
-    """Stage 4b (global): LSH candidates, confirmed by exact Jaccard, clustered.
-
-    Also returns the confirmed similar pairs, which the split stage needs."""
-    settings = NearDupSettings.from_settings(config.settings["near_dup"])
-    bands = np.concatenate(index.band_blocks)
-    words = np.concatenate(index.word_blocks)
-    index.band_blocks, index.word_blocks = [], []
-    compared = np.flatnonzero(alive & words)
-    pairs, dropped = near_duplicate_stage(
-        bands[compared], compared, lambda rows: spool.take(rows, "text"), ranks, settings
+def apply_decisions(
+    config: BuildConfig, index: Index, ledger: Ledger, spool: Spool, decisions: Decisions, ranks: np.ndarray
+) -> None:
+    """Enter the global steps' decisions in the index and the ledger."""
+    for row, of in decisions.exact:
+        ledger.duplicates.append(index.duplicate(row, of, "exact", 1.0))
+    for near in decisions.near:
+        ledger.duplicates.append(index.duplicate(near.index, near.representative, "near", near.similarity))
+    ledger.moves = decisions.moves
+    ledger.groups = decisions.groups
+    stats = decisions.near_stats
+    if stats is None:
+        return
+    ledger.near_examples = near_examples(
+        index, spool, lowest_similarity(decisions.near, ranks, NEAR_EXAMPLES)
     )
-    del bands
-    alive = alive.copy()
-    for duplicate in dropped:
-        alive[duplicate.index] = False
-        ledger.duplicates.append(
-            index.duplicate(duplicate.index, duplicate.representative, "near", duplicate.similarity)
-        )
-    ledger.near_examples = near_examples(index, spool, lowest_similarity(dropped, ranks, NEAR_EXAMPLES))
+    settings = NearDupSettings.from_settings(config.settings["near_dup"])
     n_bands, rows = settings.lsh_shape
-    edges = np.arange(min(int(settings.report_threshold * 20), 19), 21) / 20
     ledger.near_dup = {
         "enabled": True,
         "bands": n_bands,
@@ -331,22 +297,17 @@ def drop_near_duplicates(
         "detection_probability": {
             f"{s:.1f}": round(detection_probability(s, n_bands, rows), 4) for s in S_CURVE
         },
-        "compared": len(compared),
-        "too_short": int((alive & ~words).sum()),
-        "candidate_pairs": pairs.candidates,
-        "pairs_at_or_above": {
-            "report_threshold": len(pairs.pairs),
-            "group_threshold": int((pairs.similarity >= settings.group_threshold).sum()),
-            "threshold": int((pairs.similarity >= settings.threshold).sum()),
-        },
-        "removed": len(dropped),
-        "clusters": len({d.representative for d in dropped}),
+        "compared": stats.compared,
+        "too_short": stats.too_short,
+        "candidate_pairs": stats.candidates,
+        "pairs_at_or_above": stats.at_or_above,
+        "removed": len(decisions.near),
+        "clusters": len({d.representative for d in decisions.near}),
         "similarity_histogram": {
-            "edges": [round(edge, 2) for edge in edges.tolist()],
-            "pairs": np.histogram(pairs.similarity, bins=edges)[0].tolist(),
+            "edges": [round(edge, 2) for edge in similarity_edges(settings.report_threshold).tolist()],
+            "pairs": stats.histogram,
         },
     }
-    return alive, pairs
 
 
 def near_examples(index: Index, spool: Spool, examples: list[NearDuplicate]) -> list[dict[str, Any]]:
@@ -365,49 +326,6 @@ def near_examples(index: Index, spool: Spool, examples: list[NearDuplicate]) -> 
         }
         for d in examples
     ]
-
-
-def plan_splits(
-    config: BuildConfig,
-    index: Index,
-    ledger: Ledger,
-    spool: Spool,
-    alive: np.ndarray,
-    pairs: SimilarPairs | None,
-    base: dict[str, Any] | None,
-) -> dict[int, str]:
-    """Stage 6 (global): group similar records and records sharing a `group_by` value, and
-    give each group one split. Decided before languages are tagged, from the records that
-    survived dedup, so that pass 2 can route each record as it streams by."""
-    split = config.settings["split"]
-    n = len(index.ids)
-    links = []
-    if pairs is not None:
-        links.append(pairs.at_least(config.settings["near_dup"]["group_threshold"]))
-    for name in split["group_by"]:
-        values: dict[str, list[int]] = {}
-        for first, batch in spool.batches([name]):
-            for offset, value in enumerate(batch.column(0).to_pylist()):
-                if value and alive[first + offset]:
-                    values.setdefault(value, []).append(first + offset)
-        links.append(
-            np.array([p for rows in values.values() for p in itertools.pairwise(rows)], np.int64).reshape(
-                -1, 2
-            )
-        )
-    labels = connected_components(n, np.concatenate(links) if links else np.zeros((0, 2), np.int64))
-    rows = np.flatnonzero(alive).tolist()
-    groups = [int(labels[r]) for r in rows]
-    assigned, ledger.moves = assign_splits(
-        [index.ids[r] for r in rows], groups, split["ratios"], split["salt"], base["splits"] if base else None
-    )
-    sizes = Counter(groups)
-    ledger.groups = {
-        "groups_of_several": sum(1 for c in sizes.values() if c > 1),
-        "records_in_them": sum(c for c in sizes.values() if c > 1),
-        "largest": max(sizes.values(), default=0),
-    }
-    return dict(zip(rows, assigned, strict=True))
 
 
 def second_pass(
@@ -470,22 +388,21 @@ def second_pass(
 
 
 def leakage(
-    index: Index, pairs: SimilarPairs, splits: dict[int, str], group_threshold: float
+    index: Index, crossing: list[tuple[int, int, float]], splits: dict[int, str], group_threshold: float
 ) -> list[dict[str, Any]]:
     """Similar pairs (at or above the report threshold) whose records ended in different splits."""
-    crossing = []
-    for (a, b), similarity in zip(pairs.pairs.tolist(), pairs.similarity.tolist(), strict=True):
-        kept = index.fate[a].startswith("split:") and index.fate[b].startswith("split:")
-        if kept and splits[a] != splits[b]:
+    found = []
+    for a, b, similarity in crossing:
+        if index.fate[a].startswith("split:") and index.fate[b].startswith("split:"):
             if similarity >= group_threshold:
                 raise BuildError(
                     f"internal error: {index.ids[a]} and {index.ids[b]} ({similarity:.3f}) cross splits"
                 )
             (first, s1), (second, s2) = sorted([(index.ids[a], splits[a]), (index.ids[b], splits[b])])
-            crossing.append(
+            found.append(
                 {"id": first, "other": second, "split": s1, "other_split": s2, "similarity": similarity}
             )
-    return sorted(crossing, key=lambda row: (row["id"], row["other"]))
+    return sorted(found, key=lambda row: (row["id"], row["other"]))
 
 
 def publish(

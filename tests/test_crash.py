@@ -18,7 +18,7 @@ from dataset_builder.pipeline import build
 from dataset_builder.publish import release_lock
 from tests.conftest import article_text, run_cli, write_files
 
-STAGES = ("read, clean, validate", "near-duplicates", "detect languages", "publish")
+STAGES = ("read, clean, validate", "dedup, split groups", "detect languages", "publish")
 DELAYS = (0.0, 0.03, 0.1, 0.25, 0.5)
 PUBLISH_DELAYS = (0.005, 0.015, 0.04)  # publishing is short; where a crash would hurt most
 

@@ -1,0 +1,177 @@
+"""The global steps between the passes, and what they decide.
+
+    exact dedup      records with equal content keys: keep the smallest id
+    near dedup       LSH candidates -> Jaccard -> clusters: keep the smallest id
+    split groups     similar pairs and shared `group_by` values -> groups -> one split each
+
+They are the only steps that look at the whole corpus at once. The local engine runs them
+here, on arrays in memory (`decide`); the Ray engine runs the same stage functions as
+distributed grouping operations (`dataset_builder.distributed`). Both return `Decisions`,
+which say the same thing about the same records: the release does not depend on which
+engine decided.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dataset_builder.dedup import NearDuplicate, NearDupSettings, exact_duplicates, near_duplicate_stage
+from dataset_builder.graph import connected_components
+from dataset_builder.passes import DedupKeys
+from dataset_builder.split import Move, assign_splits
+from dataset_builder.spool import Spool
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What the global steps know of the spooled records: row i is spool row i."""
+
+    ids: list[str]
+    ranks: np.ndarray  # each row's place in id order
+    alive: np.ndarray  # bool: not already rejected
+    spool: Spool
+    settings: dict[str, Any]
+    base: dict[str, str] | None  # id -> split in the `split.base` release
+
+
+@dataclass
+class KeyBlocks:
+    """Pass 1's dedup keys, batch after batch, as the local engine keeps them in memory."""
+
+    blocks: list[DedupKeys] = field(default_factory=list)
+
+    def add(self, keys: DedupKeys) -> None:
+        self.blocks.append(keys)
+
+    def concatenated(self) -> tuple[list[bytes], np.ndarray, np.ndarray, dict[str, list[Any]]]:
+        """Content keys, band keys, has-words and group values of all rows; the blocks go."""
+        blocks, self.blocks = self.blocks, []
+        keys = [key for block in blocks for key in block.keys]
+        bands = np.concatenate([b.bands for b in blocks]) if blocks else np.zeros((0, 0), np.uint64)
+        words = np.concatenate([b.words for b in blocks]) if blocks else np.zeros(0, bool)
+        groups = {
+            name: [v for b in blocks for v in b.groups[name]] for name in (blocks[0].groups if blocks else ())
+        }
+        return keys, bands, words, groups
+
+
+@dataclass(frozen=True)
+class NearStats:
+    compared: int  # texts with words, after exact dedup
+    too_short: int  # texts without words, after dedup
+    candidates: int  # pairs LSH proposed
+    at_or_above: dict[str, int]  # confirmed pairs at or above each threshold
+    histogram: list[int]  # confirmed pairs per `similarity_edges` bin
+
+
+@dataclass(frozen=True)
+class Decisions:
+    exact: list[tuple[int, int]]  # (row, the row it duplicates)
+    near: list[NearDuplicate]
+    near_stats: NearStats | None  # None: near dedup is off
+    splits: dict[int, str]  # every surviving row -> its split
+    moves: list[Move]  # records of the base release whose split changed, by id
+    groups: dict[str, int]
+    crossing: list[tuple[int, int, float]]  # similar pairs (a < b) whose rows got different splits
+
+
+def similarity_edges(report_threshold: float) -> np.ndarray:
+    """Bins of the similarity histogram: 0.05 wide, from just below the report threshold."""
+    return np.arange(min(int(report_threshold * 20), 19), 21) / 20
+
+
+def near_stats(
+    similarity: Iterable[np.ndarray],
+    settings: NearDupSettings,
+    compared: int,
+    too_short: int,
+    candidates: int,
+) -> NearStats:
+    """Counts and histogram of confirmed similarities, given in chunks so they can stream."""
+    edges = similarity_edges(settings.report_threshold)
+    histogram = np.zeros(len(edges) - 1, dtype=np.int64)
+    names = {
+        "report_threshold": settings.report_threshold,
+        "group_threshold": settings.group_threshold,
+        "threshold": settings.threshold,
+    }
+    counts = dict.fromkeys(names, 0)
+    for chunk in similarity:
+        histogram += np.histogram(chunk, bins=edges)[0]
+        for name, value in names.items():
+            counts[name] += int((chunk >= value).sum())
+    return NearStats(compared, too_short, candidates, counts, histogram.tolist())
+
+
+def group_sizes(labels: Iterable[int]) -> dict[str, int]:
+    sizes = Counter(labels)
+    return {
+        "groups_of_several": sum(1 for c in sizes.values() if c > 1),
+        "records_in_them": sum(c for c in sizes.values() if c > 1),
+        "largest": max(sizes.values(), default=0),
+    }
+
+
+def value_links(values: Iterable[tuple[Any, int]]) -> np.ndarray:
+    """Edges chaining the rows that share a value: (value, row) pairs in, (m, 2) out."""
+    rows_of: dict[Any, list[int]] = {}
+    for value, row in values:
+        if value:
+            rows_of.setdefault(value, []).append(row)
+    chained = [pair for rows in rows_of.values() for pair in itertools.pairwise(sorted(rows))]
+    return np.array(chained, dtype=np.int64).reshape(-1, 2)
+
+
+def decide(corpus: Corpus, blocks: KeyBlocks) -> Decisions:
+    """The global steps in memory, from the dedup keys of every spooled row."""
+    settings = corpus.settings
+    keys, bands, words, groups = blocks.concatenated()
+    rows = np.flatnonzero(corpus.alive)
+    representative = rows[exact_duplicates(np.array(keys, dtype="S16")[rows], corpus.ranks[rows])]
+    exact = [(int(r), int(rep)) for r, rep in zip(rows, representative, strict=True) if r != rep]
+    alive = corpus.alive.copy()
+    alive[[row for row, _ in exact]] = False
+    near: list[NearDuplicate] = []
+    stats = None
+    pairs = np.zeros((0, 2), dtype=np.int64)
+    similarity = np.zeros(0)
+    if settings["near_dup"]["enabled"]:
+        near_settings = NearDupSettings.from_settings(settings["near_dup"])
+        compared = np.flatnonzero(alive & words)
+        similar, near = near_duplicate_stage(
+            bands[compared], compared, texts_of(corpus.spool), corpus.ranks, near_settings
+        )
+        pairs, similarity = similar.pairs, similar.similarity
+        alive[[d.index for d in near]] = False
+        too_short = int((alive & ~words).sum())
+        stats = near_stats([similarity], near_settings, len(compared), too_short, similar.candidates)
+    links = [pairs[similarity >= settings["near_dup"]["group_threshold"]]]
+    for values in groups.values():
+        links.append(value_links((value, row) for row, value in enumerate(values) if alive[row]))
+    labels = connected_components(len(corpus.ids), np.concatenate(links))
+    survivors = np.flatnonzero(alive).tolist()
+    split = settings["split"]
+    assigned, moves = assign_splits(
+        [corpus.ids[r] for r in survivors],
+        [int(labels[r]) for r in survivors],
+        split["ratios"],
+        split["salt"],
+        corpus.base,
+    )
+    splits = dict(zip(survivors, assigned, strict=True))
+    crossing = [
+        (a, b, s)
+        for (a, b), s in zip(pairs.tolist(), similarity.tolist(), strict=True)
+        if a in splits and b in splits and splits[a] != splits[b]
+    ]
+    return Decisions(exact, near, stats, splits, moves, group_sizes(labels[survivors].tolist()), crossing)
+
+
+def texts_of(spool: Spool) -> Callable[[np.ndarray], Iterable[tuple[int, str]]]:
+    return lambda rows: spool.take(rows, "text")
