@@ -3,8 +3,9 @@
 `LocalEngine` reads the inputs in this process and runs the passes here or in forked
 workers; `RayEngine` reads and runs them in Ray Data (`pip install '.[ray]'`). Both call the
 functions of `dataset_builder.passes` and hand the results back in input order, and the
-global steps between the passes run in the building process either way, so the release is
-the same, byte for byte, whichever engine built it and with how many workers.
+global steps between the passes — in memory here (`decisions`) or as Ray Data groupings
+(`distributed`) — decide the same, so the release is the same, byte for byte, whichever
+engine built it and with how many workers.
 """
 
 from __future__ import annotations
@@ -117,6 +118,9 @@ def ray_session(workers: int, address: str | None) -> Iterator[None]:
     logging.getLogger("ray.data").setLevel(logging.ERROR)  # it says each run that it drew no bars
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
+    # The global steps run many small groupings: the pull-based sort shuffle starts each in
+    # ~0.3 s here, the hash shuffle's aggregator actors in 2-5 s.
+    context.shuffle_strategy = ray.data.context.ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
     context.enable_progress_bars = False
     try:
         yield
@@ -134,11 +138,12 @@ class RayEngine:
     a binary column; spooled records are typed Arrow files that the actors read and write
     themselves, so the spool folder must be on storage every node sees.
 
-    The global steps (dedup, splits) stay in the building process: their inputs are
-    arrays of ids, hashes and band keys, not texts."""
+    Pass 1's results stay in Ray's object store: the building process reads the Prepared
+    half (ids, provenance, rejects), and the global steps (`distributed.decide`) run in
+    Ray on the DedupKeys half."""
 
     workers: int
-    keys: KeyBlocks = field(default_factory=KeyBlocks)
+    results: list[Any] = field(default_factory=list)  # pass 1's materialized dataset, until decided
 
     def prepared(
         self, files: list[InputFile], read: ReadSettings, setup: Setup, advance: Callable[[int], None]
@@ -159,13 +164,14 @@ class RayEngine:
             batch_format="pyarrow",
             compute=actor_pool(self.workers),
         )
-        for prepared, keys in unpickled(results, "prepared"):
-            self.keys.add(keys)
-            yield prepared
+        self.results.append(results.materialize())
+        yield from unpickled(self.results[0].select_columns(["prepared"]), "prepared")
         advance(sum(file.size for file in files))
 
     def decided(self, corpus: Corpus) -> Decisions:
-        return decide(corpus, self.keys)
+        from dataset_builder import distributed
+
+        return distributed.decide(self.results.pop(), corpus, self.workers)
 
     def annotated(self, tasks: Iterable[AnnotateTask], setup: Setup) -> Iterator[Annotated]:
         import ray.data
@@ -214,7 +220,8 @@ class PrepareBatch:
 
     def __call__(self, batch: pa.Table) -> dict[str, list[bytes]]:
         items = [pickle.loads(item) for item in batch.column("item").to_pylist()]
-        return {"prepared": [pickle.dumps(prepare((batch.column("key")[0].as_py(), items)))]}
+        prepared, keys = prepare((batch.column("key")[0].as_py(), items))
+        return {"prepared": [pickle.dumps(prepared)], "keys": [pickle.dumps(keys)]}
 
 
 class AnnotateBatch:

@@ -157,18 +157,23 @@ def lsh_shape(threshold: float, num_perm: int, recall: float) -> tuple[int, int]
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     """Pairs (i < j) of rows that share at least one band key; shape (m, 2)."""
     n = keys.shape[0]
-    found: list[np.ndarray] = []
-    for band in keys.T:
-        order = np.argsort(band, kind="stable")
-        sorted_keys = band[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        sizes = np.diff(np.r_[starts, n])
-        two = starts[sizes == 2]  # nearly every collision: one pair, built without a loop
-        first, second = np.minimum(order[two], order[two + 1]), np.maximum(order[two], order[two + 1])
-        found.append(first * n + second)
-        for start, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
-            members = np.sort(order[start : start + size])
-            i, j = np.triu_indices(size, k=1)
-            found.append(members[i] * n + members[j])
+    found = [collisions(band, np.arange(n), n) for band in keys.T]
     codes = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     return np.stack([codes // n, codes % n], axis=1)
+
+
+def collisions(keys: np.ndarray, nodes: np.ndarray, n: int) -> np.ndarray:
+    """Within one band, the pairs (a < b) of nodes (below n) whose keys are equal, as codes
+    a * n + b; a pair sharing several bands comes once per band."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys, ordered = keys[order], nodes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    two = starts[sizes == 2]  # nearly every collision: one pair, built without a loop
+    first, second = ordered[two], ordered[two + 1]
+    found = [np.minimum(first, second) * n + np.maximum(first, second)]
+    for start, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
+        members = np.sort(ordered[start : start + size])
+        i, j = np.triu_indices(size, k=1)
+        found.append(members[i] * n + members[j])
+    return np.concatenate(found).astype(np.int64)
