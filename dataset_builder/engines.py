@@ -156,7 +156,9 @@ class RayEngine:
         )
         # Reading asks for no CPU of Ray's: the actors hold one each, and on a machine with as
         # many CPUs as actors, readers that waited for a free CPU would wait forever.
-        rows = listing.flat_map(functools.partial(read_rows, files=files, settings=read), num_cpus=0)
+        rows = listing.flat_map(
+            functools.partial(read_rows, files=files, settings=read), num_cpus=0, concurrency=self.workers
+        )
         results = rows.map_batches(
             PrepareBatch,
             fn_constructor_args=setup,
