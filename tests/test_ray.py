@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 
+import numpy as np
 import pytest
 import ray
+import ray.data
 
-from dataset_builder.engines import open_engine
+from dataset_builder.distributed import components
+from dataset_builder.engines import open_engine, ray_session
 from dataset_builder.errors import ConfigError
+from dataset_builder.graph import connected_components
 from dataset_builder.pipeline import build
 from tests.conftest import article_text, jsonl, make_config, read_jsonl, write_files
 from tests.test_near_dup import near_copy, updated_version
@@ -58,6 +63,63 @@ def test_ray_engine_builds_the_local_engines_bytes(local_ray, corpus):
         assert (remote.path / "report.html").read_bytes() == (local.path / "report.html").read_bytes()
     rejects = read_jsonl(local.path / "audit/rejects.jsonl")
     assert {(r["raw_path"], r["raw_line"]) for r in rejects} == {("more.jsonl", 41), ("more.jsonl", 42)}
+
+
+def test_ray_groups_and_base_splits_match_the_local_engine(local_ray, corpus, tmp_path):
+    """split.group_by values and split.base, decided by Ray's groupings: a grown corpus
+    whose new group values tie together records the base release had put in different
+    splits, so records move."""
+    raw, _ = corpus
+    grown = tmp_path / "grown"
+    shutil.copytree(raw, grown)
+    (grown / "more.jsonl").write_text(
+        jsonl(
+            *(
+                {"id": f"j{i}", "title": f"J {i}", "text": article_text(500 + i), "group": f"g{i % 2}"}
+                for i in range(40)
+            )
+        ),
+        encoding="utf-8",
+    )
+    releases = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        build(make_config(out, raw), workers=2)  # the base release: an input, built locally both times
+        grown_config = make_config(
+            out,
+            grown,
+            version="1.1.0",
+            ingest={"fields": {"title": "title", "text": "text", "group": "group"}},
+            split={"group_by": ["group"], "base": "1.0.0"},
+        )
+        releases[engine] = build(grown_config, workers=2, engine=engine)
+    local, remote = releases["local"], releases["ray"]
+    assert local.manifest["moved"] and local.manifest["groups"]["largest"] >= 20
+    assert remote.manifest["fingerprint"] == local.manifest["fingerprint"]
+    for entry in local.manifest["files"]:
+        assert (remote.path / entry["path"]).read_bytes() == (local.path / entry["path"]).read_bytes()
+
+
+def graphs() -> dict[str, tuple[int, np.ndarray]]:
+    rng = np.random.default_rng(7)
+    chain = np.stack([np.arange(59, 0, -1), np.arange(58, -1, -1)], axis=1)  # largest node first
+    sparse = rng.integers(0, 150, size=(110, 2))
+    stars = np.array([[10, i] for i in range(11, 20)] + [[30, i] for i in range(20, 30)] + [[19, 20]])
+    cycle = np.array([[i, (i + 1) % 25] for i in range(25)])
+    return {"chain": (60, chain), "sparse": (150, sparse), "stars": (40, stars), "cycle": (25, cycle)}
+
+
+def test_distributed_components_are_the_local_ones(local_ray):
+    """Large-star/small-star on Ray labels every node with its component's smallest node,
+    as graph.connected_components does: a long chain, a random sparse graph (self-loops
+    and repeated edges included), stars joined leaf to leaf, a cycle."""
+    with ray_session(2, None):
+        for name, (n, pairs) in graphs().items():
+            edges = ray.data.from_items([{"u": int(min(a, b)), "v": int(max(a, b))} for a, b in pairs])
+            labels = np.arange(n)
+            for row in components(edges, parts=3).take_all():
+                labels[row["node"]] = row["label"]
+            assert np.array_equal(labels, connected_components(n, pairs)), name
 
 
 def test_without_ray_the_ray_engine_is_a_config_error(monkeypatch):
