@@ -65,10 +65,11 @@ class DedupKeys:
 @dataclass(frozen=True)
 class Annotated:
     """Pass 2's answer for one batch: per row (language, PII summary, PII kinds, kept), and
-    the kept records, tagged, as Arrow batches per (split, bucket)."""
+    the kept records, tagged, as one Arrow batch, and where each goes (split, bucket)."""
 
     outcomes: list[tuple[str, str | None, frozenset[str], bool]]
-    batches: dict[tuple[str, int], pa.RecordBatch]
+    kept: pa.RecordBatch
+    routes: list[tuple[str, int]]  # per row of `kept`
     missing: Counter[str]
     profiles: dict[str, Profile]  # per split
 
@@ -140,9 +141,11 @@ def annotate(task: AnnotateTask) -> Annotated:
     tags = _stages["tagger"].tag_batch([r["text"] for r in records])
     allow, pii = _stages["allow"], _stages["pii"]
     outcomes = []
-    kept: dict[tuple[str, int], list[Record]] = {}
+    kept: list[Record] = []
+    kept_routes: list[tuple[str, int]] = []
     missing: Counter[str] = Counter()
-    for record, tag, route in zip(records, tags, routes, strict=True):
+    profiles: dict[str, Profile] = {}
+    for record, tag, (split, bucket) in zip(records, tags, routes, strict=True):
         if allow and tag.language not in allow:
             outcomes.append((tag.language, None, frozenset(), False))
             continue
@@ -152,17 +155,11 @@ def annotate(task: AnnotateTask) -> Annotated:
         if findings and pii["redact"]:
             record["text"] = redact(record["text"], findings)
         missing.update(f for f in METADATA_FIELDS if record.get(f) in (None, []))
-        kept.setdefault(tuple(route), []).append(record)
-    schema = _stages["record_schema"]
-    profiles: dict[str, Profile] = {}
-    for (split, _), rows in kept.items():
-        profiles.setdefault(split, Profile()).add(rows)
-    return Annotated(
-        outcomes,
-        {route: pa.RecordBatch.from_pylist(rows, schema=schema) for route, rows in kept.items()},
-        missing,
-        profiles,
-    )
+        kept.append(record)
+        kept_routes.append((split, bucket))
+        profiles.setdefault(split, Profile()).add([record])
+    tagged = pa.RecordBatch.from_pylist(kept, schema=_stages["record_schema"])
+    return Annotated(outcomes, tagged, kept_routes, missing, profiles)
 
 
 def spool_schema() -> pa.Schema:

@@ -378,8 +378,7 @@ def second_pass(
                         kind, count = item.split("=")
                         ledger.pii[kind] += int(count)
                     ledger.pii_records.update(kinds)
-            for (split, bucket), batch in result.batches.items():
-                buckets.add(split, bucket, batch)
+            buckets.add(result.kept, result.routes)
             ledger.missing.update(result.missing)
             for split, profile in result.profiles.items():
                 ledger.profiles[split].merge(profile)

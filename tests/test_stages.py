@@ -6,6 +6,7 @@ from collections import Counter
 
 import langdetect
 import numpy as np
+import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +14,7 @@ from dataset_builder.dedup import content_key, exact_duplicates, id_ranks
 from dataset_builder.fastlangid import seeded_factory
 from dataset_builder.langid import LanguageTagger
 from dataset_builder.split import split_of
+from dataset_builder.spool import SplitBuckets
 from tests.conftest import REPO, article_text
 
 RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
@@ -74,3 +76,24 @@ def test_split_shares_follow_the_ratios():
     assert abs(counts["validation"] / 20_000 - 0.1) < 0.01
     assert split_of("x", {"train": 1.0, "validation": 0.0, "test": 0.0}, "s") == "train"
     assert split_of("x", {"train": 0.0, "validation": 0.0, "test": 1.0}, "s") == "test"
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["train", "test"]), st.integers(0, 3)), min_size=1, max_size=60),
+    st.integers(1, 7),
+    st.sampled_from([1, 10**9]),
+)
+def test_split_buckets_hold_each_routed_row_once_whatever_the_buffer(tmp_path_factory, routes, size, buffer):
+    """Rows routed (split, bucket) come back from their bucket sorted by id, whether
+    written piece by piece (a 1-byte buffer) or once at close."""
+    schema = pa.schema([("id", pa.string())])
+    buckets = SplitBuckets(tmp_path_factory.mktemp("buckets"), schema, 4, buffer_bytes=buffer)
+    ids = [f"r{n:03d}" for n in range(len(routes))][::-1]  # arrive in reverse id order
+    for start in range(0, len(routes), size):
+        batch = pa.RecordBatch.from_pylist([{"id": i} for i in ids[start : start + size]], schema=schema)
+        buckets.add(batch, routes[start : start + size])
+    buckets.close()
+    for split in ("train", "test"):
+        expected = [sorted(i for i, r in zip(ids, routes, strict=True) if r == (split, b)) for b in range(4)]
+        got = [t.column("id").to_pylist() for t in buckets.sorted_tables(split)]
+        assert got == [bucket_ids for bucket_ids in expected if bucket_ids]
