@@ -24,7 +24,14 @@ from make_corpus import LANGUAGE_SHARES, Generator
 from realtext import real_articles
 
 from dataset_builder.config import load_config
-from dataset_builder.dedup import NearDuplicate, NearDupSettings, SimilarPairs, id_ranks, near_duplicate_stage
+from dataset_builder.dedup import (
+    NearDuplicate,
+    NearDupSettings,
+    ShingleSets,
+    SimilarPairs,
+    id_ranks,
+    near_duplicate_stage,
+)
 from dataset_builder.minhash import band_keys, jaccard, shingle_set, signatures, tokens
 
 NUM_PERM = 128
@@ -47,7 +54,13 @@ def run_near_dup(texts: list[str], settings: NearDupSettings) -> tuple[SimilarPa
     bands = band_keys(matrix[compared], *settings.lsh_shape)
     ranks = id_ranks([f"{i:08d}" for i in range(len(texts))])
     return near_duplicate_stage(
-        bands, compared, lambda rows: ((i, texts[i]) for i in np.unique(rows).tolist()), ranks, settings
+        bands,
+        compared,
+        lambda rows: ShingleSets.of_texts(
+            ((i, texts[i]) for i in np.unique(rows).tolist()), settings.minhash.shingle_words
+        ),
+        ranks,
+        settings,
     )
 
 

@@ -98,12 +98,15 @@ class SimilarPairs:
 
 
 class ShingleSets:
-    """Shingle sets of the texts candidate pairs need, computed once each.
+    """Shingle sets of the texts candidate pairs need, computed once each, by record index."""
 
-    `texts` gives (record index, text) pairs: the texts themselves are not kept."""
+    def __init__(self, sets: dict[int, np.ndarray]) -> None:
+        self.sets = sets
 
-    def __init__(self, texts: Iterable[tuple[int, str]], shingle_words: int) -> None:
-        self.sets = {index: shingle_set(text, shingle_words) for index, text in texts}
+    @classmethod
+    def of_texts(cls, texts: Iterable[tuple[int, str]], shingle_words: int) -> ShingleSets:
+        """From (record index, text) pairs: the texts themselves are not kept."""
+        return cls({index: shingle_set(text, shingle_words) for index, text in texts})
 
     def __getitem__(self, index: int) -> np.ndarray:
         return self.sets[index]
@@ -153,14 +156,14 @@ def near_duplicates(
 def near_duplicate_stage(
     bands: np.ndarray,
     rows: np.ndarray,
-    texts_of: Callable[[np.ndarray], Iterable[tuple[int, str]]],
+    shingles_of: Callable[[np.ndarray], ShingleSets],
     ranks: np.ndarray,
     settings: NearDupSettings,
 ) -> tuple[SimilarPairs, list[NearDuplicate]]:
     """The whole near-duplicate step: `bands[i]` are the band keys of record `rows[i]`;
-    `texts_of(records)` gives the texts of just the records candidate pairs need."""
+    `shingles_of(records)` gives the shingle sets of just the records candidate pairs need."""
     candidates = lsh_candidates(bands, rows)
-    shingles = ShingleSets(texts_of(candidates.ravel()), settings.minhash.shingle_words)
+    shingles = shingles_of(candidates.ravel())
     pairs = similar_pairs(candidates, shingles, len(rows), settings.report_threshold)
     return pairs, near_duplicates(ranks, pairs, shingles, settings.threshold)
 

@@ -337,7 +337,9 @@ def confirm(table: Table, shared: list[Any], settings: NearDupSettings) -> Table
     """Candidates confirmed by exact Jaccard, if at or above the report threshold."""
     info = shared_of(shared)
     candidates = np.stack([table["a"].to_numpy(), table["b"].to_numpy()], axis=1)
-    shingles = ShingleSets(info.spool.take(candidates.ravel(), "text"), settings.minhash.shingle_words)
+    shingles = ShingleSets.of_texts(
+        info.spool.take(candidates.ravel(), "text"), settings.minhash.shingle_words
+    )
     found = similar_pairs(candidates, shingles, 0, settings.report_threshold)
     return pa.table(
         {
@@ -364,7 +366,7 @@ def similarity_to_label(table: Table, shared: list[Any], k: int) -> Table:
     info = shared_of(shared)
     rows = info.by_rank[table["node"].to_numpy()]
     representatives = info.by_rank[table["label"].to_numpy()]
-    shingles = ShingleSets(info.spool.take(np.r_[rows, representatives], "text"), k)
+    shingles = ShingleSets.of_texts(info.spool.take(np.r_[rows, representatives], "text"), k)
     return pa.table(
         {
             "row": rows,

@@ -89,7 +89,7 @@ class LocalEngine:
             yield prepared
 
     def decided(self, corpus: Corpus) -> Decisions:
-        return decide(corpus, self.keys)
+        return decide(corpus, self.keys, self.workers)
 
     def annotated(self, tasks: Iterable[AnnotateTask], setup: Setup) -> Iterator[Annotated]:
         return map_ordered(

@@ -22,12 +22,13 @@ def map_ordered(
     items: Iterable[T],
     *,
     workers: int,
-    initializer: Callable[..., None],
-    initargs: tuple[Any, ...],
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
 ) -> Iterator[R]:
     """`map(fn, items)` over `workers` processes, each set up once by `initializer`."""
     if workers <= 1:
-        initializer(*initargs)
+        if initializer:
+            initializer(*initargs)
         yield from map(fn, items)
         return
     # Workers are forked: freezing the collector first keeps their garbage collections from
@@ -43,7 +44,7 @@ def pool_map(
     fn: Callable[[T], R],
     items: Iterable[T],
     workers: int,
-    initializer: Callable[..., None],
+    initializer: Callable[..., None] | None,
     initargs: tuple[Any, ...],
 ) -> Iterator[R]:
     with ProcessPoolExecutor(workers, initializer=initializer, initargs=initargs) as pool:

@@ -66,13 +66,26 @@ class Spool:
     def take(self, rows: np.ndarray, column: str) -> Iterator[tuple[int, Any]]:
         """(row, value) of one column for the given spool rows, one batch file at a time, so
         that only one batch's values are in memory."""
-        by_batch: dict[int, list[int]] = {}
+        return take_located(self.folder, self.locate(rows), column)
+
+    def locate(self, rows: np.ndarray) -> list[Located]:
+        """The given rows, each once, by batch file: (batch name, [(row, offset in it)])."""
+        by_batch: dict[int, list[tuple[int, int]]] = {}
         for row in np.unique(rows).tolist():
-            by_batch.setdefault(bisect.bisect_right(self.starts, row) - 1, []).append(row)
-        for number, batch_rows in by_batch.items():
-            offsets = pa.array([row - self.starts[number] for row in batch_rows])
-            picked = read_batch(self.folder, self.names[number], [column]).column(0).take(offsets)
-            yield from zip(batch_rows, picked.to_pylist(), strict=True)
+            number = bisect.bisect_right(self.starts, row) - 1
+            by_batch.setdefault(number, []).append((row, row - self.starts[number]))
+        return [(self.names[number], located) for number, located in by_batch.items()]
+
+
+Located = tuple[str, list[tuple[int, int]]]  # batch name, [(spool row, offset in the batch)]
+
+
+def take_located(folder: Path, located: list[Located], column: str) -> Iterator[tuple[int, Any]]:
+    """(row, value) of one column for rows located by `Spool.locate`."""
+    for name, rows in located:
+        offsets = pa.array([offset for _, offset in rows], pa.int64())
+        picked = read_batch(folder, name, [column]).column(0).take(offsets)
+        yield from zip((row for row, _ in rows), picked.to_pylist(), strict=True)
 
 
 class SplitBuckets:

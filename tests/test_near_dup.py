@@ -176,7 +176,7 @@ def test_near_duplicate_representative_is_the_smallest_id_in_any_order(order):
     ]
     ids = ["f", "b", "d", "c", "a", "e"]
     texts, ids = [texts[i] for i in order], [ids[i] for i in order]
-    shingles = ShingleSets(enumerate(texts), 5)
+    shingles = ShingleSets.of_texts(enumerate(texts), 5)
     matrix, _ = signatures(texts, MINHASH)
     candidates = lsh_candidates(band_keys(matrix, *SETTINGS.lsh_shape), np.arange(len(texts)))
     pairs = similar_pairs(candidates, shingles, len(texts), SETTINGS.report_threshold)
