@@ -30,7 +30,6 @@ from dataset_builder.dedup import (
     near_duplicate_stage,
 )
 from dataset_builder.graph import connected_components
-from dataset_builder.minhash import shingle_set
 from dataset_builder.parallel import batched, map_ordered
 from dataset_builder.passes import DedupKeys
 from dataset_builder.split import Move, assign_splits
@@ -205,4 +204,4 @@ def shingle_sets(spool: Spool, rows: np.ndarray, shingle_words: int, workers: in
 
 def shingle_task(task: tuple[Path, list[Located], int]) -> dict[int, np.ndarray]:
     folder, located, shingle_words = task
-    return {row: shingle_set(text, shingle_words) for row, text in take_located(folder, located, "text")}
+    return ShingleSets.of_texts(take_located(folder, located, "text"), shingle_words).sets

@@ -11,7 +11,7 @@ whoever runs them, in whatever batches.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,7 +144,7 @@ def annotate(task: AnnotateTask) -> Annotated:
     kept: list[Record] = []
     kept_routes: list[tuple[str, int]] = []
     missing: Counter[str] = Counter()
-    profiles: dict[str, Profile] = {}
+    profiles: defaultdict[str, Profile] = defaultdict(Profile)
     for record, tag, (split, bucket) in zip(records, tags, routes, strict=True):
         if allow and tag.language not in allow:
             outcomes.append((tag.language, None, frozenset(), False))
@@ -157,9 +157,9 @@ def annotate(task: AnnotateTask) -> Annotated:
         missing.update(f for f in METADATA_FIELDS if record.get(f) in (None, []))
         kept.append(record)
         kept_routes.append((split, bucket))
-        profiles.setdefault(split, Profile()).add([record])
+        profiles[split].add([record])
     tagged = pa.RecordBatch.from_pylist(kept, schema=_stages["record_schema"])
-    return Annotated(outcomes, tagged, kept_routes, missing, profiles)
+    return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles))
 
 
 def spool_schema() -> pa.Schema:
