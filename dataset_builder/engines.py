@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from dataset_builder.decisions import Corpus, Decisions, KeyBlocks, decide
 from dataset_builder.errors import ConfigError
-from dataset_builder.ingest import InputFile, ReadSettings, read_file
+from dataset_builder.ingest import InputFile, LineRange, ReadSettings, Unit, read_file, read_units
 from dataset_builder.parallel import batched, map_ordered
 from dataset_builder.passes import (
     BATCH_SIZE,
@@ -67,7 +67,8 @@ def open_engine(name: str, workers: int, ray_address: str | None = None) -> Iter
 
 @dataclass(frozen=True)
 class LocalEngine:
-    """Pass 1 and 2 in forked workers; the dedup keys in memory, for `decisions.decide`."""
+    """Pass 1 and 2 in forked workers; the dedup keys in memory, for `decisions.decide`.
+    JSON Lines files go to the workers as line ranges, which they read and parse themselves."""
 
     workers: int
     keys: KeyBlocks = field(default_factory=KeyBlocks)
@@ -75,12 +76,16 @@ class LocalEngine:
     def prepared(
         self, files: list[InputFile], read: ReadSettings, setup: Setup, advance: Callable[[int], None]
     ) -> Iterator[Prepared]:
-        def items() -> Iterator[Any]:
+        def units() -> Iterator[Unit]:
             for file in files:
-                yield from read_file(file, read)
+                yield from read_units(file, read, BATCH_SIZE)
                 advance(file.size)
 
-        tasks = ((f"{n:07d}", batch) for n, batch in enumerate(batched(items(), BATCH_SIZE)))
+        def weight(unit: Unit) -> int:
+            return unit.count if isinstance(unit, LineRange) else 1
+
+        batches = batched(units(), BATCH_SIZE, weight)
+        tasks = ((f"{n:07d}", batch) for n, batch in enumerate(batches))
         results = map_ordered(
             prepare, tasks, workers=self.workers, initializer=init_worker, initargs=(*setup, False)
         )

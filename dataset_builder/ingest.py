@@ -18,11 +18,12 @@ import fnmatch
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import lzma
 import os
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
@@ -38,6 +39,7 @@ from dataset_builder.records import Record, Rejection
 
 CHUNK = 1 << 20
 DETECTION_SAMPLE = 1 << 20  # bytes of a JSON Lines file used to guess its legacy encoding
+WIDE = ("utf-16", "utf-32")  # encodings whose newlines are several bytes wide
 
 
 @dataclass(frozen=True)
@@ -225,15 +227,89 @@ def read_file(file: InputFile, settings: ReadSettings) -> Iterator[Record | Reje
     """Yield every record of one file, or a rejection where a record cannot be read; records
     get the values raw/sources.toml gives their file, where they have none of their own."""
     reader = READERS[input_format(file.rel)]
+    yield from with_sources(file, settings, reader(file, settings), reader.__name__.removeprefix("read_"))
+
+
+def with_sources(
+    file: InputFile, settings: ReadSettings, items: Iterator[Record | Rejection], fmt: str, line: int = 1
+) -> Iterator[Record | Rejection]:
+    """`items` filled from raw/sources.toml; a read error ends them with a rejection at `line`."""
     known = sources.for_file(file.rel, list(settings.sources))
     try:
-        for item in reader(file, settings):
+        for item in items:
             if known and isinstance(item, dict):
                 sources.fill(item, known)
             yield item
     except READ_ERRORS as exc:  # after any records read before it
-        detail = f"cannot read the file: {getattr(exc, 'strerror', None) or exc}"
-        yield Rejection(file.rel, 1, "", reader.__name__.removeprefix("read_"), None, "unreadable", detail)
+        yield unreadable(file, fmt, line, exc)
+
+
+def unreadable(file: InputFile, fmt: str, line: int, exc: Exception) -> Rejection:
+    detail = f"cannot read the file: {getattr(exc, 'strerror', None) or exc}"
+    return Rejection(file.rel, line, "", fmt, None, "unreadable", detail)
+
+
+@dataclass(frozen=True)
+class LineRange:
+    """`count` lines of an uncompressed JSON Lines file from byte `start`, the first being
+    line `first`. Whoever processes the lines reads and parses them (`read`), so that with
+    worker processes the building process only finds line breaks."""
+
+    file: InputFile
+    settings: ReadSettings
+    start: int
+    first: int
+    count: int
+
+    def read(self) -> Iterator[Record | Rejection]:
+        """The range's items, the same as `read_file` gives for these lines."""
+        yield from with_sources(self.file, self.settings, self.parsed(), "jsonl", self.first)
+
+    def parsed(self) -> Iterator[Record | Rejection]:
+        with self.file.path.open("rb") as fh:
+            fh.seek(self.start)
+            numbered = itertools.islice(lines(fh, self.settings.max_record_bytes, self.first), self.count)
+            yield from jsonl_items(self.file, numbered, self.settings)
+
+
+Unit = Record | Rejection | LineRange
+"""What pass 1 is handed: an item read, or lines to read."""
+
+
+def read_units(file: InputFile, settings: ReadSettings, lines_per_range: int) -> Iterator[Unit]:
+    """A file's items as `read_file` gives them, or, for an uncompressed UTF-8 JSON Lines
+    file, `LineRange`s of `lines_per_range` lines that give the same items when read."""
+    if input_format(file.rel) != ".jsonl" or PurePosixPath(file.rel.lower()).suffix in DECOMPRESSORS:
+        yield from read_file(file, settings)
+        return
+    try:
+        with file.path.open("rb") as fh:
+            wide = bom_encoding(peek(fh, 4)) in WIDE
+            if not wide:
+                yield from line_ranges(file, fh, settings, lines_per_range)
+    except READ_ERRORS as exc:
+        yield unreadable(file, "jsonl", 1, exc)
+        return
+    if wide:  # newlines are several bytes wide: read whole
+        yield from read_file(file, settings)
+
+
+def line_ranges(
+    file: InputFile, fh: BinaryIO, settings: ReadSettings, lines_per_range: int, chunk_size: int = CHUNK
+) -> Iterator[LineRange]:
+    """Cut the file into ranges of whole lines, reading it `chunk_size` bytes at a time."""
+    start, first, count, offset, terminated = 0, 1, 0, 0, True
+    while chunk := fh.read(chunk_size):
+        at = 0
+        while (newline := chunk.find(b"\n", at)) != -1:
+            at, count = newline + 1, count + 1
+            if count == lines_per_range:
+                yield LineRange(file, settings, start, first, count)
+                start, first, count = offset + at, first + count, 0
+        offset += len(chunk)
+        terminated = chunk.endswith(b"\n")
+    if offset > start:  # the lines after the last full range; the file's last may lack its newline
+        yield LineRange(file, settings, start, first, count + (not terminated))
 
 
 def provenance(file: InputFile, line: int, sha: str, fmt: str, encoding: str | None) -> dict[str, Any]:
@@ -319,33 +395,39 @@ def read_jsonl(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rej
     detected for the file (once, from its first megabyte)."""
     with open_input(file) as fh:
         declared = bom_encoding(peek(fh, 4))
-        if declared in ("utf-16", "utf-32"):
+        if declared in WIDE:
             yield from read_wide_jsonl(file, fh, declared, settings)
             return
-        legacy: list[str | None] = []  # the file's detected encoding, found when first needed
-        for number, line, too_long in lines(fh, settings.max_record_bytes):
-            if too_long is not None:
-                prov = provenance(file, number, too_long, "jsonl", None)
-                yield Rejection(
-                    **prov,
-                    reason="too-large",
-                    detail=(
-                        "the line is longer than ingest.max_record_bytes "
-                        f"({settings.max_record_bytes:,} bytes)"
-                    ),
-                )
-                continue
-            data = line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line
-            if not data.strip():
-                continue
-            decoded = decode_line(data, file, legacy, settings)
-            if isinstance(decoded, str):
-                yield Rejection(
-                    **provenance(file, number, sha256(line), "jsonl", None), reason="decode", detail=decoded
-                )
-            else:
-                prov = provenance(file, number, sha256(line), "jsonl", decoded.encoding)
-                yield parse_object(decoded.text, prov, settings.fields)
+        yield from jsonl_items(file, lines(fh, settings.max_record_bytes), settings)
+
+
+def jsonl_items(
+    file: InputFile, numbered: Iterable[tuple[int, bytes, str | None]], settings: ReadSettings
+) -> Iterator[Record | Rejection]:
+    """The items of a JSON Lines file's `numbered` lines (as `lines` gives them)."""
+    legacy: list[str | None] = []  # the file's detected encoding, found when first needed
+    for number, line, too_long in numbered:
+        if too_long is not None:
+            prov = provenance(file, number, too_long, "jsonl", None)
+            yield Rejection(
+                **prov,
+                reason="too-large",
+                detail=(
+                    f"the line is longer than ingest.max_record_bytes ({settings.max_record_bytes:,} bytes)"
+                ),
+            )
+            continue
+        data = line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line
+        if not data.strip():
+            continue
+        decoded = decode_line(data, file, legacy, settings)
+        if isinstance(decoded, str):
+            yield Rejection(
+                **provenance(file, number, sha256(line), "jsonl", None), reason="decode", detail=decoded
+            )
+        else:
+            prov = provenance(file, number, sha256(line), "jsonl", decoded.encoding)
+            yield parse_object(decoded.text, prov, settings.fields)
 
 
 def peek(fh: BinaryIO, size: int) -> bytes:
@@ -357,9 +439,10 @@ def peek(fh: BinaryIO, size: int) -> bytes:
     return start
 
 
-def lines(fh: BinaryIO, limit: int) -> Iterator[tuple[int, bytes, str | None]]:
-    """(line number, line without its terminator, SHA-256 if it was longer than `limit`)."""
-    number = 0
+def lines(fh: BinaryIO, limit: int, first: int = 1) -> Iterator[tuple[int, bytes, str | None]]:
+    """(line number, line without its terminator, SHA-256 if it was longer than `limit`),
+    numbering from `first`."""
+    number = first - 1
     while True:
         line = fh.readline(limit + 1)
         if not line:

@@ -57,12 +57,16 @@ def pool_map(
             yield pending.popleft().result()
 
 
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+def batched(items: Iterable[T], size: int, weight: Callable[[T], int] | None = None) -> Iterator[list[T]]:
+    """Lists of consecutive items, each closed once its items weigh `size` (each weighs 1
+    unless `weight` says otherwise)."""
     batch: list[T] = []
+    filled = 0
     for item in items:
         batch.append(item)
-        if len(batch) == size:
+        filled += weight(item) if weight else 1
+        if filled >= size:
             yield batch
-            batch = []
+            batch, filled = [], 0
     if batch:
         yield batch

@@ -1,6 +1,6 @@
 """The per-record work of the build's two passes, as pure functions over batches.
 
-    pass 1   `prepare`:  ingest items -> clean -> validate -> spool, dedup keys, band keys
+    pass 1   `prepare`:  ingest items (or line ranges) -> clean -> validate -> spool, dedup keys, band keys
     pass 2   `annotate`: spooled rows -> language -> allow-list -> PII -> tagged Arrow batches
 
 Each engine (`dataset_builder.engines`) runs these same functions: the local one in this
@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from dataset_builder.clean import Cleaner, clean_record
 from dataset_builder.dedup import NearDupSettings, content_key
+from dataset_builder.ingest import LineRange, Unit
 from dataset_builder.langid import LanguageTagger
 from dataset_builder.minhash import band_keys, signatures
 from dataset_builder.pii import find_pii, redact, summary
@@ -97,13 +98,15 @@ def init_worker(settings: dict[str, Any], rules: tuple[Any, ...], spool: Path, w
         _stages["record_schema"] = record_schema()
 
 
-def prepare(task: tuple[str, list[Record | Rejection]]) -> tuple[Prepared, DedupKeys]:
-    """Pass 1 for the batch named `batch`: clean and validate its records, spool the valid
-    ones, and return what the building process and the global steps need of them."""
-    batch, items = task
+def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
+    """Pass 1 for the batch named `batch`: read its line ranges, clean and validate its
+    records, spool the valid ones, and return what the building process and the global
+    steps need of them."""
+    batch, units = task
     valid: list[Record] = []
     rejected: list[Rejection] = []
     removed: Counter[str] = Counter()
+    items = (item for unit in units for item in (unit.read() if isinstance(unit, LineRange) else (unit,)))
     for raw in items:
         if isinstance(raw, dict) and raw["raw_format"] == "html":
             from dataset_builder.html import html_record  # imports trafilatura (~0.6 s): only if needed

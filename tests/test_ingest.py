@@ -1,15 +1,28 @@
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dataset_builder.config import load_config
 from dataset_builder.errors import BuildError, ConfigError
-from dataset_builder.ingest import ReadSettings, discover, read_file
+from dataset_builder.ingest import (
+    InputFile,
+    LineRange,
+    ReadSettings,
+    discover,
+    line_ranges,
+    read_file,
+    read_units,
+)
 from dataset_builder.records import Rejection
 from tests.conftest import jsonl, write_files
 
@@ -92,6 +105,65 @@ def test_jsonl_maps_fields_and_rejects_bad_lines_by_number(tmp_path):
     assert (array.raw_line, array.reason, array.detail) == (4, "json", "expected a JSON object, found list")
     assert (latin1["raw_line"], latin1["text"], latin1["raw_encoding"]) == (5, "café", "cp1252")
     assert first["raw_encoding"] == "utf-8"
+
+
+JSONL_LINES = st.sampled_from(
+    [
+        b'{"text": "one", "title": "T"}',
+        b'{"text": "caf\xc3\xa9 \xe2\x80\x94 two"}',
+        b'{"text": "caf\xe9"}',  # Latin-1: decoded with the file's detected encoding
+        b'{"text": "\xff\xfe\xfd"}',
+        b"",
+        b"   ",
+        b'{"text": "broken", ',
+        b"[1, 2]",
+        b'{"text": "' + b"long " * 20 + b'"}',  # over the 64-byte record limit
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(JSONL_LINES, max_size=30),
+    bom=st.booleans(),
+    crlf=st.booleans(),
+    terminated=st.booleans(),
+    per_range=st.integers(1, 7),
+    chunk_size=st.integers(1, 200),
+)
+def test_line_ranges_read_as_the_whole_file(lines, bom, crlf, terminated, per_range, chunk_size):
+    """Workers read JSON Lines files as line ranges: whatever the cut, the ranges give the
+    same items, numbered and hashed the same, as reading the file in one go."""
+    data = (b"\xef\xbb\xbf" if bom else b"") + (b"\r\n" if crlf else b"\n").join(lines)
+    data += b"\n" if terminated and lines else b""
+    read = replace(SETTINGS, max_record_bytes=64)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "a.jsonl"
+        path.write_bytes(data)
+        file = InputFile(path, "a.jsonl", len(data))
+        with path.open("rb") as fh:
+            ranges = list(line_ranges(file, fh, read, per_range, chunk_size))
+        assert all(0 < r.count <= per_range for r in ranges)
+        assert [r.first for r in ranges] == [1 + sum(r.count for r in ranges[:n]) for n in range(len(ranges))]
+        assert [item for r in ranges for item in r.read()] == list(read_file(file, read))
+
+
+def test_files_that_cannot_be_cut_into_line_ranges_are_read_whole(tmp_path):
+    text = jsonl({"text": "one"}, {"text": "two"})
+    raw = write_files(
+        tmp_path / "raw",
+        {
+            "a.jsonl": text,
+            "b.jsonl.gz": gzip.compress(text.encode()),
+            "c.jsonl": "\ufeff".encode("utf-16-le") + text.encode("utf-16-le"),
+            "d.txt": "one",
+        },
+    )
+    units = {f.rel: list(read_units(f, SETTINGS, 64)) for f in discover(raw).files}
+    assert [type(u) for u in units["a.jsonl"]] == [LineRange]
+    for rel in ("b.jsonl.gz", "c.jsonl", "d.txt"):
+        (file,) = [f for f in discover(raw).files if f.rel == rel]
+        assert units[rel] == list(read_file(file, SETTINGS)) and units[rel]
 
 
 def test_json_array_records_are_numbered(tmp_path):
