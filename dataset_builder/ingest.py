@@ -8,6 +8,8 @@ read whole (.txt, .json, .html) may not exceed `max_file_bytes`, a JSON Lines re
 not exceed `max_record_bytes`, and neither is ever loaded past its limit. Compressed files
 (.gz, .bz2, .xz, .zst) are read through their decompressor, limits counting decompressed
 bytes (a compression bomb is one more too-large record); `dump.jsonl.gz` is JSON Lines.
+An uncompressed JSON Lines file can also be handed out as `LineRange`s, for worker
+processes to read and parse the lines themselves (`read_units`).
 """
 
 from __future__ import annotations
@@ -277,8 +279,8 @@ Unit = Record | Rejection | LineRange
 
 
 def read_units(file: InputFile, settings: ReadSettings, lines_per_range: int) -> Iterator[Unit]:
-    """A file's items as `read_file` gives them, or, for an uncompressed UTF-8 JSON Lines
-    file, `LineRange`s of `lines_per_range` lines that give the same items when read."""
+    """A file's items as `read_file` gives them, or, for an uncompressed JSON Lines file
+    (not UTF-16/32), `LineRange`s of `lines_per_range` lines that give the same items when read."""
     if input_format(file.rel) != ".jsonl" or PurePosixPath(file.rel.lower()).suffix in DECOMPRESSORS:
         yield from read_file(file, settings)
         return
