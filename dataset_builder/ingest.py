@@ -181,9 +181,15 @@ def input_format(name: str) -> str:
     return suffixes[-1] if suffixes else ""
 
 
+def compression(rel: str) -> str:
+    """The compression suffix a file name ends in (`.gz`, `.bz2`, `.xz`, `.zst`), or "" if none."""
+    suffix = PurePosixPath(rel.lower()).suffix
+    return suffix if suffix in DECOMPRESSORS else ""
+
+
 def open_input(file: InputFile) -> BinaryIO:
     """The file's bytes, decompressed when its name says so."""
-    decompressor = DECOMPRESSORS.get(PurePosixPath(file.rel.lower()).suffix)
+    decompressor = DECOMPRESSORS.get(compression(file.rel))
     raw = file.path.open("rb")
     if decompressor is None:
         return raw
@@ -281,7 +287,7 @@ Unit = Record | Rejection | LineRange
 def read_units(file: InputFile, settings: ReadSettings, lines_per_range: int) -> Iterator[Unit]:
     """A file's items as `read_file` gives them, or, for an uncompressed JSON Lines file
     (not UTF-16/32), `LineRange`s of `lines_per_range` lines that give the same items when read."""
-    if input_format(file.rel) != ".jsonl" or PurePosixPath(file.rel.lower()).suffix in DECOMPRESSORS:
+    if input_format(file.rel) != ".jsonl" or compression(file.rel):
         yield from read_file(file, settings)
         return
     try:
@@ -327,7 +333,7 @@ def provenance(file: InputFile, line: int, sha: str, fmt: str, encoding: str | N
 def read_whole(file: InputFile, settings: ReadSettings, fmt: str) -> bytes | Rejection:
     """A file read whole, within the size limit (counted after decompression)."""
     limit = settings.max_file_bytes
-    compressed = PurePosixPath(file.rel.lower()).suffix in DECOMPRESSORS
+    compressed = bool(compression(file.rel))
     data = b""
     if compressed or file.size <= limit:
         with open_input(file) as stream:
