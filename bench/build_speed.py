@@ -28,7 +28,7 @@ from pathlib import Path
 from langdetect import DetectorFactory, detect
 
 from dataset_builder.config import load_config
-from dataset_builder.engines import ENGINES
+from dataset_builder.engines.base import ENGINES
 from dataset_builder.pipeline import build
 
 

@@ -45,9 +45,9 @@ from urllib.parse import urlsplit
 import trafilatura
 from trafilatura.utils import decode_file
 
-from dataset_builder.clean import Cleaner, clean_text, normalize_text
 from dataset_builder.config import load_config
-from dataset_builder.html import (
+from dataset_builder.stages.clean import Cleaner, clean_text, normalize_text
+from dataset_builder.stages.html import (
     decode_html,
     drop_teasers,
     extract_article,

@@ -1,4 +1,4 @@
-"""Speed of seeded langdetect against dataset_builder.fastlangid.FastDetector.
+"""Speed of seeded langdetect against dataset_builder.stages.fastlangid.FastDetector.
 
     python bench/langid_speed.py [--seed 0] [--min-chars 2000] [--max-chars 3000] [--repeat 3]
 
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from langdetect.lang_detect_exception import LangDetectException
 from realtext import real_articles
 
-from dataset_builder.fastlangid import FastDetector, Probabilities, seeded_factory
+from dataset_builder.stages.fastlangid import FastDetector, Probabilities, seeded_factory
 
 Results = list[Probabilities | None]
 

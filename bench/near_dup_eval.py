@@ -30,9 +30,9 @@ from near_dup_speed import run_near_dup
 from realtext import paragraphs, real_articles
 
 from dataset_builder.config import load_config
-from dataset_builder.dedup import NearDupSettings, content_key
-from dataset_builder.graph import connected_components
-from dataset_builder.minhash import jaccard, shingle_set
+from dataset_builder.decide.dedup import NearDupSettings, content_key
+from dataset_builder.decide.graph import connected_components
+from dataset_builder.decide.minhash import jaccard, shingle_set
 
 FOOTERS = [
     "Share this article on Facebook, Twitter and WhatsApp.",

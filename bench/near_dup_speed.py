@@ -24,7 +24,7 @@ from make_corpus import LANGUAGE_SHARES, Generator
 from realtext import real_articles
 
 from dataset_builder.config import load_config
-from dataset_builder.dedup import (
+from dataset_builder.decide.dedup import (
     NearDuplicate,
     NearDupSettings,
     ShingleSets,
@@ -32,7 +32,7 @@ from dataset_builder.dedup import (
     id_ranks,
     near_duplicate_stage,
 )
-from dataset_builder.minhash import band_keys, jaccard, shingle_set, signatures, tokens
+from dataset_builder.decide.minhash import band_keys, jaccard, shingle_set, signatures, tokens
 
 NUM_PERM = 128
 
@@ -100,7 +100,7 @@ def own_path(texts: list[str], settings: NearDupSettings) -> None:
         signatures(texts[i : i + 64], settings.minhash)
     seconds = time.perf_counter() - started
     rate = per_second(len(texts), seconds)
-    print(f"2. dataset_builder.minhash.signatures (batch shingling + rensa), one core: {rate}")
+    print(f"2. dataset_builder.decide.minhash.signatures (batch shingling + rensa), one core: {rate}")
 
 
 def whole_stage(docs: int, settings: NearDupSettings) -> None:

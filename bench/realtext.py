@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from dataset_builder.clean import Cleaner, clean_record
 from dataset_builder.config import load_config
-from dataset_builder.langid import LanguageTagger
+from dataset_builder.stages.clean import Cleaner, clean_record
+from dataset_builder.stages.langid import LanguageTagger
 
 REPO = Path(__file__).resolve().parent.parent
 CORPORA = REPO.parent / "shared" / "corpora"

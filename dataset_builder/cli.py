@@ -17,13 +17,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from dataset_builder import diff, hub, report, verify
 from dataset_builder.config import SPLITS, load_config
-from dataset_builder.engines import ENGINES
+from dataset_builder.engines.base import ENGINES
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.pipeline import Release, build
-from dataset_builder.publish import read_manifest
 from dataset_builder.records import locator
+from dataset_builder.release import diff, hub, verify
+from dataset_builder.release.publish import read_manifest
+from dataset_builder.report import page as report
 
 DEFAULT_CONFIG = Path("dataset.toml")
 SHOWN_REJECTS = 20

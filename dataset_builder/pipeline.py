@@ -35,24 +35,23 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dataset_builder import card, croissant, datasheet, diff
 from dataset_builder.config import SPLITS, BuildConfig
-from dataset_builder.decisions import Corpus, Decisions, similarity_edges
-from dataset_builder.dedup import (
+from dataset_builder.decide.dedup import (
     NearDuplicate,
     NearDupSettings,
     difference_excerpt,
     id_ranks,
     lowest_similarity,
 )
-from dataset_builder.engines import Engine, open_engine
+from dataset_builder.decide.minhash import detection_probability
+from dataset_builder.decide.split import Move
+from dataset_builder.decide.steps import Corpus, Decisions, similarity_edges
+from dataset_builder.engines.base import Engine, open_engine
+from dataset_builder.engines.passes import METADATA_FIELDS, AnnotateTask, Prepared, Setup
 from dataset_builder.errors import BuildError, ConfigError
-from dataset_builder.ingest import Inventory, ReadSettings, discover, file_sha256
-from dataset_builder.minhash import detection_probability
-from dataset_builder.passes import METADATA_FIELDS, AnnotateTask, Prepared, Setup
-from dataset_builder.pii import KINDS as PII_KINDS
-from dataset_builder.profile import Profile, profile_summary
-from dataset_builder.publish import (
+from dataset_builder.records import PROVENANCE, Duplicate, Rejection
+from dataset_builder.release import card, croissant, datasheet, diff
+from dataset_builder.release.publish import (
     LINEAGE_SCHEMA,
     MANIFEST,
     Published,
@@ -62,12 +61,13 @@ from dataset_builder.publish import (
     write_audit,
     write_splits,
 )
-from dataset_builder.records import PROVENANCE, Duplicate, Rejection
-from dataset_builder.report import write as write_report
-from dataset_builder.sources import NAME as SOURCES
-from dataset_builder.sources import load_sources
-from dataset_builder.split import Move
+from dataset_builder.report.page import write as write_report
 from dataset_builder.spool import SplitBuckets, Spool
+from dataset_builder.stages.ingest import Inventory, ReadSettings, discover, file_sha256
+from dataset_builder.stages.pii import KINDS as PII_KINDS
+from dataset_builder.stages.profile import Profile, profile_summary
+from dataset_builder.stages.sources import NAME as SOURCES
+from dataset_builder.stages.sources import load_sources
 
 DEPENDENCIES = (
     "dataset_builder",

@@ -224,7 +224,7 @@ def test_source_ids_are_only_used_when_mapped(tmp_path):
 
 
 def shingles(text: str, k: int = 5) -> set[str]:
-    """Independent of dataset_builder.minhash: plain word 5-grams."""
+    """Independent of dataset_builder.decide.minhash: plain word 5-grams."""
     words = re.findall(r"\w+", text.lower())
     return {" ".join(words[i : i + k]) for i in range(max(1, len(words) - k + 1))}
 

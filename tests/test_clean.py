@@ -3,9 +3,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dataset_builder.clean import Cleaner, clean_record, clean_text, normalize_text
 from dataset_builder.config import load_config
-from dataset_builder.header import parse_date, parse_header
+from dataset_builder.stages.clean import Cleaner, clean_record, clean_text, normalize_text
+from dataset_builder.stages.header import parse_date, parse_header
 
 CONFIG = load_config(None)
 CLEANER = Cleaner.from_settings(CONFIG.rules, CONFIG.settings["clean"])

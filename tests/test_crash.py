@@ -15,7 +15,7 @@ import pytest
 from dataset_builder.config import load_config
 from dataset_builder.errors import BuildError
 from dataset_builder.pipeline import build
-from dataset_builder.publish import release_lock
+from dataset_builder.release.publish import release_lock
 from tests.conftest import article_text, run_cli, write_files
 
 STAGES = ("read, clean, validate", "dedup, split groups", "detect languages", "publish")

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from dataset_builder.decode import REPLACED, Decoded, decode
+from dataset_builder.stages.decode import REPLACED, Decoded, decode
 
 CHINESE = "人工智能的发展不仅仅是创造最复杂的模型，其主要目的是促进人工智能应用的广泛采用，造福社会。"
 TRADITIONAL = "人工智慧的發展不僅僅是創造最複雜的模型，其主要目的是促進人工智慧應用的廣泛採用。"

@@ -31,7 +31,7 @@ from langdetect.detector import Detector
 from langdetect.lang_detect_exception import LangDetectException
 from langdetect.utils.ngram import NGram
 
-from dataset_builder.fastlangid import (
+from dataset_builder.stages.fastlangid import (
     FastDetector,
     _gram_key,
     _GramIndex,

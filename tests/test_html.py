@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from dataset_builder.html import (
+from dataset_builder.stages.html import (
     declared_charset,
     decode_html,
     drop_teasers,

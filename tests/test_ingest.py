@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from dataset_builder.config import load_config
 from dataset_builder.errors import BuildError, ConfigError
-from dataset_builder.ingest import (
+from dataset_builder.records import Rejection
+from dataset_builder.stages.ingest import (
     InputFile,
     LineRange,
     ReadSettings,
@@ -23,7 +24,6 @@ from dataset_builder.ingest import (
     read_file,
     read_units,
 )
-from dataset_builder.records import Rejection
 from tests.conftest import jsonl, write_files
 
 SETTINGS = ReadSettings.from_settings(load_config(None).settings["ingest"])

@@ -14,7 +14,7 @@ import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dataset_builder.dedup import (
+from dataset_builder.decide.dedup import (
     NearDupSettings,
     ShingleSets,
     id_ranks,
@@ -22,8 +22,8 @@ from dataset_builder.dedup import (
     near_duplicates,
     similar_pairs,
 )
-from dataset_builder.graph import connected_components
-from dataset_builder.minhash import (
+from dataset_builder.decide.graph import connected_components
+from dataset_builder.decide.minhash import (
     MinHashSettings,
     band_keys,
     candidate_pairs,
@@ -32,8 +32,8 @@ from dataset_builder.minhash import (
     shingle_hashes,
     signatures,
 )
+from dataset_builder.decide.split import assign_splits, split_of
 from dataset_builder.pipeline import build
-from dataset_builder.split import assign_splits, split_of
 from tests.conftest import article_text, make_config, read_jsonl, write_files
 
 RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}

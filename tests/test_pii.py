@@ -6,8 +6,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dataset_builder.config import load_config
-from dataset_builder.pii import find_pii, redact, summary
 from dataset_builder.pipeline import build
+from dataset_builder.stages.pii import find_pii, redact, summary
 from tests.conftest import REPO, article_text, run_build
 
 

@@ -10,10 +10,10 @@ import pytest
 import ray
 import ray.data
 
-from dataset_builder.distributed import components
-from dataset_builder.engines import open_engine, ray_session
+from dataset_builder.decide.graph import connected_components
+from dataset_builder.engines.base import open_engine, ray_session
+from dataset_builder.engines.ray_steps import components
 from dataset_builder.errors import ConfigError
-from dataset_builder.graph import connected_components
 from dataset_builder.pipeline import build
 from tests.conftest import article_text, jsonl, make_config, read_jsonl, write_files
 from tests.test_near_dup import near_copy, updated_version

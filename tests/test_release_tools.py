@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import pytest
 from huggingface_hub import DatasetCard
 
-from dataset_builder import diff, hub, verify
 from dataset_builder.config import load_config
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.pipeline import build
+from dataset_builder.release import diff, hub, verify
 from tests.conftest import REPO, article_text, jsonl, make_config, run_cli, write_files
 
 

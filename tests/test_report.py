@@ -16,10 +16,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dataset_builder import report, verify
-from dataset_builder.dedup import difference_excerpt
+from dataset_builder.decide.dedup import difference_excerpt
 from dataset_builder.pipeline import build
-from dataset_builder.profile import LENGTH_EDGES, Profile
+from dataset_builder.release import verify
+from dataset_builder.report import page as report
+from dataset_builder.stages.profile import LENGTH_EDGES, Profile
 from tests.conftest import article_text, jsonl, make_config, read_jsonl, run_cli, write_files
 
 CHROMIUM = Path("/usr/bin/chromium")

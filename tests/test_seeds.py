@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from dataset_builder.clean import Cleaner, clean_record, normalize_text
 from dataset_builder.config import load_config
-from dataset_builder.ingest import ReadSettings, discover, read_file
+from dataset_builder.stages.clean import Cleaner, clean_record, normalize_text
+from dataset_builder.stages.ingest import ReadSettings, discover, read_file
 from tests.conftest import REPO
 
 

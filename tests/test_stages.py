@@ -10,11 +10,11 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dataset_builder.dedup import content_key, exact_duplicates, id_ranks
-from dataset_builder.fastlangid import seeded_factory
-from dataset_builder.langid import LanguageTagger
-from dataset_builder.split import split_of
+from dataset_builder.decide.dedup import content_key, exact_duplicates, id_ranks
+from dataset_builder.decide.split import split_of
 from dataset_builder.spool import SplitBuckets
+from dataset_builder.stages.fastlangid import seeded_factory
+from dataset_builder.stages.langid import LanguageTagger
 from tests.conftest import REPO, article_text
 
 RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}

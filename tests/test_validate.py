@@ -7,7 +7,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from dataset_builder.config import load_schema
 from dataset_builder.records import Rejection
-from dataset_builder.validate import article_validator, validate_record
+from dataset_builder.stages.validate import article_validator, validate_record
 
 VALID = {
     "id": "a1",

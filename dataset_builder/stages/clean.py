@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import quote
 
 from dataset_builder.config import Rule
-from dataset_builder.header import parse_date, parse_header
 from dataset_builder.records import Record
+from dataset_builder.stages.header import parse_date, parse_header
 
 LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # Control and format characters carry no text: C0/C1 controls (tab and newline are

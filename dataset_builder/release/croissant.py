@@ -13,9 +13,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from dataset_builder import datasheet
 from dataset_builder.config import SPLITS
-from dataset_builder.publish import record_schema
+from dataset_builder.release import datasheet
+from dataset_builder.release.publish import record_schema
 
 CONTEXT = {
     "@language": "en",

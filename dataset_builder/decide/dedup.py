@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from dataset_builder.graph import connected_components
-from dataset_builder.minhash import (
+from dataset_builder.decide.graph import connected_components
+from dataset_builder.decide.minhash import (
     MinHashSettings,
     candidate_pairs,
     jaccard,

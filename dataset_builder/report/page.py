@@ -19,11 +19,11 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from dataset_builder import diff
 from dataset_builder.config import SPLITS
 from dataset_builder.errors import BuildError
-from dataset_builder.publish import read_manifest
 from dataset_builder.records import locator
+from dataset_builder.release import diff
+from dataset_builder.release.publish import read_manifest
 
 NAME = "report.html"
 REJECTS_PER_REASON = 3
@@ -37,7 +37,7 @@ def render(release: Path, changes: diff.Changes | None) -> str:
         raise BuildError(f"{release} was built before reports existed (no profile in its manifest)")
     counts = m["counts"]
     environment = Environment(
-        loader=PackageLoader("dataset_builder"),
+        loader=PackageLoader("dataset_builder.report"),
         autoescape=True,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -70,7 +70,7 @@ def write(release: Path, changes: diff.Changes | None, output: Path | None = Non
 
 def draw_charts(m: dict[str, Any]) -> dict[str, str]:
     """Each chart as base64 SVG, ready for a data: URL."""
-    from dataset_builder import charts  # imports matplotlib (~0.25 s): only when a page is drawn
+    from dataset_builder.report import charts  # imports matplotlib (~0.25 s): only when a page is drawn
 
     svgs = {
         "funnel": charts.funnel(m),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dataset_builder.fastlangid import FastDetector, Probabilities
+from dataset_builder.stages.fastlangid import FastDetector, Probabilities
 
 UNDETERMINED = "und"
 

@@ -34,10 +34,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
-from dataset_builder import sources
-from dataset_builder.decode import REPLACED, Decoded, bom_encoding, decode, describe
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.records import Record, Rejection
+from dataset_builder.stages import sources
+from dataset_builder.stages.decode import REPLACED, Decoded, bom_encoding, decode, describe
 
 CHUNK = 1 << 20
 DETECTION_SAMPLE = 1 << 20  # bytes of a JSON Lines file used to guess its legacy encoding

@@ -27,9 +27,9 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
-from dataset_builder.clean import normalize_text
-from dataset_builder.decode import Decoded, codec_name, decode
 from dataset_builder.records import Record, Rejection
+from dataset_builder.stages.clean import normalize_text
+from dataset_builder.stages.decode import Decoded, codec_name, decode
 
 
 @dataclass(frozen=True)

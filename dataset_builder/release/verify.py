@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.config import BuildConfig, load_config
-from dataset_builder.ingest import discover, file_sha256
 from dataset_builder.pipeline import build, versions
-from dataset_builder.publish import MANIFEST, fingerprint, read_manifest, sha256_file
-from dataset_builder.report import NAME as REPORT
+from dataset_builder.release.publish import MANIFEST, fingerprint, read_manifest, sha256_file
+from dataset_builder.report.page import NAME as REPORT
+from dataset_builder.stages.ingest import discover, file_sha256
 
 
 @dataclass

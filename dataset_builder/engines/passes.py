@@ -3,7 +3,7 @@
     pass 1   `prepare`:  ingest items (or line ranges) -> clean -> validate -> spool, dedup keys, band keys
     pass 2   `annotate`: spooled rows -> language -> allow-list -> PII -> tagged Arrow batches
 
-Each engine (`dataset_builder.engines`) runs these same functions: the local one in this
+Each engine (`dataset_builder.engines.base`) runs these same functions: the local one in this
 process or in forked workers, the Ray one in Ray Data actors. A worker is set up once by
 `init_worker`; after that each call depends only on its batch, so the results are the same
 whoever runs them, in whatever batches.
@@ -19,17 +19,17 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from dataset_builder.clean import Cleaner, clean_record
-from dataset_builder.dedup import NearDupSettings, content_key
-from dataset_builder.ingest import LineRange, Unit
-from dataset_builder.langid import LanguageTagger
-from dataset_builder.minhash import band_keys, signatures
-from dataset_builder.pii import find_pii, redact, summary
-from dataset_builder.profile import Profile
-from dataset_builder.publish import record_schema
+from dataset_builder.decide.dedup import NearDupSettings, content_key
+from dataset_builder.decide.minhash import band_keys, signatures
 from dataset_builder.records import PROVENANCE, Record, Rejection
+from dataset_builder.release.publish import record_schema
 from dataset_builder.spool import read_batch, write_batch
-from dataset_builder.validate import article_validator, validate_record
+from dataset_builder.stages.clean import Cleaner, clean_record
+from dataset_builder.stages.ingest import LineRange, Unit
+from dataset_builder.stages.langid import LanguageTagger
+from dataset_builder.stages.pii import find_pii, redact, summary
+from dataset_builder.stages.profile import Profile
+from dataset_builder.stages.validate import article_validator, validate_record
 
 BATCH_SIZE = 64
 METADATA_FIELDS = ("title", "url", "source", "published", "authors", "keywords", "license", "retrieved")
@@ -109,7 +109,9 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
     items = (item for unit in units for item in (unit.read() if isinstance(unit, LineRange) else (unit,)))
     for raw in items:
         if isinstance(raw, dict) and raw["raw_format"] == "html":
-            from dataset_builder.html import html_record  # imports trafilatura (~0.6 s): only if needed
+            from dataset_builder.stages.html import (
+                html_record,  # imports trafilatura (~0.6 s): only if needed
+            )
 
             raw = html_record(raw)
         if isinstance(raw, Rejection):

@@ -2,7 +2,7 @@
 
 `LocalEngine` reads the inputs in this process and runs the passes here or in forked
 workers; `RayEngine` reads and runs them in Ray Data (`pip install '.[ray]'`). Both call the
-functions of `dataset_builder.passes` and hand the results back in input order, and the
+functions of `dataset_builder.engines.passes` and hand the results back in input order, and the
 global steps between the passes — in memory here (`decisions`) or as Ray Data groupings
 (`distributed`) — decide the same, so the release is the same, byte for byte, whichever
 engine built it and with how many workers.
@@ -20,11 +20,9 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from dataset_builder.decisions import Corpus, Decisions, KeyBlocks, decide
-from dataset_builder.errors import ConfigError
-from dataset_builder.ingest import InputFile, LineRange, ReadSettings, Unit, read_file, read_units
-from dataset_builder.parallel import batched, map_ordered
-from dataset_builder.passes import (
+from dataset_builder.decide.steps import Corpus, Decisions, KeyBlocks, decide
+from dataset_builder.engines.parallel import batched, map_ordered
+from dataset_builder.engines.passes import (
     BATCH_SIZE,
     Annotated,
     AnnotateTask,
@@ -34,6 +32,8 @@ from dataset_builder.passes import (
     init_worker,
     prepare,
 )
+from dataset_builder.errors import ConfigError
+from dataset_builder.stages.ingest import InputFile, LineRange, ReadSettings, Unit, read_file, read_units
 
 ENGINES = ("local", "ray")
 
@@ -176,7 +176,7 @@ class RayEngine:
         advance(sum(file.size for file in files))
 
     def decided(self, corpus: Corpus) -> Decisions:
-        from dataset_builder import distributed
+        from dataset_builder.engines import ray_steps as distributed
 
         return distributed.decide(self.results.pop(), corpus, self.workers)
 

@@ -6,7 +6,7 @@
 
 They are the only steps that look at the whole corpus at once. The local engine runs them
 here, on arrays in memory (`decide`); the Ray engine runs the same stage functions as
-distributed grouping operations (`dataset_builder.distributed`). Both return `Decisions`,
+distributed grouping operations (`dataset_builder.engines.ray_steps`). Both return `Decisions`,
 which say the same thing about the same records: the release does not depend on which
 engine decided.
 """
@@ -22,17 +22,17 @@ from typing import Any
 
 import numpy as np
 
-from dataset_builder.dedup import (
+from dataset_builder.decide.dedup import (
     NearDuplicate,
     NearDupSettings,
     ShingleSets,
     exact_duplicates,
     near_duplicate_stage,
 )
-from dataset_builder.graph import connected_components
-from dataset_builder.parallel import batched, map_ordered
-from dataset_builder.passes import DedupKeys
-from dataset_builder.split import Move, assign_splits
+from dataset_builder.decide.graph import connected_components
+from dataset_builder.decide.split import Move, assign_splits
+from dataset_builder.engines.parallel import batched, map_ordered
+from dataset_builder.engines.passes import DedupKeys
 from dataset_builder.spool import Located, Spool, take_located
 
 

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from dataset_builder.config import SPLITS
-from dataset_builder.minhash import detection_probability
+from dataset_builder.decide.minhash import detection_probability
 
 SPLIT_COLOURS = {"train": "#4c72b0", "validation": "#dd8452", "test": "#55a868"}
 KEPT, REJECTED, DUPLICATE = "#4c72b0", "#c44e52", "#8172b3"

@@ -36,11 +36,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from dataset_builder.decisions import Corpus, Decisions, group_sizes, near_stats
-from dataset_builder.dedup import NearDuplicate, NearDupSettings, ShingleSets, exact_duplicates, similar_pairs
-from dataset_builder.minhash import collisions, fmix64
-from dataset_builder.passes import DedupKeys, Prepared
-from dataset_builder.split import Move, assign_splits
+from dataset_builder.decide.dedup import (
+    NearDuplicate,
+    NearDupSettings,
+    ShingleSets,
+    exact_duplicates,
+    similar_pairs,
+)
+from dataset_builder.decide.minhash import collisions, fmix64
+from dataset_builder.decide.split import Move, assign_splits
+from dataset_builder.decide.steps import Corpus, Decisions, group_sizes, near_stats
+from dataset_builder.engines.passes import DedupKeys, Prepared
 from dataset_builder.spool import Spool
 
 PARTS_PER_WORKER = 4
