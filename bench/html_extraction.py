@@ -242,7 +242,7 @@ def main() -> None:
         results = dict(zip(pages, pool.map(variants, pages.values()), strict=True))
     outputs = {key: texts for key, (texts, _) in results.items()}
     config = load_config(None)
-    cleaner = Cleaner.from_settings(config.rules, config.settings["clean"])
+    cleaner = Cleaner.from_settings(config.settings.clean)
     for out in outputs.values():
         out["extract_article + clean rules"] = clean_text(out["extract_article"], cleaner)[0]
     names = list(next(iter(outputs.values())))

@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    near = load_config(None).settings["near_dup"]
+    near = load_config(None).settings.near_dup
     settings = NearDupSettings.from_settings(near)
 
     originals = list({content_key(a.text): a for a in real_articles()}.values())  # no exact twins

@@ -138,7 +138,7 @@ def main() -> None:
     )
     parser.add_argument("--docs", type=int, default=100_000)
     args = parser.parse_args()
-    settings = NearDupSettings.from_settings(load_config(None).settings["near_dup"])
+    settings = NearDupSettings.from_settings(load_config(None).settings.near_dup)
     articles = [a.text for a in real_articles()]
     rng = random.Random(0)
     edited = [t.replace(". ", ". Indeed, ", rng.randint(1, 3)) for t in articles]

@@ -38,7 +38,7 @@ def real_articles() -> tuple[Article, ...]:
     """1,728 real articles: 4 seeds (cleaned), 181 Zyte benchmark bodies, 1,543 fakenews_es."""
     require_corpora()
     config = load_config(REPO / "dataset.toml")
-    cleaner = Cleaner.from_settings(config.rules, config.settings["clean"])
+    cleaner = Cleaner.from_settings(config.settings.clean)
     articles = []
     for path in sorted((REPO / "raw").glob("*.txt")):
         record = {

@@ -20,8 +20,8 @@ from rich.table import Table
 from dataset_builder.config import SPLITS, load_config
 from dataset_builder.engines.base import ENGINES
 from dataset_builder.errors import BuildError, ConfigError
-from dataset_builder.pipeline import Release, build
-from dataset_builder.records import locator
+from dataset_builder.pipeline import Release, build, rebuild_release
+from dataset_builder.records import balanced
 from dataset_builder.release import diff, hub, verify
 from dataset_builder.release.publish import read_manifest
 from dataset_builder.report import page as report
@@ -171,7 +171,7 @@ def print_summary(release: Release) -> None:
         err.print(f"skipped {skipped['path']} ({skipped['reason']})", soft_wrap=True, markup=False)
     for rejection in release.rejects[:SHOWN_REJECTS]:
         err.print(
-            f"rejected {locator(rejection)} ({rejection.reason}): {rejection.detail}",
+            f"rejected {rejection.locator} ({rejection.reason}): {rejection.detail}",
             soft_wrap=True,
             markup=False,
         )
@@ -213,11 +213,10 @@ def summary_table(release: Release) -> Table:
             f"{m['leakage']['pairs']} across splits (Jaccard ≥ {near['report_threshold']:g}; "
             f"none ≥ {near['group_threshold']:g})",
         )
-    balanced = counts["read"] == counts["kept"] + counts["rejected"] + counts["duplicates"]
     table.add_row(
         "check",
         f"read {counts['read']} = kept {counts['kept']} + rejected {counts['rejected']} "
-        f"+ duplicates {counts['duplicates']}" + (" ✓" if balanced else " ✗"),
+        f"+ duplicates {counts['duplicates']}" + (" ✓" if balanced(counts) else " ✗"),
     )
     status = "unchanged, already published" if release.unchanged else "published"
     table.add_row("release", f"{display_path(release.path)} ({status})")
@@ -259,7 +258,7 @@ def verify_command(release: Path, rebuild: bool, raw: Path, datasheet: Path) -> 
 
     Exit code 0 when it verifies, 1 when anything differs."""
     try:
-        report = verify.rebuild(release, raw, datasheet) if rebuild else verify.check_files(release)
+        report = rebuild_release(release, raw, datasheet) if rebuild else verify.check_files(release)
     except ConfigError as exc:
         fail(str(exc), code=2)
     except BuildError as exc:

@@ -2,7 +2,8 @@
 
 A project's `dataset.toml` is validated against `schema/config.schema.json` on its own
 (so an unknown key is reported where the user wrote it), then merged over the packaged
-`defaults.toml`. The merged result is what every release records.
+`defaults.toml`. The merged result is what every release records; `Settings.resolve` turns it, once,
+into the typed sections every stage receives.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import copy
 import json
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -35,33 +37,154 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class TableFormat:
+    """How to read a CSV/TSV file (`[[ingest.tables]]`, matched by glob on its path)."""
+
+    pattern: str
+    delimiter: str = ","
+    quote: str = '"'
+    header: bool = True
+    columns: tuple[str, ...] = ()  # the column names when the file has no header
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """`[ingest]`, as the readers use it, with raw/sources.toml's entries once the build has
+    read them (`sources`)."""
+
+    fields: Mapping[str, str]
+    max_file_bytes: int
+    max_record_bytes: int
+    fallback_encoding: str | None
+    replace_undecodable: bool
+    tables: tuple[TableFormat, ...] = ()
+    sources: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class CleanSettings:
+    unicode_form: str
+    assume_timezone: str | None  # None: a time without a zone is recorded as its date
+    rules: tuple[Rule, ...]  # `rules` then `extra_rules`
+
+
+@dataclass(frozen=True)
+class NearDupConfig:
+    """`[near_dup]` as written; `decide.dedup.NearDupSettings` adds what follows from it."""
+
+    enabled: bool
+    num_perm: int
+    shingle_words: int
+    seed: int
+    threshold: float
+    group_threshold: float
+    report_threshold: float
+    recall: float
+
+
+@dataclass(frozen=True)
+class LangidSettings:
+    seed: int
+    min_chars: int
+    allow: tuple[str, ...]  # sorted; empty keeps every language
+
+
+@dataclass(frozen=True)
+class PiiSettings:
+    redact: bool
+    phone_region: str | None  # None: international numbers only
+
+
+@dataclass(frozen=True)
+class SplitSettings:
+    ratios: Mapping[str, float]
+    salt: str
+    group_by: tuple[str, ...]
+    base: str | None  # the published version whose records keep their splits
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    shard_rows: int
+    row_group_rows: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The merged configuration, resolved once into one typed section per table: what stages,
+    engines and workers receive (never the TOML's dicts)."""
+
+    ingest: IngestSettings
+    clean: CleanSettings
+    near_dup: NearDupConfig
+    langid: LangidSettings
+    pii: PiiSettings
+    split: SplitSettings
+    publish: PublishSettings
+
+    @classmethod
+    def resolve(cls, merged: dict[str, Any]) -> Settings:
+        ingest, clean, split = merged["ingest"], merged["clean"], merged["split"]
+        return cls(
+            ingest=IngestSettings(
+                fields=dict(ingest["fields"]),
+                max_file_bytes=ingest["max_file_bytes"],
+                max_record_bytes=ingest["max_record_bytes"],
+                fallback_encoding=ingest["fallback_encoding"] or None,
+                replace_undecodable=ingest["on_decode_error"] == "replace",
+                tables=tuple(
+                    TableFormat(**{**t, "columns": tuple(t.get("columns", ()))})
+                    for t in ingest.get("tables", [])
+                ),
+            ),
+            clean=CleanSettings(
+                unicode_form=clean["unicode_form"],
+                assume_timezone=clean.get("assume_timezone"),
+                rules=tuple(Rule(**r) for r in clean["rules"] + clean.get("extra_rules", [])),
+            ),
+            near_dup=NearDupConfig(**merged["near_dup"]),
+            langid=LangidSettings(
+                merged["langid"]["seed"],
+                merged["langid"]["min_chars"],
+                tuple(sorted(merged["langid"]["allow"])),
+            ),
+            pii=PiiSettings(merged["pii"]["redact"], merged["pii"]["phone_region"] or None),
+            split=SplitSettings(
+                ratios=dict(split["ratios"]),
+                salt=split["salt"],
+                group_by=tuple(split["group_by"]),
+                base=split.get("base") or None,
+            ),
+            publish=PublishSettings(**merged["publish"]),
+        )
+
+
+@dataclass(frozen=True)
 class BuildConfig:
-    """Everything a build needs. Paths are absolute; `settings` is the merged TOML."""
+    """Everything a build needs. Paths are absolute; `settings` is typed, `merged` is the
+    merged TOML that the manifest records."""
 
     name: str
     version: str
     raw_dir: Path
     out_dir: Path
     datasheet: Path
-    settings: dict[str, Any]
+    settings: Settings
+    merged: Mapping[str, Any]
     source: str | None = None  # the config file's name, for the rebuild command
+
+    @property
+    def releases(self) -> Path:
+        """The folder that holds every version of this dataset: OUT/NAME."""
+        return self.out_dir / self.name
 
     def rebuild_command(self) -> str:
         config = f" --config {self.source}" if self.source else ""
         return f"python -m dataset_builder build{config} --name {self.name} --version {self.version}"
 
-    @property
-    def fields(self) -> dict[str, str]:
-        return self.settings["ingest"]["fields"]
-
-    @property
-    def rules(self) -> tuple[Rule, ...]:
-        clean = self.settings["clean"]
-        return tuple(Rule(**r) for r in clean["rules"] + clean.get("extra_rules", []))
-
     def recorded(self) -> dict[str, Any]:
         """The settings that decide a release's content, without machine paths."""
-        return {k: v for k, v in self.settings.items() if k not in ("raw", "out", "datasheet")}
+        return {k: copy.deepcopy(v) for k, v in self.merged.items() if k not in ("raw", "out", "datasheet")}
 
 
 def schema_path(name: str) -> Path:
@@ -113,7 +236,8 @@ def load_config(
         raw_dir=(base / settings["raw"]).resolve(),
         out_dir=(base / settings["out"]).resolve(),
         datasheet=(base / settings["datasheet"]).resolve(),
-        settings=settings,
+        settings=Settings.resolve(settings),
+        merged=settings,
         source=path.name if path is not None else None,
     )
 

@@ -1,50 +1,83 @@
-"""What flows between stages: records, and the two ways a record can leave the dataset.
+"""The record contract: what flows between stages, where each record came from, where it
+went, and the Arrow schemas of what a release publishes.
 
 Records are plain dicts (one per article) so a batch converts to and from an Arrow
 table without a mapping layer. Every input record ends in exactly one place: a split,
-`Rejection` (with a reason) or `Duplicate` (with the id it duplicates).
+`Rejection` (with a reason) or `Duplicate` (with the id it duplicates); `balanced` is the
+one check of that, used by the build, its summary and the report.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import astuple, dataclass, fields
+from functools import cache
 from typing import Any
+
+import pyarrow as pa
+
+from dataset_builder.config import load_schema
 
 Record = dict[str, Any]
 """An article: the fields of `schema/article.schema.json`."""
 
-PROVENANCE = ("raw_path", "raw_line", "raw_sha256", "raw_format", "raw_encoding")
+METADATA_FIELDS = ("title", "url", "source", "published", "authors", "keywords", "license", "retrieved")
+"""The fields whose missing values a release counts (manifest `missing_values`)."""
+
+TAGS = ("language", "language_score")
+"""The fields pass 2 adds: absent from the spool, present in the release."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a record came from: the file (relative to `raw/`), the line (element number for
+    JSON arrays), the SHA-256 of its raw bytes, the format and the encoding they were
+    decoded with (None when they could not be)."""
+
+    raw_path: str
+    raw_line: int
+    raw_sha256: str
+    raw_format: str
+    raw_encoding: str | None
+
+    @classmethod
+    def of(cls, record: Record) -> Provenance:
+        return cls(*(record[name] for name in PROVENANCE))
+
+    def values(self) -> tuple[Any, ...]:
+        """The provenance fields alone, in order (also for subclasses)."""
+        return astuple(self)[: len(PROVENANCE)]
+
+    @property
+    def locator(self) -> str:
+        return locator(self.raw_path, self.raw_line, self.raw_format)
+
+
+PROVENANCE = tuple(f.name for f in fields(Provenance))
+
+
+def locator(path: str, line: int, fmt: str) -> str:
+    """`path:line` as an editor understands it; `path#n` for element n of a JSON array."""
+    return f"{path}{'#' if fmt == 'json' else ':'}{line}"
 
 
 def provenance(record: Record) -> dict[str, Any]:
     return {key: record[key] for key in PROVENANCE}
 
 
-def locator(record: Record | Rejection) -> str:
-    """`path:line` as an editor understands it (element number for JSON arrays)."""
-    prov = record if isinstance(record, dict) else asdict(record)
-    sep = "#" if prov["raw_format"] == "json" else ":"
-    return f"{prov['raw_path']}{sep}{prov['raw_line']}"
-
-
 @dataclass(frozen=True)
-class Rejection:
+class Rejection(Provenance):
     """A record left out of the release, and why.
 
     `reason` is a short code (decode, json, schema, language, duplicate-id); `detail`
     names the line and field in words."""
 
-    raw_path: str
-    raw_line: int
-    raw_sha256: str
-    raw_format: str
-    raw_encoding: str | None  # None when the bytes could not be decoded
     reason: str
     detail: str
     id: str | None = None
 
     @classmethod
-    def of(cls, record: Record, reason: str, detail: str) -> Rejection:
+    def of(cls, record: Record, reason: str, detail: str) -> Rejection:  # type: ignore[override]
         record_id = record.get("id")
         return cls(
             **provenance(record),
@@ -55,7 +88,7 @@ class Rejection:
 
 
 @dataclass(frozen=True)
-class Duplicate:
+class Duplicate(Provenance):
     """A record dropped because another record (`duplicate_of`) says the same thing.
 
     `duplicate_of` is its cluster's representative (the smallest id); `similarity` is the
@@ -65,8 +98,45 @@ class Duplicate:
     duplicate_of: str
     kind: str  # "exact" or "near"
     similarity: float
-    raw_path: str
-    raw_line: int
-    raw_sha256: str
-    raw_format: str
-    raw_encoding: str | None
+
+
+def balanced(counts: Mapping[str, int]) -> bool:
+    """read == kept + rejected + duplicates: every record read ended in exactly one place."""
+    return counts["read"] == counts["kept"] + counts["rejected"] + counts["duplicates"]
+
+
+@cache
+def record_schema() -> pa.Schema:
+    """The Arrow schema of the published rows, derived from the JSON Schema."""
+    properties = load_schema("article.schema.json")["properties"]
+    return pa.schema([(name, arrow_type(spec)) for name, spec in properties.items()])
+
+
+@cache
+def spool_schema() -> pa.Schema:
+    """The record schema before pass 2's tags."""
+    return pa.schema([f for f in record_schema() if f.name not in TAGS])
+
+
+def arrow_type(spec: dict[str, Any]) -> pa.DataType:
+    types = spec.get("type", "string")
+    kind = next((t for t in ([types] if isinstance(types, str) else types) if t != "null"), "string")
+    if kind == "array":
+        return pa.list_(arrow_type(spec["items"]))
+    return {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}.get(kind, pa.string())
+
+
+LINEAGE_SCHEMA = pa.schema(
+    [
+        ("raw_path", pa.string()),
+        ("raw_line", pa.int64()),
+        ("raw_sha256", pa.string()),
+        ("raw_format", pa.string()),
+        ("raw_encoding", pa.string()),
+        ("id", pa.string()),
+        ("fate", pa.string()),  # split:NAME, rejected:REASON or duplicate:ID
+        ("pii", pa.string()),
+        ("redacted", pa.bool_()),
+    ]
+)
+"""One row per record read: its provenance, id and fate (`lineage.parquet`)."""

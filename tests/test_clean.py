@@ -8,7 +8,7 @@ from dataset_builder.stages.clean import Cleaner, clean_record, clean_text, norm
 from dataset_builder.stages.header import parse_date, parse_header
 
 CONFIG = load_config(None)
-CLEANER = Cleaner.from_settings(CONFIG.rules, CONFIG.settings["clean"])
+CLEANER = Cleaner.from_settings(CONFIG.settings.clean)
 
 
 def txt_record(text: str) -> dict:
@@ -62,7 +62,7 @@ def test_extra_rules_add_to_the_defaults(tmp_path):
             "clean": {"extra_rules": [{"name": "promo", "pattern": "buy now!?", "action": "drop-line"}]}
         },
     )
-    cleaner = Cleaner.from_settings(config.rules, config.settings["clean"])
+    cleaner = Cleaner.from_settings(config.settings.clean)
     text, removed = clean_text("Body.\nBuy now!\nShare\nMore body.", cleaner)
     assert text == "Body.\nMore body."
     assert removed == {"promo": 1, "share-button": 1}

@@ -5,7 +5,7 @@ from importlib import resources
 
 import pytest
 
-from dataset_builder.config import check_against_schema, load_config
+from dataset_builder.config import LangidSettings, check_against_schema, load_config
 from dataset_builder.errors import ConfigError
 from tests.conftest import REPO
 
@@ -25,7 +25,7 @@ def test_shipped_config_loads():
     config = load_config(REPO / "dataset.toml")
     assert (config.name, config.version) == ("ai-policy-articles", "1.0.0")
     assert config.raw_dir == REPO / "raw"
-    assert config.settings["langid"]["seed"] == 0
+    assert config.settings.langid.seed == 0
     assert (
         config.rebuild_command()
         == "python -m dataset_builder build --config dataset.toml --name ai-policy-articles --version 1.0.0"
@@ -70,9 +70,10 @@ def test_user_tables_merge_over_defaults(tmp_path):
     config = load_config(
         config_file(tmp_path, '[ingest.fields]\ntitle = "headline"\n[langid]\nallow = ["es"]\n')
     )
-    assert config.fields["title"] == "headline"
-    assert config.fields["text"] == "text"  # default kept
-    assert config.settings["langid"] == {"seed": 0, "min_chars": 20, "allow": ["es"]}
+    assert config.settings.ingest.fields["title"] == "headline"
+    assert config.settings.ingest.fields["text"] == "text"  # default kept
+    assert config.settings.langid == LangidSettings(seed=0, min_chars=20, allow=("es",))
+    assert config.recorded()["langid"] == {"seed": 0, "min_chars": 20, "allow": ["es"]}
     assert config.raw_dir == tmp_path / "raw"  # relative to the config file
 
 

@@ -16,10 +16,10 @@ from dataset_builder.config import load_config
 from dataset_builder.pipeline import Release, build
 from dataset_builder.records import Rejection
 from dataset_builder.stages.decode import bom_encoding
-from dataset_builder.stages.ingest import InputFile, ReadSettings, discover, read_file
+from dataset_builder.stages.ingest import InputFile, discover, read_file
 from tests.conftest import article_text, jsonl, make_config, read_jsonl, run_build, write_files
 
-READ = ReadSettings.from_settings(load_config(None).settings["ingest"])
+READ = load_config(None).settings.ingest
 
 
 def assert_accounted(release: Release) -> dict[tuple[str, int], dict]:

@@ -18,7 +18,6 @@ from dataset_builder.records import Rejection
 from dataset_builder.stages.ingest import (
     InputFile,
     LineRange,
-    ReadSettings,
     discover,
     line_ranges,
     read_file,
@@ -26,7 +25,7 @@ from dataset_builder.stages.ingest import (
 )
 from tests.conftest import jsonl, write_files
 
-SETTINGS = ReadSettings.from_settings(load_config(None).settings["ingest"])
+SETTINGS = load_config(None).settings.ingest
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000010000000100806000000") + bytes(range(256)) * 4
 
 

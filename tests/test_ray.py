@@ -11,7 +11,8 @@ import ray
 import ray.data
 
 from dataset_builder.decide.graph import connected_components
-from dataset_builder.engines.base import open_engine, ray_session
+from dataset_builder.engines.base import open_engine
+from dataset_builder.engines.ray_engine import ray_session
 from dataset_builder.engines.ray_steps import components
 from dataset_builder.errors import ConfigError
 from dataset_builder.pipeline import build

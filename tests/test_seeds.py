@@ -14,17 +14,17 @@ import pytest
 
 from dataset_builder.config import load_config
 from dataset_builder.stages.clean import Cleaner, clean_record, normalize_text
-from dataset_builder.stages.ingest import ReadSettings, discover, read_file
+from dataset_builder.stages.ingest import discover, read_file
 from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
 def cleaned() -> dict[str, dict]:
     config = load_config(REPO / "dataset.toml")
-    cleaner = Cleaner.from_settings(config.rules, config.settings["clean"])
+    cleaner = Cleaner.from_settings(config.settings.clean)
     records = {}
     for file in discover(config.raw_dir).files:
-        (raw,) = read_file(file, ReadSettings.from_settings(config.settings["ingest"]))
+        (raw,) = read_file(file, config.settings.ingest)
         records[file.rel[:3]], _ = clean_record(raw, cleaner)
     return records
 
@@ -90,11 +90,9 @@ def test_001_china_daily_keeps_body_and_drops_site_chrome(cleaned):
 
 def test_001_date_keeps_time_when_the_config_gives_a_zone(tmp_path):
     config = load_config(None, overrides={"raw": str(REPO / "raw"), "clean": {"assume_timezone": "+08:00"}})
-    cleaner = Cleaner.from_settings(config.rules, config.settings["clean"])
+    cleaner = Cleaner.from_settings(config.settings.clean)
     file = next(f for f in discover(config.raw_dir).files if f.rel.startswith("001"))
-    record, _ = clean_record(
-        next(read_file(file, ReadSettings.from_settings(config.settings["ingest"]))), cleaner
-    )
+    record, _ = clean_record(next(read_file(file, config.settings.ingest)), cleaner)
     assert record["published"] == "2024-10-29T08:23:00+08:00"
 
 
@@ -135,7 +133,7 @@ def test_003_digest_keeps_sections_and_drops_unrelated_teasers(cleaned):
 
 def test_cleaning_the_seeds_is_idempotent(cleaned):
     config = load_config(REPO / "dataset.toml")
-    cleaner = Cleaner.from_settings(config.rules, config.settings["clean"])
+    cleaner = Cleaner.from_settings(config.settings.clean)
     for record in cleaned.values():
         again, removed = clean_record({**record, "raw_format": "jsonl"}, cleaner)
         assert again["text"] == record["text"]

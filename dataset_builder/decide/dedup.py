@@ -19,11 +19,11 @@ import difflib
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import xxhash
 
+from dataset_builder.config import NearDupConfig
 from dataset_builder.decide.graph import connected_components
 from dataset_builder.decide.minhash import (
     MinHashSettings,
@@ -70,13 +70,13 @@ class NearDupSettings:
     recall: float  # LSH detection probability wanted at group_threshold
 
     @classmethod
-    def from_settings(cls, near_dup: dict[str, Any]) -> NearDupSettings:
+    def from_settings(cls, near_dup: NearDupConfig) -> NearDupSettings:
         return cls(
             MinHashSettings.from_settings(near_dup),
-            near_dup["threshold"],
-            near_dup["group_threshold"],
-            near_dup["report_threshold"],
-            near_dup["recall"],
+            near_dup.threshold,
+            near_dup.group_threshold,
+            near_dup.report_threshold,
+            near_dup.recall,
         )
 
     @property

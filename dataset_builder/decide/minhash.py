@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import rensa
 import xxhash
+
+from dataset_builder.config import NearDupConfig
 
 TOKEN = re.compile(rb"[0-9a-z\x80-\xff]+")  # on lower-cased UTF-8: letters of any script stay whole
 MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -32,8 +33,8 @@ class MinHashSettings:
     seed: int
 
     @classmethod
-    def from_settings(cls, near_dup: dict[str, Any]) -> MinHashSettings:
-        return cls(near_dup["num_perm"], near_dup["shingle_words"], near_dup["seed"])
+    def from_settings(cls, near_dup: NearDupConfig) -> MinHashSettings:
+        return cls(near_dup.num_perm, near_dup.shingle_words, near_dup.seed)
 
 
 def tokens(text: str) -> list[bytes]:

@@ -6,7 +6,7 @@
 
 They are the only steps that look at the whole corpus at once. The local engine runs them
 here, on arrays in memory (`decide`); the Ray engine runs the same stage functions as
-distributed grouping operations (`dataset_builder.engines.ray_steps`). Both return `Decisions`,
+distributed grouping operations (`engines.ray_steps`). Both return `Decisions`,
 which say the same thing about the same records: the release does not depend on which
 engine decided.
 """
@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from dataset_builder.config import Settings
 from dataset_builder.decide.dedup import (
     NearDuplicate,
     NearDupSettings,
@@ -31,9 +31,7 @@ from dataset_builder.decide.dedup import (
 )
 from dataset_builder.decide.graph import connected_components
 from dataset_builder.decide.split import Move, assign_splits
-from dataset_builder.engines.parallel import batched, map_ordered
-from dataset_builder.engines.passes import DedupKeys
-from dataset_builder.spool import Located, Spool, take_located
+from dataset_builder.spool import Spool
 
 
 @dataclass(frozen=True)
@@ -44,29 +42,29 @@ class Corpus:
     ranks: np.ndarray  # each row's place in id order
     alive: np.ndarray  # bool: not already rejected
     spool: Spool
-    settings: dict[str, Any]
+    settings: Settings
     base: dict[str, str] | None  # id -> split in the `split.base` release
 
 
-@dataclass
-class KeyBlocks:
-    """Pass 1's dedup keys, batch after batch, as the local engine keeps them in memory."""
+@dataclass(frozen=True)
+class DedupKeys:
+    """Pass 1's answer for a batch (or, concatenated, for the corpus), for the global steps:
+    per valid record, in order, what exact dedup, near dedup and split grouping compare."""
 
-    blocks: list[DedupKeys] = field(default_factory=list)
+    keys: list[bytes]  # content keys
+    bands: np.ndarray  # (records, bands) uint64; no columns when near-dup is off
+    words: np.ndarray  # (records,) bool: the text has words to compare
+    groups: dict[str, list[Any]]  # split.group_by field -> its value per record
 
-    def add(self, keys: DedupKeys) -> None:
-        self.blocks.append(keys)
-
-    def concatenated(self) -> tuple[list[bytes], np.ndarray, np.ndarray, dict[str, list[Any]]]:
-        """Content keys, band keys, has-words and group values of all rows; the blocks go."""
-        blocks, self.blocks = self.blocks, []
+    @classmethod
+    def concatenated(cls, blocks: list[DedupKeys]) -> DedupKeys:
         keys = [key for block in blocks for key in block.keys]
         bands = np.concatenate([b.bands for b in blocks]) if blocks else np.zeros((0, 0), np.uint64)
         words = np.concatenate([b.words for b in blocks]) if blocks else np.zeros(0, bool)
         groups = {
             name: [v for b in blocks for v in b.groups[name]] for name in (blocks[0].groups if blocks else ())
         }
-        return keys, bands, words, groups
+        return cls(keys, bands, words, groups)
 
 
 @dataclass(frozen=True)
@@ -136,11 +134,12 @@ def value_links(values: Iterable[tuple[Any, int]]) -> np.ndarray:
     return np.array(chained, dtype=np.int64).reshape(-1, 2)
 
 
-def decide(corpus: Corpus, blocks: KeyBlocks, workers: int = 1) -> Decisions:
-    """The global steps in memory, from the dedup keys of every spooled row; the texts
-    candidate pairs need are shingled by `workers` processes."""
+def decide(corpus: Corpus, dedup: DedupKeys, shingles: Callable[[np.ndarray, int], ShingleSets]) -> Decisions:
+    """The global steps in memory, from the dedup keys of every spooled row; `shingles(rows,
+    k)` gives the k-word shingle sets of the texts candidate pairs need (the engine decides
+    who computes them, and where the texts are read)."""
     settings = corpus.settings
-    keys, bands, words, groups = blocks.concatenated()
+    keys, bands, words, groups = dedup.keys, dedup.bands, dedup.words, dedup.groups
     rows = np.flatnonzero(corpus.alive)
     representative = rows[exact_duplicates(np.array(keys, dtype="S16")[rows], corpus.ranks[rows])]
     exact = [(int(r), int(rep)) for r, rep in zip(rows, representative, strict=True) if r != rep]
@@ -150,14 +149,14 @@ def decide(corpus: Corpus, blocks: KeyBlocks, workers: int = 1) -> Decisions:
     stats = None
     pairs = np.zeros((0, 2), dtype=np.int64)
     similarity = np.zeros(0)
-    if settings["near_dup"]["enabled"]:
-        near_settings = NearDupSettings.from_settings(settings["near_dup"])
+    if settings.near_dup.enabled:
+        near_settings = NearDupSettings.from_settings(settings.near_dup)
         compared = np.flatnonzero(alive & words)
         k = near_settings.minhash.shingle_words
         similar, near = near_duplicate_stage(
             bands[compared],
             compared,
-            lambda rows: shingle_sets(corpus.spool, rows, k, workers),
+            lambda rows: shingles(rows, k),
             corpus.ranks,
             near_settings,
         )
@@ -165,17 +164,16 @@ def decide(corpus: Corpus, blocks: KeyBlocks, workers: int = 1) -> Decisions:
         alive[[d.index for d in near]] = False
         too_short = int((alive & ~words).sum())
         stats = near_stats([similarity], near_settings, len(compared), too_short, similar.candidates)
-    links = [pairs[similarity >= settings["near_dup"]["group_threshold"]]]
+    links = [pairs[similarity >= settings.near_dup.group_threshold]]
     for values in groups.values():
         links.append(value_links((value, row) for row, value in enumerate(values) if alive[row]))
     labels = connected_components(len(corpus.ids), np.concatenate(links))
     survivors = np.flatnonzero(alive).tolist()
-    split = settings["split"]
     assigned, moves = assign_splits(
         [corpus.ids[r] for r in survivors],
         [int(labels[r]) for r in survivors],
-        split["ratios"],
-        split["salt"],
+        settings.split.ratios,
+        settings.split.salt,
         corpus.base,
     )
     splits = dict(zip(survivors, assigned, strict=True))
@@ -185,23 +183,3 @@ def decide(corpus: Corpus, blocks: KeyBlocks, workers: int = 1) -> Decisions:
         if a in splits and b in splits and splits[a] != splits[b]
     ]
     return Decisions(exact, near, stats, splits, moves, group_sizes(labels[survivors].tolist()), crossing)
-
-
-SHINGLE_TASK_BATCHES = 16  # spool batch files per shingling task
-
-
-def shingle_sets(spool: Spool, rows: np.ndarray, shingle_words: int, workers: int) -> ShingleSets:
-    """The shingle sets of `rows`' texts, by `workers` processes: at ~0.6 ms a text, the
-    part of the in-memory global steps that would otherwise keep a second core idle."""
-    tasks = [
-        (spool.folder, chunk, shingle_words) for chunk in batched(spool.locate(rows), SHINGLE_TASK_BATCHES)
-    ]
-    sets: dict[int, np.ndarray] = {}
-    for found in map_ordered(shingle_task, tasks, workers=workers):
-        sets.update(found)
-    return ShingleSets(sets)
-
-
-def shingle_task(task: tuple[Path, list[Located], int]) -> dict[int, np.ndarray]:
-    folder, located, shingle_words = task
-    return ShingleSets.of_texts(take_located(folder, located, "text"), shingle_words).sets

@@ -1,46 +1,32 @@
 """Engines: what runs the per-record passes of a build.
 
-`LocalEngine` reads the inputs in this process and runs the passes here or in forked
-workers; `RayEngine` reads and runs them in Ray Data (`pip install '.[ray]'`). Both call the
-functions of `dataset_builder.engines.passes` and hand the results back in input order, and the
-global steps between the passes — in memory here (`decisions`) or as Ray Data groupings
-(`distributed`) — decide the same, so the release is the same, byte for byte, whichever
-engine built it and with how many workers.
+`LocalEngine` (`local`) reads the inputs in this process and runs the passes here or in
+forked workers; `RayEngine` (`ray_engine`) reads and runs them in Ray Data (`pip install
+'.[ray]'`). Both call the functions of `passes` and hand the results back in input order,
+and the global steps between the passes — in memory (`decide.steps`) or as Ray Data
+groupings (`ray_steps`) — decide the same, so the release is the same, byte for byte,
+whichever engine built it and with how many workers.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import logging
-import pickle
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
-import pyarrow as pa
-
-from dataset_builder.decide.steps import Corpus, Decisions, KeyBlocks, decide
-from dataset_builder.engines.parallel import batched, map_ordered
-from dataset_builder.engines.passes import (
-    BATCH_SIZE,
-    Annotated,
-    AnnotateTask,
-    Prepared,
-    Setup,
-    annotate,
-    init_worker,
-    prepare,
-)
+from dataset_builder.config import IngestSettings
+from dataset_builder.decide.steps import Corpus, Decisions
+from dataset_builder.engines.local import LocalEngine
+from dataset_builder.engines.passes import Annotated, AnnotateTask, Prepared, WorkerSetup
 from dataset_builder.errors import ConfigError
-from dataset_builder.stages.ingest import InputFile, LineRange, ReadSettings, Unit, read_file, read_units
+from dataset_builder.stages.ingest import InputFile
 
 ENGINES = ("local", "ray")
 
 
 class Engine(Protocol):
     def prepared(
-        self, files: list[InputFile], read: ReadSettings, setup: Setup, advance: Callable[[int], None]
+        self, files: list[InputFile], read: IngestSettings, setup: WorkerSetup, advance: Callable[[int], None]
     ) -> Iterator[Prepared]:
         """Pass 1 over every record of `files`, in file order; `advance` gets bytes read."""
         ...
@@ -49,7 +35,7 @@ class Engine(Protocol):
         """The global steps, from the dedup keys pass 1 left with the engine."""
         ...
 
-    def annotated(self, tasks: Iterable[AnnotateTask], setup: Setup) -> Iterator[Annotated]:
+    def annotated(self, tasks: Iterable[AnnotateTask], setup: WorkerSetup) -> Iterator[Annotated]:
         """Pass 2 over `tasks`, results in task order."""
         ...
 
@@ -59,189 +45,9 @@ def open_engine(name: str, workers: int, ray_address: str | None = None) -> Iter
     if name == "local":
         yield LocalEngine(workers)
     elif name == "ray":
+        from dataset_builder.engines.ray_engine import RayEngine, ray_session
+
         with ray_session(workers, ray_address):
             yield RayEngine(workers)
     else:
         raise ConfigError(f"unknown engine {name!r}; use one of {', '.join(ENGINES)}")
-
-
-@dataclass(frozen=True)
-class LocalEngine:
-    """Pass 1 and 2 in forked workers; the dedup keys in memory, for `decisions.decide`.
-    JSON Lines files go to the workers as line ranges, which they read and parse themselves."""
-
-    workers: int
-    keys: KeyBlocks = field(default_factory=KeyBlocks)
-
-    def prepared(
-        self, files: list[InputFile], read: ReadSettings, setup: Setup, advance: Callable[[int], None]
-    ) -> Iterator[Prepared]:
-        def units() -> Iterator[Unit]:
-            for file in files:
-                yield from read_units(file, read, BATCH_SIZE)
-                advance(file.size)
-
-        def weight(unit: Unit) -> int:
-            return unit.count if isinstance(unit, LineRange) else 1
-
-        batches = batched(units(), BATCH_SIZE, weight)
-        tasks = ((f"{n:07d}", batch) for n, batch in enumerate(batches))
-        results = map_ordered(
-            prepare, tasks, workers=self.workers, initializer=init_worker, initargs=(*setup, False)
-        )
-        for prepared, keys in results:
-            self.keys.add(keys)
-            yield prepared
-
-    def decided(self, corpus: Corpus) -> Decisions:
-        return decide(corpus, self.keys, self.workers)
-
-    def annotated(self, tasks: Iterable[AnnotateTask], setup: Setup) -> Iterator[Annotated]:
-        return map_ordered(
-            annotate, tasks, workers=self.workers, initializer=init_worker, initargs=(*setup, True)
-        )
-
-
-@contextlib.contextmanager
-def ray_session(workers: int, address: str | None) -> Iterator[None]:
-    """Join the Ray cluster at `address`, or the one already started in this process, or
-    start a local one with `workers` CPUs; Ray Data keeps the order of rows."""
-    try:
-        import ray
-        import ray.data
-    except ImportError:
-        raise ConfigError("--engine ray needs Ray: pip install '.[ray]'") from None
-    started = not ray.is_initialized()
-    if started:
-        ray.init(
-            address=address,
-            num_cpus=None if address else workers,
-            include_dashboard=False,
-            log_to_driver=False,
-            logging_level=logging.WARNING,
-        )
-    logging.getLogger("ray.data").setLevel(logging.ERROR)  # it says each run that it drew no bars
-    context = ray.data.DataContext.get_current()
-    context.execution_options.preserve_order = True
-    # The global steps run many small groupings: the pull-based sort shuffle starts each in
-    # ~0.3 s here, the hash shuffle's aggregator actors in 2-5 s.
-    context.shuffle_strategy = ray.data.context.ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
-    context.enable_progress_bars = False
-    try:
-        yield
-    finally:
-        if started:
-            ray.shutdown()
-
-
-@dataclass(frozen=True)
-class RayEngine:
-    """Pass 1 as Ray Data: one row per input file, `flat_map` reads each into rows of
-    (key, item), `map_batches` runs `prepare` in an actor pool of `workers`. Pass 2 is one
-    `map_batches(annotate)` row per spool batch. Records before validation have no fixed
-    types (a title may be a number until the schema rejects it), so they travel pickled in
-    a binary column; spooled records are typed Arrow files that the actors read and write
-    themselves, so the spool folder must be on storage every node sees.
-
-    Pass 1's results stay in Ray's object store: the building process reads the Prepared
-    half (ids, provenance, rejects), and the global steps (`distributed.decide`) run in
-    Ray on the DedupKeys half."""
-
-    workers: int
-    results: list[Any] = field(default_factory=list)  # pass 1's materialized dataset, until decided
-
-    def prepared(
-        self, files: list[InputFile], read: ReadSettings, setup: Setup, advance: Callable[[int], None]
-    ) -> Iterator[Prepared]:
-        import ray.data
-
-        listing = ray.data.from_items(
-            [{"file": number} for number in range(len(files))],
-            override_num_blocks=max(1, min(len(files), 64 * self.workers)),  # a task per block
-        )
-        # Reading asks for no CPU of Ray's: the actors hold one each, and on a machine with as
-        # many CPUs as actors, readers that waited for a free CPU would wait forever.
-        rows = listing.flat_map(
-            functools.partial(read_rows, files=files, settings=read), num_cpus=0, concurrency=self.workers
-        )
-        results = rows.map_batches(
-            PrepareBatch,
-            fn_constructor_args=setup,
-            batch_size=BATCH_SIZE,
-            batch_format="pyarrow",
-            compute=actor_pool(self.workers),
-        )
-        self.results.append(results.materialize())
-        yield from unpickled(self.results[0].select_columns(["prepared"]), "prepared")
-        advance(sum(file.size for file in files))
-
-    def decided(self, corpus: Corpus) -> Decisions:
-        from dataset_builder.engines import ray_steps as distributed
-
-        return distributed.decide(self.results.pop(), corpus, self.workers)
-
-    def annotated(self, tasks: Iterable[AnnotateTask], setup: Setup) -> Iterator[Annotated]:
-        import ray.data
-
-        rows = [
-            {
-                "batch": batch,
-                "offsets": offsets,
-                "splits": [s for s, _ in routes],
-                "buckets": [b for _, b in routes],
-            }
-            for batch, offsets, routes in tasks
-        ]
-        if not rows:
-            return
-        results = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
-            AnnotateBatch,
-            fn_constructor_args=setup,
-            batch_size=1,
-            batch_format="pyarrow",
-            compute=actor_pool(self.workers),
-        )
-        yield from unpickled(results, "annotated")
-
-
-def actor_pool(workers: int) -> Any:
-    """Up to `workers` actors, each set up once; fewer when there is less work than that."""
-    import ray.data
-
-    return ray.data.ActorPoolStrategy(min_size=1, max_size=workers)
-
-
-def read_rows(row: dict[str, Any], files: list[InputFile], settings: ReadSettings) -> list[dict[str, Any]]:
-    """The items of one input file (records and rejections), keyed `file-item` so that each
-    batch of them can name its spool file after its first key."""
-    number = row["file"]
-    return [
-        {"key": f"{number:07d}-{item:09d}", "item": pickle.dumps(value)}
-        for item, value in enumerate(read_file(files[number], settings))
-    ]
-
-
-class PrepareBatch:
-    def __init__(self, *setup: Any) -> None:
-        init_worker(*setup, False)
-
-    def __call__(self, batch: pa.Table) -> dict[str, list[bytes]]:
-        items = [pickle.loads(item) for item in batch.column("item").to_pylist()]
-        prepared, keys = prepare((batch.column("key")[0].as_py(), items))
-        return {"prepared": [pickle.dumps(prepared)], "keys": [pickle.dumps(keys)]}
-
-
-class AnnotateBatch:
-    def __init__(self, *setup: Any) -> None:
-        init_worker(*setup, True)
-
-    def __call__(self, batch: pa.Table) -> dict[str, list[bytes]]:
-        task = batch.to_pylist()[0]
-        routes = list(zip(task["splits"], task["buckets"], strict=True))
-        return {"annotated": [pickle.dumps(annotate((task["batch"], task["offsets"], routes)))]}
-
-
-def unpickled(results: Any, column: str) -> Iterator[Any]:
-    """The rows of a Ray dataset's one binary column, in order."""
-    for row in results.iter_rows():
-        yield pickle.loads(row[column])

@@ -5,7 +5,7 @@
 
 Each engine (`dataset_builder.engines.base`) runs these same functions: the local one in this
 process or in forked workers, the Ray one in Ray Data actors. A worker is set up once by
-`init_worker`; after that each call depends only on its batch, so the results are the same
+`init_prepare` or `init_annotate`; after that each call depends only on its batch, so the results are the same
 whoever runs them, in whatever batches.
 """
 
@@ -19,10 +19,18 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from dataset_builder.config import Settings
 from dataset_builder.decide.dedup import NearDupSettings, content_key
 from dataset_builder.decide.minhash import band_keys, signatures
-from dataset_builder.records import PROVENANCE, Record, Rejection
-from dataset_builder.release.publish import record_schema
+from dataset_builder.decide.steps import DedupKeys
+from dataset_builder.records import (
+    METADATA_FIELDS,
+    PROVENANCE,
+    Record,
+    Rejection,
+    record_schema,
+    spool_schema,
+)
 from dataset_builder.spool import read_batch, write_batch
 from dataset_builder.stages.clean import Cleaner, clean_record
 from dataset_builder.stages.ingest import LineRange, Unit
@@ -32,10 +40,14 @@ from dataset_builder.stages.profile import Profile
 from dataset_builder.stages.validate import article_validator, validate_record
 
 BATCH_SIZE = 64
-METADATA_FIELDS = ("title", "url", "source", "published", "authors", "keywords", "license", "retrieved")
 
-Setup = tuple[dict[str, Any], tuple[Any, ...], Path]
-"""What a worker needs to set itself up: the config's settings, its cleaning rules, the spool folder."""
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """What a worker needs to set itself up once, before its first batch."""
+
+    settings: Settings
+    spool: Path  # the spool folder: pass 1 writes its batches there, pass 2 reads them
 
 
 @dataclass(frozen=True)
@@ -49,18 +61,6 @@ class Prepared:
     provenance: list[tuple[Any, ...]]  # PROVENANCE values
     rejected: list[Rejection]
     removed: Counter[str]
-
-
-@dataclass(frozen=True)
-class DedupKeys:
-    """Pass 1's answer for one batch, for the global steps: per valid record, in order, what
-    exact dedup, near dedup and split grouping compare. The engine keeps these where it runs
-    the global steps (in memory, or in Ray)."""
-
-    keys: list[bytes]  # content keys
-    bands: np.ndarray  # (records, bands) uint64; no columns when near-dup is off
-    words: np.ndarray  # (records,) bool: the text has words to compare
-    groups: dict[str, list[Any]]  # split.group_by field -> its value per record
 
 
 @dataclass(frozen=True)
@@ -78,24 +78,26 @@ class Annotated:
 AnnotateTask = tuple[str, list[int], list[tuple[str, int]]]
 """A spool batch, the offsets of its rows that survived dedup, and where each goes (split, bucket)."""
 
-# Per-process stage settings, made once in each worker by `init_worker`.
+# Per-process stages, made once in each worker by `init_prepare` or `init_annotate`.
 _stages: dict[str, Any] = {}
 
 
-def init_worker(settings: dict[str, Any], rules: tuple[Any, ...], spool: Path, with_tagger: bool) -> None:
-    _stages["cleaner"] = Cleaner.from_settings(rules, settings["clean"])
+def init_prepare(setup: WorkerSetup) -> None:
+    settings = setup.settings
+    _stages["cleaner"] = Cleaner.from_settings(settings.clean)
     _stages["validator"] = article_validator()
-    near = settings["near_dup"]
-    _stages["near"] = NearDupSettings.from_settings(near) if near["enabled"] else None
-    _stages["group_by"] = settings["split"]["group_by"]
-    _stages["spool"] = spool
-    _stages["spool_schema"] = spool_schema()
-    if with_tagger:
-        langid = settings["langid"]
-        _stages["tagger"] = LanguageTagger(langid["seed"], langid["min_chars"])
-        _stages["allow"] = set(langid["allow"])
-        _stages["pii"] = settings["pii"]
-        _stages["record_schema"] = record_schema()
+    near = settings.near_dup
+    _stages["near"] = NearDupSettings.from_settings(near) if near.enabled else None
+    _stages["group_by"] = settings.split.group_by
+    _stages["spool"] = setup.spool
+
+
+def init_annotate(setup: WorkerSetup) -> None:
+    langid = setup.settings.langid
+    _stages["tagger"] = LanguageTagger(langid.seed, langid.min_chars)
+    _stages["allow"] = frozenset(langid.allow)
+    _stages["pii"] = setup.settings.pii
+    _stages["spool"] = setup.spool
 
 
 def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
@@ -130,7 +132,7 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
         bands = np.zeros((len(valid), near.lsh_shape[0] if near else 0), dtype=np.uint64)
         has_words = np.zeros(len(valid), dtype=bool)
     if valid:
-        write_batch(_stages["spool"], batch, valid, _stages["spool_schema"])
+        write_batch(_stages["spool"], batch, valid, spool_schema())
     prepared = Prepared(
         batch, [r["id"] for r in valid], [tuple(r[k] for k in PROVENANCE) for r in valid], rejected, removed
     )
@@ -154,20 +156,14 @@ def annotate(task: AnnotateTask) -> Annotated:
         if allow and tag.language not in allow:
             outcomes.append((tag.language, None, frozenset(), False))
             continue
-        findings = find_pii(record["text"], pii["phone_region"] or None)
+        findings = find_pii(record["text"], pii.phone_region)
         outcomes.append((tag.language, summary(findings), frozenset(f.kind for f in findings), True))
         record.update(language=tag.language, language_score=tag.score)
-        if findings and pii["redact"]:
+        if findings and pii.redact:
             record["text"] = redact(record["text"], findings)
         missing.update(f for f in METADATA_FIELDS if record.get(f) in (None, []))
         kept.append(record)
         kept_routes.append((split, bucket))
         profiles[split].add([record])
-    tagged = pa.RecordBatch.from_pylist(kept, schema=_stages["record_schema"])
+    tagged = pa.RecordBatch.from_pylist(kept, schema=record_schema())
     return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles))
-
-
-def spool_schema() -> pa.Schema:
-    """The record schema before language tags."""
-    schema = record_schema()
-    return pa.schema([f for f in schema if f.name not in ("language", "language_score")])

@@ -45,8 +45,8 @@ from dataset_builder.decide.dedup import (
 )
 from dataset_builder.decide.minhash import collisions, fmix64
 from dataset_builder.decide.split import Move, assign_splits
-from dataset_builder.decide.steps import Corpus, Decisions, group_sizes, near_stats
-from dataset_builder.engines.passes import DedupKeys, Prepared
+from dataset_builder.decide.steps import Corpus, Decisions, DedupKeys, group_sizes, near_stats
+from dataset_builder.engines.passes import Prepared
 from dataset_builder.spool import Spool
 
 PARTS_PER_WORKER = 4
@@ -84,7 +84,7 @@ def decide(results: Dataset, corpus: Corpus, workers: int) -> Decisions:
         )
     )
     records = results.map_batches(
-        functools.partial(record_rows, shared=[shared], group_by=corpus.settings["split"]["group_by"]),
+        functools.partial(record_rows, shared=[shared], group_by=list(corpus.settings.split.group_by)),
         batch_format="pyarrow",
     )
     return Steps([shared], PARTS_PER_WORKER * workers, corpus).run(records)
@@ -106,8 +106,8 @@ class Steps:
         near: list[NearDuplicate] = []
         stats = None
         similar = None
-        if settings["near_dup"]["enabled"]:
-            near_settings = NearDupSettings.from_settings(settings["near_dup"])
+        if settings.near_dup.enabled:
+            near_settings = NearDupSettings.from_settings(settings.near_dup)
             compared = where(survivors, lambda t: t["words"]).materialize()
             candidates = self.candidates(compared).materialize()
             similar = candidates.map_batches(
@@ -165,9 +165,9 @@ class Steps:
         settings = self.corpus.settings
         edges = []
         if similar is not None:
-            group_threshold = settings["near_dup"]["group_threshold"]
+            group_threshold = settings.near_dup.group_threshold
             edges.append(rank_edges(where(similar, at_least(group_threshold)), self.shared))
-        for name in settings["split"]["group_by"]:
+        for name in settings.split.group_by:
             column = f"group:{name}"
             valued = where(survivors, lambda t, column=column: pc.is_valid(t[column]))
             values = valued.select_columns([column, "rank"]).rename_columns({column: "value"})
@@ -179,8 +179,8 @@ class Steps:
         if labels is not None:
             nodes = nodes.union(labels.map_batches(label_rows, batch_format="pyarrow"))
         labelled = regroup(nodes, by_column("rank"), own_label, self.parts)
-        split = settings["split"]
-        assign = functools.partial(split_part, ratios=split["ratios"], salt=split["salt"], shared=self.shared)
+        split = settings.split
+        assign = functools.partial(split_part, ratios=split.ratios, salt=split.salt, shared=self.shared)
         splits: dict[int, str] = {}
         moves, group_labels = [], []
         for batch in batches(

@@ -14,7 +14,7 @@ import datasets
 import yaml
 
 from dataset_builder.config import SPLITS
-from dataset_builder.release.publish import record_schema
+from dataset_builder.records import record_schema
 
 SIZE_CATEGORIES = [
     (1_000, "n<1K"),

@@ -14,8 +14,8 @@ from typing import Any
 import pyarrow as pa
 
 from dataset_builder.config import SPLITS
+from dataset_builder.records import record_schema
 from dataset_builder.release import datasheet
-from dataset_builder.release.publish import record_schema
 
 CONTEXT = {
     "@language": "en",

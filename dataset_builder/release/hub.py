@@ -16,9 +16,8 @@ from typing import Any
 from huggingface_hub import HfApi, get_token
 
 from dataset_builder.errors import BuildError, ConfigError
-from dataset_builder.release.publish import MANIFEST, read_manifest
+from dataset_builder.release.publish import MANIFEST, REPORT, read_manifest
 from dataset_builder.release.verify import check_files
-from dataset_builder.report.page import NAME as REPORT
 
 
 @dataclass(frozen=True)

@@ -28,34 +28,22 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dataset_builder.config import SPLITS, load_schema
+from dataset_builder.config import SPLITS
 from dataset_builder.errors import BuildError
 from dataset_builder.records import Duplicate, Rejection
 from dataset_builder.spool import SplitBuckets
 
 MANIFEST = "manifest.json"
-LINEAGE_SCHEMA = pa.schema(
-    [
-        ("raw_path", pa.string()),
-        ("raw_line", pa.int64()),
-        ("raw_sha256", pa.string()),
-        ("raw_format", pa.string()),
-        ("raw_encoding", pa.string()),
-        ("id", pa.string()),
-        ("fate", pa.string()),
-        ("pii", pa.string()),
-        ("redacted", pa.bool_()),
-    ]
-)
+REPORT = "report.html"  # a view of the release: in neither the manifest nor the fingerprint
 
 
 @dataclass(frozen=True)
@@ -63,20 +51,6 @@ class Published:
     path: Path
     manifest: dict[str, Any]
     unchanged: bool  # True when an identical release was already there
-
-
-def record_schema() -> pa.Schema:
-    """The Arrow schema of the published rows, derived from the JSON Schema."""
-    properties = load_schema("article.schema.json")["properties"]
-    return pa.schema([(name, arrow_type(spec)) for name, spec in properties.items()])
-
-
-def arrow_type(spec: dict[str, Any]) -> pa.DataType:
-    types = spec.get("type", "string")
-    kind = next((t for t in ([types] if isinstance(types, str) else types) if t != "null"), "string")
-    if kind == "array":
-        return pa.list_(arrow_type(spec["items"]))
-    return {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}.get(kind, pa.string())
 
 
 def write_parquet(table: pa.Table, path: Path, row_group_rows: int) -> None:
@@ -177,30 +151,37 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def publish_release(
-    target: Path,
-    manifest: dict[str, Any],
-    write_content: Callable[[Path], dict[str, int]],
-    render_docs: Callable[[dict[str, Any], list[dict[str, Any]], Path], dict[str, str]],
-    render_views: Callable[[Path], object] = lambda folder: None,
-) -> Published:
-    """Write a release aside, then rename it to `target`; never overwrite a published one.
+class ReleaseContent(Protocol):
+    """What goes into a release folder, in the order `publish_release` asks for it."""
 
-    `write_content` writes the data and audit files into a folder and returns rows per
-    file; `render_docs` turns the manifest, those files' descriptions and the folder into
-    the card, datasheet and Croissant file ({name: text}), so every number in them comes
-    from the manifest or the files. The manifest then gets the file list and the fingerprint;
-    `render_views` last writes pages drawn from the finished folder (the report), which are
-    not in either."""
+    def write_content(self, folder: Path) -> dict[str, int]:
+        """Write the data and audit files into `folder`; rows per file."""
+        ...
+
+    def render_docs(
+        self, manifest: dict[str, Any], files: list[dict[str, Any]], folder: Path
+    ) -> dict[str, str]:
+        """The card, datasheet and Croissant file ({name: text}), from the manifest and the
+        written files' descriptions, so every number in them comes from one of the two."""
+        ...
+
+    def render_views(self, folder: Path) -> None:
+        """Pages drawn from the finished folder (the report): in neither list nor fingerprint."""
+        ...
+
+
+def publish_release(target: Path, manifest: dict[str, Any], content: ReleaseContent) -> Published:
+    """Write a release aside, then rename it to `target`; never overwrite a published one.
+    The manifest gets the file list and the fingerprint before the views are drawn."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
-        rows = write_content(staging)
-        content = describe_files(staging, rows)
-        for name, text in render_docs(manifest, content, staging).items():
+        rows = content.write_content(staging)
+        files = describe_files(staging, rows)
+        for name, text in content.render_docs(manifest, files, staging).items():
             (staging / name).write_text(text, encoding="utf-8", newline="\n")
-        docs = describe_files(staging, rows, skip={f["path"] for f in content})
-        manifest = {**manifest, "files": sorted(content + docs, key=lambda f: f["path"])}
+        docs = describe_files(staging, rows, skip={f["path"] for f in files})
+        manifest = {**manifest, "files": sorted(files + docs, key=lambda f: f["path"])}
         manifest["fingerprint"] = fingerprint(manifest)
         (staging / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
@@ -216,7 +197,7 @@ def publish_release(
                 )
             shutil.rmtree(staging)
             return Published(target, existing, unchanged=True)
-        render_views(staging)
+        content.render_views(staging)
         os.rename(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -1,24 +1,22 @@
 """Check a release against its manifest, and rebuild it to check it is reproducible.
 
 `check_files` recomputes every file's SHA-256 and size and the fingerprint: one changed
-byte anywhere is found. `rebuild` builds again from the raw files, the recorded config and
+byte anywhere is found. `pipeline.rebuild_release` builds again from the raw files, the recorded config and
 the maintainers' DATASHEET.md into a temporary folder, and compares the two releases file
-by file; it first says which inputs differ from the recorded hashes, and which installed
+by file (`compare_rebuild`); it first says which inputs differ from the recorded hashes, and which installed
 versions differ from the recorded ones, since either changes the bytes.
 """
 
 from __future__ import annotations
 
 import re
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from dataset_builder.config import BuildConfig, load_config
-from dataset_builder.pipeline import build, versions
-from dataset_builder.release.publish import MANIFEST, fingerprint, read_manifest, sha256_file
-from dataset_builder.report.page import NAME as REPORT
+from dataset_builder.release.manifest import versions
+from dataset_builder.release.publish import MANIFEST, REPORT, fingerprint, read_manifest, sha256_file
 from dataset_builder.stages.ingest import discover, file_sha256
 
 
@@ -86,28 +84,18 @@ def rebuild_config(manifest: dict[str, Any], raw_dir: Path, datasheet: Path, out
     )
 
 
-def rebuild(release: Path, raw_dir: Path, datasheet: Path, workers: int = 1) -> Report:
-    """Build the release again into a temporary folder and compare it, file by file."""
-    report = check_files(release)
-    manifest = read_manifest(release)
-    report.warnings += [f"input {line}" for line in input_drift(manifest, raw_dir)]
-    with tempfile.TemporaryDirectory(prefix="dataset-builder-verify-") as tmp:
-        out = Path(tmp)
-        base = manifest["config"]["split"].get("base")
-        if base:  # the base release is an input too: the rebuild reads it where it is
-            (out / manifest["name"]).mkdir()
-            (out / manifest["name"] / base).symlink_to(release.parent / base)
-        rebuilt = build(rebuild_config(manifest, raw_dir, datasheet, out), workers=workers, report=False)
-        theirs = {entry["path"]: entry["sha256"] for entry in rebuilt.manifest["files"]}
-        ours = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
-        for rel in sorted(ours.keys() | theirs.keys()):
-            if ours.get(rel) != theirs.get(rel):
-                report.problems.append(
-                    f"{rel}: the rebuild differs"
-                    if rel in ours and rel in theirs
-                    else f"{rel}: only in the {'release' if rel in ours else 'rebuild'}"
-                )
-        recorded, again = manifest["fingerprint"], rebuilt.manifest["fingerprint"]
-        if recorded != again:
-            report.problems.append(f"fingerprint: release {recorded[:16]}, rebuild {again[:16]}")
-    return report
+def compare_rebuild(manifest: dict[str, Any], rebuilt: dict[str, Any], report: Report) -> None:
+    """Enter in `report` every file, and the fingerprint, on which a rebuild's manifest
+    (`rebuilt`) differs from the release's."""
+    theirs = {entry["path"]: entry["sha256"] for entry in rebuilt["files"]}
+    ours = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+    for rel in sorted(ours.keys() | theirs.keys()):
+        if ours.get(rel) != theirs.get(rel):
+            report.problems.append(
+                f"{rel}: the rebuild differs"
+                if rel in ours and rel in theirs
+                else f"{rel}: only in the {'release' if rel in ours else 'rebuild'}"
+            )
+    recorded, again = manifest["fingerprint"], rebuilt["fingerprint"]
+    if recorded != again:
+        report.problems.append(f"fingerprint: release {recorded[:16]}, rebuild {again[:16]}")

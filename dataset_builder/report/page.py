@@ -21,11 +21,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from dataset_builder.config import SPLITS
 from dataset_builder.errors import BuildError
-from dataset_builder.records import locator
+from dataset_builder.records import balanced, locator
 from dataset_builder.release import diff
-from dataset_builder.release.publish import read_manifest
+from dataset_builder.release.publish import REPORT, read_manifest
 
-NAME = "report.html"
+NAME = REPORT
 REJECTS_PER_REASON = 3
 
 
@@ -47,7 +47,7 @@ def render(release: Path, changes: diff.Changes | None) -> str:
         m=m,
         splits=SPLITS,
         publishers=top_publishers(m),
-        balanced=counts["read"] == counts["kept"] + counts["rejected"] + counts["duplicates"],
+        balanced=balanced(counts),
         charts=draw_charts(m),
         languages=sorted({lang for counts in m["languages"].values() for lang in counts}),
         rejects=sample_rejects(release / "audit" / "rejects.jsonl", REJECTS_PER_REASON),
@@ -115,7 +115,13 @@ def sample_rejects(path: Path, per_reason: int) -> list[dict[str, str]]:
         picked = shown.setdefault(row["reason"], [])
         if len(picked) < per_reason:
             detail = row["detail"] if len(row["detail"]) <= 300 else row["detail"][:300] + "…"
-            picked.append({"where": locator(row), "reason": row["reason"], "detail": detail})
+            picked.append(
+                {
+                    "where": locator(row["raw_path"], row["raw_line"], row["raw_format"]),
+                    "reason": row["reason"],
+                    "detail": detail,
+                }
+            )
     return [row for reason in sorted(shown) for row in shown[reason]]
 
 

@@ -11,10 +11,9 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
-from dataset_builder.config import Rule
+from dataset_builder.config import CleanSettings
 from dataset_builder.records import Record
 from dataset_builder.stages.header import parse_date, parse_header
 
@@ -42,11 +41,12 @@ class Cleaner:
     assume_timezone: str | None = None
 
     @classmethod
-    def from_settings(cls, rules: tuple[Rule, ...], clean: dict[str, Any]) -> Cleaner:
+    def from_settings(cls, clean: CleanSettings) -> Cleaner:
         compiled = tuple(
-            CompiledRule(r.name, re.compile(r.pattern, re.IGNORECASE), r.action == "cut-rest") for r in rules
+            CompiledRule(r.name, re.compile(r.pattern, re.IGNORECASE), r.action == "cut-rest")
+            for r in clean.rules
         )
-        return cls(compiled, clean["unicode_form"], clean.get("assume_timezone"))
+        return cls(compiled, clean.unicode_form, clean.assume_timezone)
 
 
 def normalize_text(text: str, form: str = "NFC") -> str:

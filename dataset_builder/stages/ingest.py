@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
+from dataset_builder.config import IngestSettings, TableFormat
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.records import Record, Rejection
 from dataset_builder.stages import sources
@@ -63,57 +64,12 @@ class Inventory:
     skipped: tuple[Skipped, ...]
 
 
-@dataclass(frozen=True)
-class TableFormat:
-    """How to read a CSV/TSV file (config `[[ingest.tables]]`, matched by glob on its path)."""
-
-    pattern: str
-    delimiter: str
-    quote: str
-    header: bool
-    columns: tuple[str, ...]  # the column names when the file has no header
-
-    @classmethod
-    def for_file(cls, rel: str, tables: tuple[TableFormat, ...]) -> TableFormat:
-        """The last table format whose pattern matches, else the extension's default."""
-        matching = [t for t in tables if fnmatch.fnmatch(rel, t.pattern)]
-        if matching:
-            return matching[-1]
-        return cls("*", "\t" if input_format(rel) == ".tsv" else ",", '"', True, ())
-
-
-@dataclass(frozen=True)
-class ReadSettings:
-    """The `[ingest]` table, as the readers use it."""
-
-    fields: dict[str, str]
-    max_file_bytes: int
-    max_record_bytes: int
-    fallback_encoding: str | None
-    replace_undecodable: bool
-    tables: tuple[TableFormat, ...] = ()
-    sources: tuple[dict[str, Any], ...] = ()  # raw/sources.toml entries
-
-    @classmethod
-    def from_settings(cls, ingest: dict[str, Any]) -> ReadSettings:
-        tables = tuple(
-            TableFormat(
-                t["pattern"],
-                t.get("delimiter", ","),
-                t.get("quote", '"'),
-                t.get("header", True),
-                tuple(t.get("columns", ())),
-            )
-            for t in ingest.get("tables", [])
-        )
-        return cls(
-            ingest["fields"],
-            ingest["max_file_bytes"],
-            ingest["max_record_bytes"],
-            ingest["fallback_encoding"] or None,
-            ingest["on_decode_error"] == "replace",
-            tables,
-        )
+def table_format(rel: str, tables: tuple[TableFormat, ...]) -> TableFormat:
+    """The last `[[ingest.tables]]` entry whose pattern matches, else the extension's default."""
+    matching = [t for t in tables if fnmatch.fnmatch(rel, t.pattern)]
+    if matching:
+        return matching[-1]
+    return TableFormat("*", "\t" if input_format(rel) == ".tsv" else ",")
 
 
 def discover(raw_dir: Path) -> Inventory:
@@ -231,7 +187,7 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
-def read_file(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
+def read_file(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
     """Yield every record of one file, or a rejection where a record cannot be read; records
     get the values raw/sources.toml gives their file, where they have none of their own."""
     reader = READERS[input_format(file.rel)]
@@ -239,7 +195,7 @@ def read_file(file: InputFile, settings: ReadSettings) -> Iterator[Record | Reje
 
 
 def with_sources(
-    file: InputFile, settings: ReadSettings, items: Iterator[Record | Rejection], fmt: str, line: int = 1
+    file: InputFile, settings: IngestSettings, items: Iterator[Record | Rejection], fmt: str, line: int = 1
 ) -> Iterator[Record | Rejection]:
     """`items` filled from raw/sources.toml; a read error ends them with a rejection at `line`."""
     known = sources.for_file(file.rel, list(settings.sources))
@@ -264,7 +220,7 @@ class LineRange:
     worker processes the building process only finds line breaks."""
 
     file: InputFile
-    settings: ReadSettings
+    settings: IngestSettings
     start: int
     first: int
     count: int
@@ -284,7 +240,7 @@ Unit = Record | Rejection | LineRange
 """What pass 1 is handed: an item read, or lines to read."""
 
 
-def read_units(file: InputFile, settings: ReadSettings, lines_per_range: int) -> Iterator[Unit]:
+def read_units(file: InputFile, settings: IngestSettings, lines_per_range: int) -> Iterator[Unit]:
     """A file's items as `read_file` gives them, or, for an uncompressed JSON Lines file
     (not UTF-16/32), `LineRange`s of `lines_per_range` lines that give the same items when read."""
     if input_format(file.rel) != ".jsonl" or compression(file.rel):
@@ -303,7 +259,7 @@ def read_units(file: InputFile, settings: ReadSettings, lines_per_range: int) ->
 
 
 def line_ranges(
-    file: InputFile, fh: BinaryIO, settings: ReadSettings, lines_per_range: int, chunk_size: int = CHUNK
+    file: InputFile, fh: BinaryIO, settings: IngestSettings, lines_per_range: int, chunk_size: int = CHUNK
 ) -> Iterator[LineRange]:
     """Cut the file into ranges of whole lines, reading it `chunk_size` bytes at a time."""
     start, first, count, offset, terminated = 0, 1, 0, 0, True
@@ -330,7 +286,7 @@ def provenance(file: InputFile, line: int, sha: str, fmt: str, encoding: str | N
     }
 
 
-def read_whole(file: InputFile, settings: ReadSettings, fmt: str) -> bytes | Rejection:
+def read_whole(file: InputFile, settings: IngestSettings, fmt: str) -> bytes | Rejection:
     """A file read whole, within the size limit (counted after decompression)."""
     limit = settings.max_file_bytes
     compressed = bool(compression(file.rel))
@@ -348,7 +304,7 @@ def read_whole(file: InputFile, settings: ReadSettings, fmt: str) -> bytes | Rej
     )
 
 
-def read_txt(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
+def read_txt(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
     """A plain-text article: the whole file is one record; `clean` reads its header."""
     data = read_whole(file, settings, "txt")
     if isinstance(data, Rejection):
@@ -367,7 +323,7 @@ def read_txt(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejec
     }
 
 
-def read_json(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
+def read_json(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
     """A JSON array of objects (or a single object); records are numbered from 1."""
     data = read_whole(file, settings, "json")
     if isinstance(data, Rejection):
@@ -395,7 +351,7 @@ def read_json(file: InputFile, settings: ReadSettings) -> Iterator[Record | Reje
         )
 
 
-def read_jsonl(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
+def read_jsonl(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
     """JSON Lines: one object per line; blank lines are not records.
 
     Lines are read up to `max_record_bytes`: a longer one is hashed as it streams past and
@@ -410,7 +366,7 @@ def read_jsonl(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rej
 
 
 def jsonl_items(
-    file: InputFile, numbered: Iterable[tuple[int, bytes, str | None]], settings: ReadSettings
+    file: InputFile, numbered: Iterable[tuple[int, bytes, str | None]], settings: IngestSettings
 ) -> Iterator[Record | Rejection]:
     """The items of a JSON Lines file's `numbered` lines (as `lines` gives them)."""
     legacy: list[str | None] = []  # the file's detected encoding, found when first needed
@@ -469,7 +425,7 @@ def lines(fh: BinaryIO, limit: int, first: int = 1) -> Iterator[tuple[int, bytes
 
 
 def decode_line(
-    data: bytes, file: InputFile, legacy: list[str | None], settings: ReadSettings
+    data: bytes, file: InputFile, legacy: list[str | None], settings: IngestSettings
 ) -> Decoded | str:
     """The line's text and encoding, or why it cannot be decoded."""
     try:
@@ -493,7 +449,7 @@ def decode_line(
 
 
 def read_wide_jsonl(
-    file: InputFile, fh: BinaryIO, encoding: str, settings: ReadSettings
+    file: InputFile, fh: BinaryIO, encoding: str, settings: IngestSettings
 ) -> Iterator[Record | Rejection]:
     """UTF-16/32 JSON Lines (with a BOM): newlines are several bytes wide, so the file is
     decoded whole, within the file size limit."""
@@ -550,7 +506,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_html(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
+def read_html(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
     """A saved web page: its bytes go on to the per-record stage, where html.html_record
     extracts the article (in the workers: extraction is the costly part)."""
     data = read_whole(file, settings, "html")
@@ -560,10 +516,10 @@ def read_html(file: InputFile, settings: ReadSettings) -> Iterator[Record | Reje
     yield {"id": derived_id(file.rel, 1), "html": data, **provenance(file, 1, sha256(data), "html", None)}
 
 
-def read_table(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
+def read_table(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
     """CSV or TSV, streamed (a quoted field may span lines): one record per row, named by
     its header or the configured columns, then mapped like JSON."""
-    table = TableFormat.for_file(file.rel, settings.tables)
+    table = table_format(file.rel, settings.tables)
     with open_input(file) as sample:
         guess = decode(
             sample.read(DETECTION_SAMPLE), settings.fallback_encoding, settings.replace_undecodable
@@ -603,7 +559,7 @@ def read_table(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rej
             )
 
 
-def read_parquet(file: InputFile, settings: ReadSettings) -> Iterator[Record | Rejection]:
+def read_parquet(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
     """Parquet from another pipeline, in batches: one record per row, mapped like JSON."""
     try:
         parquet = pq.ParquetFile(file.path)
@@ -622,7 +578,7 @@ def read_parquet(file: InputFile, settings: ReadSettings) -> Iterator[Record | R
             yield map_object(row, provenance(file, number, digest, "parquet", "utf-8"), settings.fields)
 
 
-Reader = Callable[[InputFile, ReadSettings], Iterator[Record | Rejection]]
+Reader = Callable[[InputFile, IngestSettings], Iterator[Record | Rejection]]
 READERS: dict[str, Reader] = {
     ".txt": read_txt,
     ".jsonl": read_jsonl,

@@ -1,0 +1,238 @@
+"""The build's bookkeeping: where every record went, and what each step removed or decided.
+
+`Index` knows each spooled record by its row (id, provenance, fate); `Ledger` counts and
+collects what the manifest, the audit files and the report say. The functions below enter
+each step's results in both; none of them decides anything.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from dataset_builder.config import SPLITS
+from dataset_builder.decide.dedup import NearDuplicate, NearDupSettings, difference_excerpt, lowest_similarity
+from dataset_builder.decide.minhash import detection_probability
+from dataset_builder.decide.split import Move
+from dataset_builder.decide.steps import Decisions, similarity_edges
+from dataset_builder.engines.passes import Annotated, Prepared
+from dataset_builder.errors import BuildError
+from dataset_builder.records import LINEAGE_SCHEMA, Duplicate, Provenance, Rejection, locator
+from dataset_builder.spool import Spool
+from dataset_builder.stages.profile import Profile
+
+S_CURVE = (0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
+NEAR_EXAMPLES = 6
+
+
+@dataclass
+class Index:
+    """What the global steps know of each spooled record: row i is spool row i."""
+
+    ids: list[str] = field(default_factory=list)
+    provenance: list[tuple[Any, ...]] = field(default_factory=list)  # Provenance values, as tuples
+    fate: list[str] = field(default_factory=list)  # "" while undecided
+    pii: dict[int, str] = field(default_factory=dict)  # row -> what personal information it holds
+
+    def add(self, prepared: Prepared) -> None:
+        self.ids += prepared.ids
+        self.provenance += prepared.provenance
+        self.fate += [""] * len(prepared.ids)
+
+    def locator(self, row: int) -> str:
+        path, line, _, fmt, _ = self.provenance[row]
+        return locator(path, line, fmt)
+
+    def rejection(self, row: int, reason: str, detail: str) -> Rejection:
+        self.fate[row] = f"rejected:{reason}"
+        return Rejection(*self.provenance[row], reason=reason, detail=detail, id=self.ids[row])
+
+    def duplicate(self, row: int, of: int, kind: str, similarity: float) -> Duplicate:
+        self.fate[row] = f"duplicate:{self.ids[of]}"
+        return Duplicate(
+            *self.provenance[row],
+            id=self.ids[row],
+            duplicate_of=self.ids[of],
+            kind=kind,
+            similarity=similarity,
+        )
+
+    def in_split(self, row: int) -> bool:
+        return self.fate[row].startswith("split:")
+
+
+@dataclass
+class Ledger:
+    """Where every record went, and what each stage removed or decided."""
+
+    read: int = 0
+    rejects: list[Rejection] = field(default_factory=list)
+    unspooled: list[Rejection] = field(default_factory=list)  # rejected before the spool
+    duplicates: list[Duplicate] = field(default_factory=list)
+    boilerplate: Counter[str] = field(default_factory=Counter)
+    records_per_file: Counter[str] = field(default_factory=Counter)
+    encodings: Counter[str] = field(default_factory=Counter)  # records read, by encoding ("" = undecodable)
+    rows: Counter[str] = field(default_factory=Counter)  # kept, per split
+    languages: dict[str, Counter[str]] = field(default_factory=lambda: {s: Counter() for s in SPLITS})
+    missing: Counter[str] = field(default_factory=Counter)
+    pii: Counter[str] = field(default_factory=Counter)  # occurrences in kept texts, by kind
+    profiles: dict[str, Profile] = field(default_factory=lambda: {s: Profile() for s in SPLITS})
+    pii_records: Counter[str] = field(default_factory=Counter)  # kept records holding each kind
+    near_dup: dict[str, Any] = field(default_factory=dict)
+    groups: dict[str, int] = field(default_factory=dict)
+    leakage: list[dict[str, Any]] = field(default_factory=list)
+    near_examples: list[dict[str, Any]] = field(default_factory=list)  # for the report
+    moves: list[Move] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "read": self.read,
+            "rejected": len(self.rejects),
+            "duplicates": len(self.duplicates),
+            "kept": sum(self.rows.values()),
+        }
+
+
+def account(prepared: Prepared, spool: Spool, index: Index, ledger: Ledger) -> None:
+    """Enter one batch of pass 1 in the spool's table, the index and the ledger."""
+    spool.add_batch(prepared.batch, len(prepared.ids))
+    index.add(prepared)
+    ledger.read += len(prepared.ids) + len(prepared.rejected)
+    ledger.records_per_file.update(prov[0] for prov in prepared.provenance)
+    ledger.records_per_file.update(r.raw_path for r in prepared.rejected)
+    ledger.boilerplate.update(prepared.removed)
+    ledger.encodings.update(prov[4] for prov in prepared.provenance)
+    ledger.encodings.update(r.raw_encoding or "" for r in prepared.rejected)
+    ledger.rejects.extend(prepared.rejected)
+    ledger.unspooled.extend(prepared.rejected)
+
+
+def reject_duplicate_ids(index: Index, ledger: Ledger) -> np.ndarray:
+    """A source id used twice: the later record is rejected, naming the first."""
+    alive = np.ones(len(index.ids), dtype=bool)
+    owner = -1
+    for row in sorted(range(len(index.ids)), key=index.ids.__getitem__):  # stable: first read first
+        if owner >= 0 and index.ids[row] == index.ids[owner]:
+            alive[row] = False
+            detail = f"id {index.ids[row]!r} is already used by {index.locator(owner)}"
+            ledger.rejects.append(index.rejection(row, "duplicate-id", detail))
+        else:
+            owner = row
+    return alive
+
+
+def apply_decisions(
+    index: Index, ledger: Ledger, spool: Spool, decisions: Decisions, ranks: np.ndarray, near: NearDupSettings
+) -> None:
+    """Enter the global steps' decisions in the index and the ledger."""
+    for row, of in decisions.exact:
+        ledger.duplicates.append(index.duplicate(row, of, "exact", 1.0))
+    for found in decisions.near:
+        ledger.duplicates.append(index.duplicate(found.index, found.representative, "near", found.similarity))
+    ledger.moves = decisions.moves
+    ledger.groups = decisions.groups
+    stats = decisions.near_stats
+    if stats is None:
+        return
+    ledger.near_examples = near_examples(
+        index, spool, lowest_similarity(decisions.near, ranks, NEAR_EXAMPLES)
+    )
+    n_bands, rows = near.lsh_shape
+    ledger.near_dup = {
+        "enabled": True,
+        "bands": n_bands,
+        "rows": rows,
+        "detection_probability": {
+            f"{s:.1f}": round(detection_probability(s, n_bands, rows), 4) for s in S_CURVE
+        },
+        "compared": stats.compared,
+        "too_short": stats.too_short,
+        "candidate_pairs": stats.candidates,
+        "pairs_at_or_above": stats.at_or_above,
+        "removed": len(decisions.near),
+        "clusters": len({d.representative for d in decisions.near}),
+        "similarity_histogram": {
+            "edges": [round(edge, 2) for edge in similarity_edges(near.report_threshold).tolist()],
+            "pairs": stats.histogram,
+        },
+    }
+
+
+def near_examples(index: Index, spool: Spool, examples: list[NearDuplicate]) -> list[dict[str, Any]]:
+    """Dropped near-duplicates beside their representatives, where the two texts differ."""
+    rows = np.array([r for d in examples for r in (d.index, d.representative)], dtype=np.int64)
+    texts = dict(spool.take(rows, "text"))
+    return [
+        {
+            "id": index.ids[d.index],
+            "duplicate_of": index.ids[d.representative],
+            "similarity": d.similarity,
+            "segments": difference_excerpt(texts[d.representative], texts[d.index]),
+        }
+        for d in examples
+    ]
+
+
+def account_annotated(
+    result: Annotated,
+    rows: list[int],
+    splits: dict[int, str],
+    index: Index,
+    ledger: Ledger,
+    allow: tuple[str, ...],
+) -> None:
+    """Enter one batch of pass 2: each row is rejected by the allow-list or kept in its split."""
+    for row, (language, found, kinds, kept) in zip(rows, result.outcomes, strict=True):
+        if not kept:
+            detail = f"language {language!r} is not in langid.allow {list(allow)}"
+            ledger.rejects.append(index.rejection(row, "language", detail))
+            continue
+        split = splits[row]
+        index.fate[row] = f"split:{split}"
+        ledger.rows[split] += 1
+        ledger.languages[split][language] += 1
+        if found:
+            index.pii[row] = found
+            for item in found.split(";"):
+                kind, count = item.split("=")
+                ledger.pii[kind] += int(count)
+            ledger.pii_records.update(kinds)
+    ledger.missing.update(result.missing)
+    for split, profile in result.profiles.items():
+        ledger.profiles[split].merge(profile)
+
+
+def leakage(
+    index: Index, crossing: list[tuple[int, int, float]], splits: dict[int, str], group_threshold: float
+) -> list[dict[str, Any]]:
+    """Similar pairs (at or above the report threshold) whose records ended in different splits."""
+    found = []
+    for a, b, similarity in crossing:
+        if index.in_split(a) and index.in_split(b):
+            if similarity >= group_threshold:
+                raise BuildError(
+                    f"internal error: {index.ids[a]} and {index.ids[b]} ({similarity:.3f}) cross splits"
+                )
+            (first, s1), (second, s2) = sorted([(index.ids[a], splits[a]), (index.ids[b], splits[b])])
+            found.append(
+                {"id": first, "other": second, "split": s1, "other_split": s2, "similarity": similarity}
+            )
+    return sorted(found, key=lambda row: (row["id"], row["other"]))
+
+
+def lineage(index: Index, ledger: Ledger, redacted: bool) -> pa.Table:
+    """One row per record read: provenance, id, fate (`split:`, `rejected:`, `duplicate:`),
+    the personal information found in a kept text and whether it was redacted."""
+    rows = [
+        (*prov, record_id, fate, index.pii.get(row), redacted and row in index.pii)
+        for row, (prov, record_id, fate) in enumerate(
+            zip(index.provenance, index.ids, index.fate, strict=True)
+        )
+    ]
+    rows += [(*Provenance.values(r), r.id, f"rejected:{r.reason}", None, False) for r in ledger.unspooled]
+    columns = zip(*rows, strict=True) if rows else [[] for _ in LINEAGE_SCHEMA.names]
+    return pa.table(dict(zip(LINEAGE_SCHEMA.names, map(list, columns), strict=True)), schema=LINEAGE_SCHEMA)

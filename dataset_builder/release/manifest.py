@@ -1,0 +1,93 @@
+"""What a release says about itself (`manifest.json`, without its file list and fingerprint,
+which `publish` adds): counts, decisions, inputs, config and the versions that made it."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from collections import Counter
+from dataclasses import asdict
+from importlib import metadata
+from typing import Any
+
+from dataset_builder.config import SPLITS, BuildConfig
+from dataset_builder.ledger import Ledger
+from dataset_builder.records import METADATA_FIELDS
+from dataset_builder.release.history import Base, PublishedVersion
+from dataset_builder.stages.ingest import Inventory, file_sha256
+from dataset_builder.stages.pii import KINDS as PII_KINDS
+from dataset_builder.stages.profile import profile_summary
+
+DEPENDENCIES = (
+    "dataset_builder",
+    "pyarrow",
+    "datasets",
+    "langdetect",
+    "jsonschema",
+    "xxhash",
+    "rensa",
+    "numpy",
+)
+"""The packages whose versions can change a release's bytes; the manifest records them."""
+
+
+def make_manifest(
+    config: BuildConfig,
+    inventory: Inventory,
+    sources: dict[str, Any] | None,
+    ledger: Ledger,
+    base: Base | None,
+    previous: PublishedVersion | None,
+) -> dict[str, Any]:
+    """Everything the release says about itself, without the file list and fingerprint."""
+    return {
+        "name": config.name,
+        "version": config.version,
+        "counts": ledger.counts(),
+        "rejected_by_reason": dict(sorted(Counter(r.reason for r in ledger.rejects).items())),
+        "duplicates_by_kind": dict(sorted(Counter(d.kind for d in ledger.duplicates).items())),
+        "boilerplate_lines_removed": dict(sorted(ledger.boilerplate.items())),
+        "encodings": dict(sorted(ledger.encodings.items())),
+        "near_duplicates": ledger.near_dup or {"enabled": False},
+        "groups": ledger.groups,
+        "leakage": {
+            "pairs": len(ledger.leakage),
+            "max_similarity": max((row["similarity"] for row in ledger.leakage), default=None),
+        },
+        "split_base": {"version": base.version, "fingerprint": base.fingerprint} if base else None,
+        "previous": {"version": previous.version, "fingerprint": previous.fingerprint} if previous else None,
+        "moved": [asdict(move) for move in ledger.moves],
+        "splits": {split: ledger.rows[split] for split in SPLITS},
+        "languages": {split: dict(sorted(ledger.languages[split].items())) for split in SPLITS},
+        "missing_values": {f: ledger.missing[f] for f in METADATA_FIELDS},
+        "profile": profile_summary(ledger.profiles),
+        "pii": {
+            "found": {kind: ledger.pii[kind] for kind in PII_KINDS},
+            "records": {kind: ledger.pii_records[kind] for kind in PII_KINDS},
+            "redacted": config.settings.pii.redact,
+        },
+        "inputs": [
+            {
+                "path": f.rel,
+                "sha256": file_sha256(f.path),
+                "bytes": f.size,
+                "records": ledger.records_per_file[f.rel],
+            }
+            for f in inventory.files
+        ],
+        "skipped": [{"path": s.rel, "reason": s.reason} for s in inventory.skipped],
+        "sources": sources,
+        "config": config.recorded(),
+        "versions": versions(),
+        "command": config.rebuild_command(),
+    }
+
+
+def versions() -> dict[str, str]:
+    found = {"python": f"{platform.python_implementation()} {sys.version.split()[0]}"}
+    for name in DEPENDENCIES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
