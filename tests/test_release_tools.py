@@ -10,7 +10,7 @@ from huggingface_hub import DatasetCard
 
 from dataset_builder.config import load_config
 from dataset_builder.errors import BuildError, ConfigError
-from dataset_builder.pipeline import build
+from dataset_builder.pipeline import build, rebuild_release
 from dataset_builder.release import diff, hub, verify
 from tests.conftest import REPO, article_text, jsonl, make_config, run_cli, write_files
 
@@ -63,7 +63,7 @@ def test_rebuild_reproduces_the_release_and_notices_changed_inputs(project):
     assert ok.returncode == 0, ok.stderr
     assert "verified and rebuilt byte for byte" in ok.stdout
     (root / "raw" / "000_6578043c9c2b1da8.txt").write_text("An edited article.\n\n" + article_text(1))
-    report = verify.rebuild(release.path, root / "raw", root / "DATASHEET.md")
+    report = rebuild_release(release.path, root / "raw", root / "DATASHEET.md")
     assert "input 000_6578043c9c2b1da8.txt: changed" in report.warnings
     assert any(p.startswith("fingerprint:") for p in report.problems)
     assert any(p.startswith("lineage.parquet: the rebuild differs") for p in report.problems)

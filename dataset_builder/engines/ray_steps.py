@@ -1,4 +1,4 @@
-"""The global steps on Ray Data: `decisions.decide`'s decisions, made by grouping operations.
+"""The global steps on Ray Data: `decide.steps.decide`'s decisions, made by grouping operations.
 
     records          pass 1's dedup keys, one row per spooled record (row, rank, id, key, ...)
     exact dedup      group by content key          -> dedup.exact_duplicates in each group
@@ -21,6 +21,9 @@ in MapReduce and Beyond", SoCC 2014; GraphFrames uses it too): each round groups
 list by node twice, edges only move towards smaller nodes, and the rounds stop when every
 component is a star around its smallest node, which is its label. It needs no join and
 O(log² n) rounds.
+
+The module is one unit over ~400 lines: `Steps` chains the groupings, and the table
+functions below it are the per-partition halves of those same steps, read side by side.
 """
 
 from __future__ import annotations

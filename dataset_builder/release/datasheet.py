@@ -5,6 +5,9 @@ The project's top-level DATASHEET.md holds the human answers: `## Section` headi
 with what the build measured (counts, rejects, duplicates, languages, input hashes,
 preprocessing parameters, versions), taken from the manifest. A question with neither
 is listed as unanswered, and the build warns about it.
+
+It is longer than the project's other modules because it quotes Gebru et al.'s 50
+questions verbatim, one per line: they are the datasheet's table of contents.
 """
 
 from __future__ import annotations
