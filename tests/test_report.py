@@ -388,3 +388,45 @@ def test_long_labels_are_shortened_by_columns():
     assert shorten("云南日报网云南日报报业集团", 10) == "云南日报…"  # two columns each
     assert shorten("ไทยรัฐออนไลน์", 5) == "ไทยรั…"  # marks take no column, stay on their letter
     assert shorten("Sohu.com News", 9) == "Sohu.com…"
+
+
+def test_names_in_every_script_render_in_headless_chromium(tmp_path, scripts_release):
+    """What a reader sees: Chromium names the fonts it drew each table cell with
+    (CSS.getPlatformFontsForNode); a character none of them has was drawn as a box. The
+    charts are checked in their SVG (test above): their text is outlines."""
+    from matplotlib import font_manager
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "install Debian's chromium (apt-get install chromium); .ci/run does"
+    drawn = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto((scripts_release.path / "report.html").as_uri(), wait_until="load")
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "#sources td"})["nodeIds"]:
+            text = lxml.html.fromstring(
+                cdp.send("DOM.getOuterHTML", {"nodeId": node})["outerHTML"]
+            ).text_content()
+            drawn[text] = [
+                f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            ]
+        page.screenshot(path=str(tmp_path / "scripts.png"), full_page=True)
+        browser.close()
+
+    def boxes(text: str, families: list[str]) -> set[str]:
+        have: set[int] = set()
+        for family in families:
+            have |= set(font_manager.get_font(font_manager.findfont(family)).get_charmap())
+        return {char for char in text if not char.isspace() and ord(char) not in have}
+
+    names = set(SCRIPT_PUBLISHERS.values())
+    assert names <= set(drawn)
+    assert {name: boxes(name, drawn[name]) for name in names} == {name: set() for name in names}
+    assert boxes("搜狐", ["DejaVu Sans"]) == {"搜", "狐"}  # the check sees a box where there is one
+    assert (tmp_path / "scripts.png").stat().st_size > 50_000
