@@ -390,6 +390,17 @@ def test_long_labels_are_shortened_by_columns():
     assert shorten("Sohu.com News", 9) == "Sohu.com…"
 
 
+def test_names_shortened_alike_stay_two_bars():
+    from dataset_builder.report.charts import bars
+
+    def rows(svg: str) -> int:
+        return svg.count('<g id="ytick_')  # one tick, and label, per bar
+
+    long = "Regional Newspaper Group of the Northern Provinces, "
+    assert rows(bars("t", {long + "North": 1, long + "South": 2}, "records")) == 2
+    assert rows(bars("t", {"North": 1, "South": 2, "East": 3}, "records")) == 3
+
+
 def test_names_in_every_script_render_in_headless_chromium(tmp_path, scripts_release):
     """What a reader sees: Chromium names the fonts it drew each table cell with
     (CSS.getPlatformFontsForNode); a character none of them has was drawn as a box. The
