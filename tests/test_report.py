@@ -304,3 +304,140 @@ def test_report_renders_in_headless_chromium(tmp_path, release):
     assert all(url.startswith(("file:", "data:")) for url in requests)
     assert len(sizes) == 6 and all(done and width > 300 for done, width in sizes)
     assert height > 2000 and shot.stat().st_size > 50_000
+
+
+# Names in the scripts DejaVu Sans lacks, as publishers (drawn in a chart and listed in a
+# table) and titles; one long enough to be shortened.
+SCRIPT_PUBLISHERS = {
+    "zh": "搜狐新闻",
+    "ja": "朝日新聞デジタル",
+    "ko": "한겨레신문",
+    "th": "ไทยรัฐออนไลน์",
+    "long": "云南日报网云南日报报业集团新闻网络信息中心编辑部",
+}
+SCRIPT_TITLES = ["上海举行新闻发布会", "東京で記者会見", "서울에서 기자회견", "กรุงเทพฯ แถลงข่าว"]
+
+
+def script_corpus() -> dict[str, str]:
+    records = [
+        {"id": f"{key}{i}", "text": article_text(10 * n + i), "source": name, "title": SCRIPT_TITLES[i % 4]}
+        for n, (key, name) in enumerate(SCRIPT_PUBLISHERS.items())
+        for i in range(n + 1)
+    ]
+    return {"a.jsonl": jsonl(*records)}
+
+
+def glyph_fonts(svg: bytes) -> set[str]:
+    """The fonts an SVG's text outlines come from: matplotlib names each glyph
+    `<font>-<glyph index>`."""
+    root = ElementTree.fromstring(svg)
+    ids = [p.get("id") for p in root.iter("{http://www.w3.org/2000/svg}path") if p.get("id")]
+    return {i.rsplit("-", 1)[0] for i in ids if not i.startswith("m")}
+
+
+def chart(page_path: Path, alt: str) -> bytes:
+    page = lxml.html.fromstring(page_path.read_bytes())
+    (image,) = page.xpath(f"//img[@alt='{alt}']")
+    return base64.b64decode(image.get("src").split(",", 1)[1])
+
+
+@pytest.fixture(scope="module")
+def scripts_release(tmp_path_factory):
+    root = tmp_path_factory.mktemp("scripts")
+    raw = write_files(root / "raw", script_corpus())
+    return build(make_config(root, raw, ingest={"fields": {"id": "id"}}))
+
+
+def test_chinese_japanese_korean_thai_names_are_drawn_not_boxed(scripts_release):
+    """Fails where a chart's text is drawn in DejaVu Sans alone (matplotlib then draws its
+    last-resort boxes); needs fonts-noto-cjk and fonts-thai-tlwg, as CI installs them."""
+    path = scripts_release.path / "report.html"
+    fonts = glyph_fonts(chart(path, "Records per publisher"))
+    assert not any(f.startswith("LastResort") for f in fonts), fonts
+    assert any(f.startswith("NotoSansCJK") for f in fonts) and "Loma" in fonts, fonts
+    page = lxml.html.fromstring(path.read_bytes())
+    assert not page.xpath("//*[@id='missing-fonts']")
+    names = {td.text_content() for td in page.get_element_by_id("sources").xpath(".//td")}
+    assert set(SCRIPT_PUBLISHERS.values()) <= names  # the table keeps whole names
+    assert "Noto Sans CJK SC" in page.xpath("//footer")[0].text_content()
+
+
+def test_without_the_fonts_the_page_says_so(tmp_path, monkeypatch):
+    from dataset_builder.report import charts
+
+    monkeypatch.setattr(charts, "FALLBACK_FONTS", ())  # a machine with none of them
+    raw = write_files(tmp_path / "raw", script_corpus())
+    release = build(make_config(tmp_path, raw, ingest={"fields": {"id": "id"}}))
+    path = release.path / "report.html"
+    assert any(f.startswith("LastResort") for f in glyph_fonts(chart(path, "Records per publisher")))
+    note = lxml.html.fromstring(path.read_bytes()).get_element_by_id("missing-fonts")
+    assert "fonts-noto-cjk" in note.text_content()
+
+
+def test_scripts_report_is_reproducible(tmp_path, scripts_release):
+    raw = write_files(tmp_path / "raw", script_corpus())
+    again = build(make_config(tmp_path, raw, ingest={"fields": {"id": "id"}}))
+    assert (again.path / "report.html").read_bytes() == (scripts_release.path / "report.html").read_bytes()
+
+
+def test_long_labels_are_shortened_by_columns():
+    from dataset_builder.report.charts import shorten
+
+    assert shorten("short") == "short"
+    assert shorten("a" * 40, 10) == "a" * 9 + "…"
+    assert shorten("云南日报网云南日报报业集团", 10) == "云南日报…"  # two columns each
+    assert shorten("ไทยรัฐออนไลน์", 5) == "ไทยรั…"  # marks take no column, stay on their letter
+    assert shorten("Sohu.com News", 9) == "Sohu.com…"
+
+
+def test_names_shortened_alike_stay_two_bars():
+    from dataset_builder.report.charts import bars
+
+    def rows(svg: str) -> int:
+        return svg.count('<g id="ytick_')  # one tick, and label, per bar
+
+    long = "Regional Newspaper Group of the Northern Provinces, "
+    assert rows(bars("t", {long + "North": 1, long + "South": 2}, "records")) == 2
+    assert rows(bars("t", {"North": 1, "South": 2, "East": 3}, "records")) == 3
+
+
+def test_names_in_every_script_render_in_headless_chromium(tmp_path, scripts_release):
+    """What a reader sees: Chromium names the fonts it drew each table cell with
+    (CSS.getPlatformFontsForNode); a character none of them has was drawn as a box. The
+    charts are checked in their SVG (test above): their text is outlines."""
+    from matplotlib import font_manager
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "install Debian's chromium (apt-get install chromium); .ci/run does"
+    drawn = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto((scripts_release.path / "report.html").as_uri(), wait_until="load")
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "#sources td"})["nodeIds"]:
+            text = lxml.html.fromstring(
+                cdp.send("DOM.getOuterHTML", {"nodeId": node})["outerHTML"]
+            ).text_content()
+            drawn[text] = [
+                f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            ]
+        page.screenshot(path=str(tmp_path / "scripts.png"), full_page=True)
+        browser.close()
+
+    def boxes(text: str, families: list[str]) -> set[str]:
+        have: set[int] = set()
+        for family in families:
+            have |= set(font_manager.get_font(font_manager.findfont(family)).get_charmap())
+        return {char for char in text if not char.isspace() and ord(char) not in have}
+
+    names = set(SCRIPT_PUBLISHERS.values())
+    assert names <= set(drawn)
+    assert {name: boxes(name, drawn[name]) for name in names} == {name: set() for name in names}
+    assert boxes("搜狐", ["DejaVu Sans"]) == {"搜", "狐"}  # the check sees a box where there is one
+    assert (tmp_path / "scripts.png").stat().st_size > 50_000

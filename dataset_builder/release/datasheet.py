@@ -200,7 +200,7 @@ def facts(m: dict[str, Any]) -> dict[tuple[str, str], str | None]:
             "One article per row: `id`, `title`, `text` (cleaned body), `url`, `source` (publisher), "
             "`published`, `authors`, `keywords`, `language`, `language_score`, and provenance: "
             "`raw_path` (input file), `raw_line` (line, or element number in a JSON array), "
-            "`raw_sha256` (hash of the record's raw bytes), `raw_format`."
+            "`raw_sha256` (hash of the record's raw bytes), `raw_format`.\n\n" + publisher_origins(m)
         ),
         (c, "Is any information missing from individual instances?"): table(
             ["field", "records without a value"], [[f, n] for f, n in m["missing_values"].items()]
@@ -322,6 +322,15 @@ def duplicates(m: dict[str, Any]) -> str:
         + (f" {near['too_short']} texts had no words to compare." if near["too_short"] else "")
         + "\n\nChance that LSH proposes a pair, by its similarity:\n\n"
         + table(["Jaccard", *curve], [["detected", *(f"{p:.3f}" for p in curve.values())]])
+    )
+
+
+def publisher_origins(m: dict[str, Any]) -> str:
+    origin = m["profile"]["publishers"]["origin"]
+    return (
+        f"Publisher (`source`) of the kept records: {origin['name']} named by the record itself (the page, "
+        f"the file's field or raw/sources.toml; copyright notices cut to the organisation, software "
+        f"vendors dropped), {origin['domain']} only the host name of its URL, {origin['none']} none."
     )
 
 

@@ -1,20 +1,32 @@
 """The report's plots, drawn with matplotlib from manifest values, as SVG text.
 
-The SVG is reproducible: matplotlib's own DejaVu Sans drawn as paths (no system font is
-looked up), a fixed `svg.hashsalt` for the ids it generates, and no creation date. The
-bytes still depend on the matplotlib version, which the report states.
+Text is drawn as outlines (`svg.fonttype = path`), so a chart looks the same in every
+reader's browser whatever fonts the reader has. Latin text uses matplotlib's own DejaVu
+Sans; characters it lacks (Chinese, Japanese, Korean, Thai publishers and titles) come
+from the first of `FALLBACK_FONTS` installed on the building machine (on Debian the
+packages fonts-noto-cjk and fonts-thai-tlwg). Without them matplotlib draws a box for each
+such character: the page then says so, and its tables, which are text, still show the
+names wherever the reader has the fonts.
+
+The SVG is reproducible: a fixed `svg.hashsalt` for the ids it generates, no creation
+date, and the fonts named. The bytes depend on the matplotlib version and the fallback
+fonts' files, which the report states (`fonts_used`).
 """
 
 from __future__ import annotations
 
 import io
 import itertools
+import re
+import unicodedata
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import matplotlib
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -30,10 +42,67 @@ def whole_numbers() -> MaxNLocator:
     return MaxNLocator(integer=True)
 
 
+# Per script, fonts that cover it, in order of preference: Debian's packages first, then
+# what macOS and Windows ship. The first one installed is used; the others are never asked
+# for (matplotlib would warn of them). Han characters take the first font's forms
+# (Simplified Chinese for the Noto fonts), also in Japanese names.
+FALLBACK_FONTS = (
+    # Chinese, Japanese kana, Hangul: fonts-noto-cjk
+    ("Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans", "Microsoft YaHei"),
+    # Thai: fonts-thai-tlwg (Loma), fonts-noto-core (Noto Sans Thai)
+    ("Noto Sans Thai", "Loma", "Thonburi", "Leelawadee UI"),
+)
+# What matplotlib draws for a character no font has: its "last resort" font's boxes.
+MISSING_GLYPH = re.compile(r'<path id="LastResort')
+LABEL_WIDTH = 36  # columns (a Chinese character takes two) a chart label may take
+
+
+def font_family() -> list[str]:
+    """DejaVu Sans, then the first installed font of each script's fallbacks."""
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    chosen = [next((name for name in names if name in installed), None) for names in FALLBACK_FONTS]
+    return ["DejaVu Sans", *filter(None, chosen)]
+
+
+def fonts_used() -> list[str]:
+    """The fonts charts are drawn with, with the version their files give: the same fonts
+    and matplotlib version give the same chart bytes."""
+    used = []
+    for name in font_family():
+        font = font_manager.get_font(font_manager.findfont(name))
+        version = font.get_sfnt().get((3, 1, 1033, 5), b"").decode("utf-16-be").split(";")[0].strip()
+        used.append(f"{name} ({version})" if version else name)
+    return used
+
+
+def has_missing_glyphs(svg: str) -> bool:
+    return bool(MISSING_GLYPH.search(svg))
+
+
+def columns(char: str) -> int:
+    """Columns a character takes: East Asian wide ones two, combining marks (Thai vowels
+    and tone marks) none."""
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def shorten(label: str, width: int = LABEL_WIDTH) -> str:
+    """A label cut to `width` columns, "…" included, so that long names keep a chart readable."""
+    if sum(map(columns, label)) <= width:
+        return label
+    kept, used = [], 1
+    for char in label:
+        used += columns(char)
+        if used > width:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + "…"
+
+
 STYLE = {
     "svg.hashsalt": "dataset_builder",
     "svg.fonttype": "path",
-    "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -46,12 +115,15 @@ STYLE = {
 
 @contextmanager
 def figure(width: float, height: float) -> Iterator[Figure]:
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context({**STYLE, "font.family": font_family()}):
         yield Figure(figsize=(width, height), layout="constrained")
 
 
 def to_svg(fig: Figure) -> str:
-    with matplotlib.rc_context(STYLE):
+    """The figure as SVG text. matplotlib's warning per character no font has is not shown:
+    the page itself says that some were drawn as boxes (`has_missing_glyphs`)."""
+    with matplotlib.rc_context({**STYLE, "font.family": font_family()}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
@@ -73,7 +145,7 @@ def funnel(m: dict[str, Any]) -> str:
             y += 1
             ax.barh(y, count, left=remaining - count, color=colour)
             ax.text(remaining, y, f" −{count:,}", va="center")
-            labels.append(label)
+            labels.append(shorten(label))
             remaining -= count
         y += 1
         left = 0
@@ -203,17 +275,21 @@ def similarity(m: dict[str, Any]) -> str:
 
 
 def bars(title: str, counts: dict[str, int], unit: str, horizontal: bool = True) -> str:
-    """A plain bar chart of named counts, in the order given."""
-    labels, values = list(counts), list(counts.values())
+    """A plain bar chart of named counts, in the order given. Bars sit at positions, not at
+    their labels: two long names shortened alike stay two bars."""
+    labels, values = [shorten(label) for label in counts], list(counts.values())
+    at = range(len(labels))
     with figure(7.5, (0.9 + 0.26 * len(labels)) if horizontal else 2.6) as fig:
         ax = fig.subplots()
         if horizontal:
-            ax.barh(labels, values, color=KEPT)
+            ax.barh(at, values, color=KEPT)
+            ax.set_yticks(at, labels)
             ax.invert_yaxis()
             ax.xaxis.set_major_locator(whole_numbers())
             ax.set_xlabel(unit)
         else:
-            ax.bar(labels, values, color=KEPT)
+            ax.bar(at, values, color=KEPT)
+            ax.set_xticks(at, labels)
             ax.yaxis.set_major_locator(whole_numbers())
             ax.set_ylabel(unit)
             if len(labels) > 12:

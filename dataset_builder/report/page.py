@@ -48,7 +48,7 @@ def render(release: Path, changes: diff.Changes | None) -> str:
         splits=SPLITS,
         publishers=top_publishers(m),
         balanced=balanced(counts),
-        charts=draw_charts(m),
+        **draw_charts(m),
         languages=sorted({lang for counts in m["languages"].values() for lang in counts}),
         rejects=sample_rejects(release / "audit" / "rejects.jsonl", REJECTS_PER_REASON),
         per_reason=REJECTS_PER_REASON,
@@ -68,8 +68,9 @@ def write(release: Path, changes: diff.Changes | None, output: Path | None = Non
     return output
 
 
-def draw_charts(m: dict[str, Any]) -> dict[str, str]:
-    """Each chart as base64 SVG, ready for a data: URL."""
+def draw_charts(m: dict[str, Any]) -> dict[str, Any]:
+    """The template's `charts` (each chart as base64 SVG, ready for a data: URL), the
+    `fonts` they are drawn with, and whether some character had no font (`boxes`)."""
     from dataset_builder.report import charts  # imports matplotlib (~0.25 s): only when a page is drawn
 
     svgs = {
@@ -83,7 +84,11 @@ def draw_charts(m: dict[str, Any]) -> dict[str, str]:
     }
     if m["near_duplicates"]["enabled"]:
         svgs["similarity"] = charts.similarity(m)
-    return {name: base64.b64encode(svg.encode("utf-8")).decode("ascii") for name, svg in svgs.items()}
+    return {
+        "charts": {name: base64.b64encode(svg.encode("utf-8")).decode("ascii") for name, svg in svgs.items()},
+        "fonts": charts.fonts_used(),
+        "boxes": any(charts.has_missing_glyphs(svg) for svg in svgs.values()),
+    }
 
 
 def top_publishers(m: dict[str, Any]) -> list[tuple[str, int]]:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from dataset_builder.config import CleanSettings
 from dataset_builder.records import Record
 from dataset_builder.stages.header import parse_date, parse_header
+from dataset_builder.stages.publisher import publisher
 
 LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # Control and format characters carry no text: C0/C1 controls (tab and newline are
@@ -136,6 +137,8 @@ def clean_record(record: Record, cleaner: Cleaner) -> tuple[Record, Counter[str]
         out["published"] = parse_date(out["published"], cleaner.assume_timezone) or out["published"]
     if isinstance(out["url"], str):
         out["url"] = iri_to_uri(out["url"])
+    if out["source"] is None or isinstance(out["source"], str):
+        out["source"] = publisher(out["source"], out["url"] if isinstance(out["url"], str) else None)
     return out, removed
 
 

@@ -14,9 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataset_builder.stages.publisher import publisher_origin
+
 # Lower bounds of the length bins; the last bin is open-ended.
 LENGTH_EDGES = (0, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000)
 TOP_PUBLISHERS = 20
+ORIGINS = ("name", "domain", "none")
 
 
 def length_bin(length: int) -> int:
@@ -32,6 +35,7 @@ class Profile:
     total_chars: int = 0
     total_words: int = 0
     publishers: Counter[str] = field(default_factory=Counter)
+    origins: Counter[str] = field(default_factory=Counter)  # publisher.publisher_origin
     years: Counter[str] = field(default_factory=Counter)
     earliest: str | None = None
     latest: str | None = None
@@ -44,6 +48,7 @@ class Profile:
             self.total_chars += chars
             self.total_words += words
             self.publishers[record.get("source") or "(none)"] += 1
+            self.origins[publisher_origin(record.get("source"), record.get("url"))] += 1
             if published := record.get("published"):
                 day = published[:10]  # ISO 8601: a date, or a date-time starting with one
                 self.years[day[:4]] += 1
@@ -57,6 +62,7 @@ class Profile:
         self.total_chars += other.total_chars
         self.total_words += other.total_words
         self.publishers.update(other.publishers)
+        self.origins.update(other.origins)
         self.years.update(other.years)
         for day in filter(None, (other.earliest, other.latest)):
             self.earliest = min(self.earliest or day, day)
@@ -84,6 +90,7 @@ def profile_summary(profiles: dict[str, Profile]) -> dict[str, Any]:
             "top": dict(top[:TOP_PUBLISHERS]),
             "others": sum(count for _, count in top[TOP_PUBLISHERS:]),
             "distinct": len(top),
+            "origin": {origin: whole.origins[origin] for origin in ORIGINS},
         },
         "published": {
             "earliest": whole.earliest,
