@@ -1,0 +1,35 @@
+"""Stage 1: find the input files and read them into records with provenance.
+
+Anything that is not read is listed in `Inventory.skipped` with a reason; anything read but
+unusable becomes a `Rejection` naming its file and line. Limits keep one giant file or line
+from exhausting memory: a file read whole (.txt, .json, .html) may not exceed
+`max_file_bytes`, a JSON Lines record may not exceed `max_record_bytes`.
+
+The modules, in the order a file meets them: `discovery` (which files), `files` (opening,
+decompressing, hashing, provenance), one module per kind of format (`text`, `jsonlines`,
+`tables`, each mapping objects to records through `objects`), `readers` (format → reader,
+`read_file`) and `ranges` (JSON Lines cut into `LineRange`s for the workers).
+"""
+
+from dataset_builder.stages.ingest.discovery import Inventory, Skipped, discover
+from dataset_builder.stages.ingest.files import InputFile, compression, file_sha256, input_format
+from dataset_builder.stages.ingest.ranges import LineRange, Unit, line_ranges, read_units
+from dataset_builder.stages.ingest.readers import READERS, read_file
+from dataset_builder.stages.ingest.tables import table_format
+
+__all__ = [
+    "READERS",
+    "InputFile",
+    "Inventory",
+    "LineRange",
+    "Skipped",
+    "Unit",
+    "compression",
+    "discover",
+    "file_sha256",
+    "input_format",
+    "line_ranges",
+    "read_file",
+    "read_units",
+    "table_format",
+]

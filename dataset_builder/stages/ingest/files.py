@@ -1,0 +1,113 @@
+"""Opening an input file: its name's format and compression, its bytes within the size
+limit, its hash, and the provenance fields every record and rejection of it carries.
+
+Compressed files (.gz, .bz2, .xz, .zst) are read through their decompressor, limits
+counting decompressed bytes, so a compression bomb is one more too-large record."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import io
+import lzma
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+import zstandard
+
+from dataset_builder.config import IngestSettings
+from dataset_builder.records import Rejection
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: Path
+    rel: str  # POSIX path relative to raw/
+    size: int
+
+
+def compression(rel: str) -> str:
+    """The compression suffix a file name ends in (`.gz`, `.bz2`, `.xz`, `.zst`), or "" if none."""
+    suffix = PurePosixPath(rel.lower()).suffix
+    return suffix if suffix in DECOMPRESSORS else ""
+
+
+def input_format(name: str) -> str:
+    """The format a file name says, under any compression: `dump.jsonl.gz` -> `.jsonl`."""
+    suffixes = PurePosixPath(name.lower()).suffixes
+    if suffixes and suffixes[-1] in DECOMPRESSORS:
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def open_input(file: InputFile) -> BinaryIO:
+    """The file's bytes, decompressed when its name says so."""
+    decompressor = DECOMPRESSORS.get(compression(file.rel))
+    raw = file.path.open("rb")
+    if decompressor is None:
+        return raw
+    return io.BufferedReader(decompressor(raw))
+
+
+# What reading a file can raise: the file system's errors, and each decompressor's on corrupt data.
+READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError)
+
+
+DECOMPRESSORS: dict[str, Callable[[BinaryIO], Any]] = {
+    ".gz": lambda raw: gzip.GzipFile(fileobj=raw),
+    ".bz2": bz2.BZ2File,
+    ".xz": lzma.LZMAFile,
+    ".zst": lambda raw: zstandard.ZstdDecompressor().stream_reader(raw),
+}
+
+
+def file_sha256(path: Path) -> str | None:
+    """SHA-256 of a file's bytes as stored; None if it cannot be read (its records are rejects)."""
+    try:
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def read_whole(file: InputFile, settings: IngestSettings, fmt: str) -> bytes | Rejection:
+    """A file read whole, within the size limit (counted after decompression)."""
+    limit = settings.max_file_bytes
+    compressed = bool(compression(file.rel))
+    data = b""
+    if compressed or file.size <= limit:
+        with open_input(file) as stream:
+            data = stream.read(limit + 1)
+    if len(data) <= limit and (compressed or file.size <= limit):
+        return data
+    size = "decompresses to more than" if compressed else f"has {file.size:,} bytes,"
+    return Rejection(
+        **provenance(file, 1, file_sha256(file.path), fmt, None),
+        reason="too-large",
+        detail=f"the file {size} more than ingest.max_file_bytes ({limit:,})",
+    )
+
+
+def unreadable(file: InputFile, fmt: str, line: int, exc: Exception) -> Rejection:
+    detail = f"cannot read the file: {getattr(exc, 'strerror', None) or exc}"
+    return Rejection(file.rel, line, "", fmt, None, "unreadable", detail)
+
+
+def provenance(file: InputFile, line: int, sha: str, fmt: str, encoding: str | None) -> dict[str, Any]:
+    return {
+        "raw_path": file.rel,
+        "raw_line": line,
+        "raw_sha256": sha,
+        "raw_format": fmt,
+        "raw_encoding": encoding,
+    }
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

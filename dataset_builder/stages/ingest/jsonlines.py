@@ -1,0 +1,169 @@
+"""JSON arrays and JSON Lines. A JSON Lines record may not exceed `max_record_bytes` and is
+never loaded past it: a longer line is hashed as it streams past and rejected."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
+
+from dataset_builder.config import IngestSettings
+from dataset_builder.records import Record, Rejection
+from dataset_builder.stages.decode import REPLACED, Decoded, bom_encoding, decode, describe
+from dataset_builder.stages.ingest.files import CHUNK, InputFile, open_input, provenance, read_whole, sha256
+from dataset_builder.stages.ingest.objects import map_object, parse_object
+
+DETECTION_SAMPLE = 1 << 20  # bytes of a JSON Lines file used to guess its legacy encoding
+
+
+WIDE = ("utf-16", "utf-32")  # encodings whose newlines are several bytes wide
+
+
+def read_json(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
+    """A JSON array of objects (or a single object); records are numbered from 1."""
+    data = read_whole(file, settings, "json")
+    if isinstance(data, Rejection):
+        yield data
+        return
+    prov = provenance(file, 1, sha256(data), "json", None)
+    decoded = decode(data, settings.fallback_encoding, settings.replace_undecodable)
+    if isinstance(decoded, UnicodeDecodeError):
+        yield Rejection(**prov, reason="decode", detail=describe(data, decoded))
+        return
+    prov["raw_encoding"] = decoded.encoding
+    try:
+        value = json.loads(decoded.text)
+    except json.JSONDecodeError as exc:
+        yield Rejection(**prov, reason="json", detail=f"line {exc.lineno}: invalid JSON: {exc.msg}")
+        return
+    except RecursionError:
+        yield Rejection(**prov, reason="json", detail="JSON nested too deeply")
+        return
+    items = value if isinstance(value, list) else [value]
+    for number, item in enumerate(items, start=1):
+        item_bytes = json.dumps(item, ensure_ascii=False, sort_keys=True).encode()
+        yield map_object(
+            item, {**prov, "raw_line": number, "raw_sha256": sha256(item_bytes)}, settings.fields
+        )
+
+
+def read_jsonl(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
+    """JSON Lines: one object per line; blank lines are not records.
+
+    Lines are read up to `max_record_bytes`: a longer one is hashed as it streams past and
+    rejected, never held in memory. A line that is not UTF-8 is decoded with the encoding
+    detected for the file (once, from its first megabyte)."""
+    with open_input(file) as fh:
+        declared = bom_encoding(peek(fh, 4))
+        if declared in WIDE:
+            yield from read_wide_jsonl(file, fh, declared, settings)
+            return
+        yield from jsonl_items(file, lines(fh, settings.max_record_bytes), settings)
+
+
+def jsonl_items(
+    file: InputFile, numbered: Iterable[tuple[int, bytes, str | None]], settings: IngestSettings
+) -> Iterator[Record | Rejection]:
+    """The items of a JSON Lines file's `numbered` lines (as `lines` gives them)."""
+    legacy: list[str | None] = []  # the file's detected encoding, found when first needed
+    for number, line, too_long in numbered:
+        if too_long is not None:
+            prov = provenance(file, number, too_long, "jsonl", None)
+            yield Rejection(
+                **prov,
+                reason="too-large",
+                detail=(
+                    f"the line is longer than ingest.max_record_bytes ({settings.max_record_bytes:,} bytes)"
+                ),
+            )
+            continue
+        data = line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line
+        if not data.strip():
+            continue
+        decoded = decode_line(data, file, legacy, settings)
+        if isinstance(decoded, str):
+            yield Rejection(
+                **provenance(file, number, sha256(line), "jsonl", None), reason="decode", detail=decoded
+            )
+        else:
+            prov = provenance(file, number, sha256(line), "jsonl", decoded.encoding)
+            yield parse_object(decoded.text, prov, settings.fields)
+
+
+def peek(fh: BinaryIO, size: int) -> bytes:
+    """The first bytes of a stream, without consuming them."""
+    if isinstance(fh, io.BufferedReader):
+        return fh.peek(size)[:size]
+    start = fh.read(size)
+    fh.seek(0)
+    return start
+
+
+def lines(fh: BinaryIO, limit: int, first: int = 1) -> Iterator[tuple[int, bytes, str | None]]:
+    """(line number, line without its terminator, SHA-256 if it was longer than `limit`),
+    numbering from `first`."""
+    number = first - 1
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            digest = hashlib.sha256(line)
+            while not line.endswith(b"\n"):
+                line = fh.readline(CHUNK)
+                if not line:
+                    break
+                digest.update(line.rstrip(b"\r\n") if line.endswith(b"\n") else line)
+            yield number, b"", digest.hexdigest()
+        else:
+            yield number, line.rstrip(b"\r\n"), None
+
+
+def decode_line(
+    data: bytes, file: InputFile, legacy: list[str | None], settings: IngestSettings
+) -> Decoded | str:
+    """The line's text and encoding, or why it cannot be decoded."""
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError as exc:
+        failure = f"byte {exc.start}: not valid UTF-8 (0x{data[exc.start]:02x})"
+    if not legacy:
+        with open_input(file) as sample:
+            guess = decode(sample.read(DETECTION_SAMPLE), settings.fallback_encoding, replace=False)
+        legacy.append(
+            None if isinstance(guess, UnicodeDecodeError) or guess.encoding == "utf-8" else guess.encoding
+        )
+    if legacy[0]:
+        try:
+            return Decoded(data.decode(legacy[0]), legacy[0])
+        except UnicodeDecodeError:
+            failure += f" nor {legacy[0]}, the file's other lines' encoding"
+    if settings.replace_undecodable:
+        return Decoded(data.decode("utf-8", errors="replace"), REPLACED)
+    return failure + "; convert the file to UTF-8"
+
+
+def read_wide_jsonl(
+    file: InputFile, fh: BinaryIO, encoding: str, settings: IngestSettings
+) -> Iterator[Record | Rejection]:
+    """UTF-16/32 JSON Lines (with a BOM): newlines are several bytes wide, so the file is
+    decoded whole, within the file size limit."""
+    data = read_whole(file, settings, "jsonl")
+    if isinstance(data, Rejection):
+        yield data
+        return
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        prov = provenance(file, 1, sha256(data), "jsonl", None)
+        yield Rejection(**prov, reason="decode", detail=describe(data, exc, line=False))
+        return
+    unit = encoding.replace("-", "_") + ("_le" if data[:2] == b"\xff\xfe" else "_be")
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if line.strip():
+            prov = provenance(file, number, sha256(line.encode(unit)), "jsonl", encoding)
+            yield parse_object(line, prov, settings.fields)

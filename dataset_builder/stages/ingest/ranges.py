@@ -1,0 +1,86 @@
+"""Line ranges: an uncompressed JSON Lines file handed out in pieces, so that worker
+processes read and parse the lines and the building process only finds line breaks."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from dataset_builder.config import IngestSettings
+from dataset_builder.records import Record, Rejection
+from dataset_builder.stages.decode import bom_encoding
+from dataset_builder.stages.ingest.files import (
+    CHUNK,
+    READ_ERRORS,
+    InputFile,
+    compression,
+    input_format,
+    unreadable,
+)
+from dataset_builder.stages.ingest.jsonlines import WIDE, jsonl_items, lines, peek
+from dataset_builder.stages.ingest.readers import read_file, with_sources
+
+
+@dataclass(frozen=True)
+class LineRange:
+    """`count` lines of an uncompressed JSON Lines file from byte `start`, the first being
+    line `first`. Whoever processes the lines reads and parses them (`read`), so that with
+    worker processes the building process only finds line breaks."""
+
+    file: InputFile
+    settings: IngestSettings
+    start: int
+    first: int
+    count: int
+
+    def read(self) -> Iterator[Record | Rejection]:
+        """The range's items, the same as `read_file` gives for these lines."""
+        yield from with_sources(self.file, self.settings, self.parsed(), "jsonl", self.first)
+
+    def parsed(self) -> Iterator[Record | Rejection]:
+        with self.file.path.open("rb") as fh:
+            fh.seek(self.start)
+            numbered = itertools.islice(lines(fh, self.settings.max_record_bytes, self.first), self.count)
+            yield from jsonl_items(self.file, numbered, self.settings)
+
+
+Unit = Record | Rejection | LineRange
+"""What pass 1 is handed: an item read, or lines to read."""
+
+
+def read_units(file: InputFile, settings: IngestSettings, lines_per_range: int) -> Iterator[Unit]:
+    """A file's items as `read_file` gives them, or, for an uncompressed JSON Lines file
+    (not UTF-16/32), `LineRange`s of `lines_per_range` lines that give the same items when read."""
+    if input_format(file.rel) != ".jsonl" or compression(file.rel):
+        yield from read_file(file, settings)
+        return
+    try:
+        with file.path.open("rb") as fh:
+            wide = bom_encoding(peek(fh, 4)) in WIDE
+            if not wide:
+                yield from line_ranges(file, fh, settings, lines_per_range)
+    except READ_ERRORS as exc:
+        yield unreadable(file, "jsonl", 1, exc)
+        return
+    if wide:  # newlines are several bytes wide: read whole
+        yield from read_file(file, settings)
+
+
+def line_ranges(
+    file: InputFile, fh: BinaryIO, settings: IngestSettings, lines_per_range: int, chunk_size: int = CHUNK
+) -> Iterator[LineRange]:
+    """Cut the file into ranges of whole lines, reading it `chunk_size` bytes at a time."""
+    start, first, count, offset, terminated = 0, 1, 0, 0, True
+    while chunk := fh.read(chunk_size):
+        at = 0
+        while (newline := chunk.find(b"\n", at)) != -1:
+            at, count = newline + 1, count + 1
+            if count == lines_per_range:
+                yield LineRange(file, settings, start, first, count)
+                start, first, count = offset + at, first + count, 0
+        offset += len(chunk)
+        terminated = chunk.endswith(b"\n")
+    if offset > start:  # the lines after the last full range; the file's last may lack its newline
+        yield LineRange(file, settings, start, first, count + (not terminated))
