@@ -1,0 +1,17 @@
+#!/bin/sh
+# The Debian packages the tests need besides Python: chromium (tests/test_report.py opens the
+# build report in it through playwright, which downloads no browser of its own) and fonts
+# with Chinese, Japanese, Korean and Thai glyphs (the report's charts draw those names).
+# Installs only what is missing; uses sudo when not run as root.
+set -eu
+packages="chromium fonts-noto-cjk fonts-thai-tlwg"
+missing=""
+for package in $packages; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing="$missing $package"
+done
+[ -z "$missing" ] && exit 0
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086  # one word per package
+$sudo apt-get install -y $missing || { $sudo apt-get update && $sudo apt-get install -y $missing; }
