@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -162,7 +163,7 @@ def available_cores() -> int:
 
 
 def fail(message: str, code: int) -> None:
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, markup=True)
     sys.exit(code)
 
 
@@ -184,7 +185,7 @@ def print_summary(release: Release) -> None:
             soft_wrap=True,
         )
     for warning in release.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     out.print(summary_table(release))
 
 
@@ -195,6 +196,9 @@ def summary_table(release: Release) -> Table:
     table.add_column(style="bold")
     table.add_column()
     table.add_row("files", f"{len(m['inputs'])} read, {len(m['skipped'])} skipped")
+    if dropped := m["input_keys"]["dropped"]:
+        listed = ", ".join(f"{key} {n}" for key, n in dropped.items())
+        table.add_row("dropped keys", f"{listed} (declare them in [ingest.columns] to keep them)")
     table.add_row("read", str(counts["read"]))
     table.add_row("rejected", str(counts["rejected"]))
     for reason, n in m["rejected_by_reason"].items():
@@ -264,7 +268,7 @@ def verify_command(release: Path, rebuild: bool, raw: Path, datasheet: Path) -> 
     except BuildError as exc:
         fail(str(exc), code=1)
     for warning in report.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     for problem in report.problems:
         err.print(f"[bold red]differs:[/] {problem}", soft_wrap=True)
     if not report.ok:

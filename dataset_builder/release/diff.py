@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from dataset_builder.config import SPLITS
+from dataset_builder.stages.columns import iso
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ def rows(release: Path) -> dict[str, Row]:
     for path in sorted((release / "data").glob("*.parquet")):
         split = path.name.split("-")[0]
         for row in pq.read_table(path).to_pylist():
-            digest = hashlib.sha256(json.dumps(row, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            text = json.dumps(row, sort_keys=True, ensure_ascii=False, default=iso)
+            digest = hashlib.sha256(text.encode()).hexdigest()
             found[row["id"]] = Row(split, digest, row["language"], row["source"])
     return found
 
