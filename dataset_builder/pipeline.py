@@ -116,7 +116,8 @@ def build(
     """Build and publish one release, with report.html unless `report` is false, running the
     per-record passes on `engine` ("local" or "ray"; the release is the same). Raises
     BuildError (or ConfigError) with a message."""
-    inventory = discover(config.raw_dir)
+    ingest = config.settings.ingest
+    inventory = discover(config.raw_dir, ingest.include, ingest.exclude)
     entries, sources_sha = load_sources(config.raw_dir)
     sources = {"path": SOURCES, "sha256": sources_sha, "entries": entries} if sources_sha else None
     base = load_base(config.releases, config.settings.split.base)
