@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
+import stat
 from collections import Counter
 
 import datasets
@@ -244,3 +246,15 @@ def test_when_nothing_survives_the_reasons_and_the_rejects_are_shown(tmp_path):
     fixed = run_cli("build", "--no-report", "--workers", "1", cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stderr
     assert not failed.exists() and "the audit of an earlier failed build" in fixed.stderr
+
+
+@pytest.mark.parametrize(("umask", "folders", "files"), [(0o022, 0o755, 0o644), (0o027, 0o750, 0o640)])
+def test_release_folders_and_files_honour_the_umask(tmp_path, umask, folders, files):
+    previous = os.umask(umask)
+    try:
+        release = run_build(tmp_path, {"a.txt": article_text(1)})
+    finally:
+        os.umask(previous)
+    for path in [release.path, *release.path.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (folders if path.is_dir() else files), path
