@@ -7,6 +7,7 @@ configuration error.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -26,9 +27,11 @@ from dataset_builder.records import balanced
 from dataset_builder.release import diff, hub, verify
 from dataset_builder.release.publish import read_manifest
 from dataset_builder.report import page as report
+from dataset_builder.stages.ingest import READERS
 
 DEFAULT_CONFIG = Path("dataset.toml")
 SHOWN_REJECTS = 20
+INPUT_FORMATS = sorted(READERS)  # what --help lists: every extension a reader is registered for
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -79,7 +82,8 @@ def main() -> None:
 @click.option(
     "--raw",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Folder of input files (.txt, .jsonl, .json), read recursively. Overrides `raw`.",
+    help=f"Folder of input files ({', '.join(INPUT_FORMATS)}, each also .gz, .bz2, .xz or .zst), "
+    "read recursively; ingest.include/exclude choose among them. Overrides `raw`.",
 )
 @click.option(
     "--out",
@@ -279,15 +283,23 @@ def verify_command(release: Path, rebuild: bool, raw: Path, datasheet: Path) -> 
 @main.command("diff")
 @click.argument("old", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.argument("new", type=click.Path(path_type=Path, file_okay=False, exists=True))
-def diff_command(old: Path, new: Path) -> None:
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(min=0), help="Records listed per kind."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON, for scripts and CI.")
+def diff_command(old: Path, new: Path, limit: int, as_json: bool) -> None:
     """Records added, removed and changed per split between two releases, records that moved
-    split, and language and publisher shifts."""
+    split, and language and publisher shifts; the first --limit records of each kind by id,
+    with their titles."""
     try:
         labels = (read_manifest(old)["version"], read_manifest(new)["version"])
         changes = diff.compare(old, new, labels)
     except BuildError as exc:
         fail(str(exc), code=1)
-    out.print("\n".join(diff.summary(changes)), markup=False)
+    if as_json:
+        click.echo(json.dumps(diff.as_json(changes, limit), ensure_ascii=False, indent=2))
+    else:
+        out.print("\n".join(diff.summary(changes, limit)), markup=False, soft_wrap=True)
 
 
 @main.command("report")
@@ -302,6 +314,7 @@ def report_command(release: Path, output: Path | None) -> None:
     languages, lengths, near-duplicates, sources, personal information, sample rejects and
     pairs, and the changes since the previous version beside it. `build` draws it too."""
     try:
+        release = release.resolve()  # `report .` in the release folder: its parent holds the others
         written = report.write(release, report.changes_since_previous(release), output)
     except BuildError as exc:
         fail(str(exc), code=1)

@@ -258,3 +258,55 @@ def test_release_folders_and_files_honour_the_umask(tmp_path, umask, folders, fi
     for path in [release.path, *release.path.rglob("*")]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (folders if path.is_dir() else files), path
+
+
+def test_diff_lists_records_with_titles_bounded_and_as_json(tmp_path):
+    def feed(*numbers: int, edited: int = -1) -> str:
+        return jsonl(
+            *(
+                {
+                    "id": f"n{i}",
+                    "title": f"Story {i}",
+                    "text": article_text(i) + (" Fixed." if i == edited else ""),
+                }
+                for i in numbers
+            )
+        )
+
+    fields = {"fields": {"id": "id"}}
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "old.jsonl").write_text(feed(1), encoding="utf-8")
+    (raw / "feed.jsonl").write_text(feed(2, 3, 4), encoding="utf-8")
+    first = build(make_config(tmp_path, raw, ingest=fields))
+    (raw / "old.jsonl").unlink()
+    (raw / "feed.jsonl").write_text(feed(2, 3, 4, 5, 6, 7, edited=3), encoding="utf-8")
+    second = build(make_config(tmp_path, raw, ingest=fields, version="1.1.0", split={"base": "1.0.0"}))
+
+    result = run_cli("diff", str(first.path), str(second.path), "--json", "--limit", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    changes = json.loads(result.stdout)
+    assert changes["totals"] == {"added": 3, "removed": 1, "changed": 1, "moved": 0}
+    assert [(r["id"], r["title"]) for r in changes["records"]["added"]] == [
+        ("n5", "Story 5"),
+        ("n6", "Story 6"),
+    ]
+    assert [(r["id"], r["title"]) for r in changes["records"]["removed"]] == [("n1", "Story 1")]
+    assert [r["id"] for r in changes["records"]["changed"]] == ["n3"]
+    assert sum(changes["counts"]["added"].values()) == 3
+
+    text = run_cli("diff", str(first.path), str(second.path), "--limit", "1", cwd=tmp_path).stdout
+    assert "Added (3):" in text and "Story 5" in text and "Story 6" not in text
+    assert "- ... and 2 more (--limit)" in text and "Removed (1):" in text and "Story 1" in text
+
+
+def test_help_lists_every_input_format_and_the_report_footer_runs_as_printed(tmp_path):
+    help_text = " ".join(run_cli("build", "--help", cwd=tmp_path).stdout.split())
+    for suffix in (".txt", ".jsonl", ".json", ".csv", ".tsv", ".parquet", ".html", ".htm", ".zst"):
+        assert re.search(re.escape(suffix) + r"\b(?!\.)", help_text), suffix
+    release = run_build(tmp_path, {"a.txt": article_text(1)})
+    page = (release.path / "report.html").read_text(encoding="utf-8")
+    assert "<code>python -m dataset_builder report .</code> in this release's folder" in page
+    again = run_cli("report", ".", "--output", str(tmp_path / "again.html"), cwd=release.path)
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "again.html").read_bytes() == (release.path / "report.html").read_bytes()
