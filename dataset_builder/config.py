@@ -300,6 +300,9 @@ def describe_config_error(error: jsonschema.ValidationError) -> str:
         unknown = sorted(set(error.instance) - known)
         keys = ", ".join(repr(f"{where}.{k}" if where else k) for k in unknown)
         return f"unknown key {keys}" + (f" (known: {', '.join(sorted(known))})" if known else "")
+    if error.context:  # oneOf/anyOf: the alternative of the value's own kind says what is wrong
+        deeper = [e for e in error.context if e.validator not in ("type", "enum") or len(e.schema_path) > 2]
+        return describe_config_error(jsonschema.exceptions.best_match(deeper or error.context))
     return f"{where or '(top level)'}: {error.message}"
 
 

@@ -153,6 +153,10 @@ def test_a_value_outside_a_label_or_of_the_wrong_type_is_a_reject_naming_the_fie
 
 
 def test_declaration_mistakes_are_config_errors():
+    with pytest.raises(ConfigError, match=re.escape("ingest.columns.topic: 'text' is not one of ['string'")):
+        make_config_dir({"columns": {"topic": "text"}})
+    with pytest.raises(ConfigError, match=re.escape("unknown key 'ingest.columns.topic.value'")):
+        make_config_dir({"columns": {"topic": {"type": "label", "value": ["a"]}}})
     with pytest.raises(ConfigError, match=re.escape("ingest.columns.title: 'title' is a record field")):
         make_config_dir({"columns": {"title": "string"}})
     with pytest.raises(ConfigError, match=re.escape("ingest.columns.label: a label needs its values")):
