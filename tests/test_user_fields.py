@@ -133,6 +133,9 @@ def test_declared_columns_are_typed_in_every_reader(tmp_path):
     assert fields["day"]["dataType"] == "sc:Date" and fields["published"]["dataType"] == "sc:DateTime"
     assert fields["label"]["description"] == "A label: 0 = neg, 1 = pos."
 
+    again = build(make_config(tmp_path / "again", tmp_path / "raw", ingest={"columns": columns}), workers=2)
+    assert again.manifest["fingerprint"] == release.manifest["fingerprint"]
+
 
 def test_a_value_outside_a_label_or_of_the_wrong_type_is_a_reject_naming_the_field(tmp_path):
     files = {
@@ -221,6 +224,19 @@ def test_a_mapped_key_no_record_has_is_a_warning_and_an_error_with_strict(tmp_pa
     raw = tmp_path / "warn" / "raw"
     with pytest.raises(BuildError, match=re.escape("--strict: ingest.fields.title = 'headlin'")):
         build(make_config(tmp_path / "strict", raw, ingest={"fields": {"title": "headlin"}}), strict=True)
+
+    project = tmp_path / "cli"
+    shutil.copytree(tmp_path / "warn" / "raw", project / "raw")
+    (project / "dataset.toml").write_text('[ingest.fields]\ntitle = "headlin"\n', encoding="utf-8")
+    shown = run_cli("build", "--no-report", "--workers", "1", cwd=project)
+    assert shown.returncode == 0, shown.stderr
+    assert "warning: ingest.fields.title = 'headlin': no input object has the key" in " ".join(
+        shown.stderr.split()
+    )
+    assert any("dropped keys" in line and "extra 1, headline 1" in line for line in shown.stdout.splitlines())
+    strict = run_cli("build", "--no-report", "--workers", "1", "--strict", "--version", "2.0.0", cwd=project)
+    assert strict.returncode == 1 and "Traceback" not in strict.stderr
+    assert "error: --strict: ingest.fields.title = 'headlin'" in " ".join(strict.stderr.split())
 
 
 def test_when_nothing_survives_the_reasons_and_the_rejects_are_shown(tmp_path):
