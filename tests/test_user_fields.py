@@ -48,6 +48,9 @@ def test_spanish_corpus_keeps_its_label_topic_split_and_id(tmp_path):
     assert {"path": "LICENSE.txt", "reason": "excluded by ingest.exclude 'LICENSE*'"} in m["skipped"]
     assert m["counts"] == {"read": 1543, "rejected": 42, "duplicates": 9, "kept": 1492}  # as the README says
     assert m["input_keys"]["dropped"] == {}
+    sheet = (release.path / "DATASHEET.md").read_text(encoding="utf-8")
+    assert "`category` (label 0 = Fake, 1 = True); `original_split` (string, from the key `split`)" in sheet
+    assert "Every key of the 1543 input objects is kept." in sheet
 
     ds = datasets.load_dataset(str(release.path))
     features = ds["train"].features
@@ -126,6 +129,8 @@ def test_declared_columns_are_typed_in_every_reader(tmp_path):
     kinds = {row[0]: row[1] for row in duckdb.sql(f"DESCRIBE SELECT * FROM '{data[0]}'").fetchall()}
     assert kinds["published"] == "TIMESTAMP WITH TIME ZONE" and kinds["day"] == "DATE"
 
+    sheet = (release.path / "DATASHEET.md").read_text(encoding="utf-8")
+    assert "Publication dates (UTC) from 2024-05-01 to 2024-05-03; 0 kept record(s) have none." in sheet
     card = (release.path / "README.md").read_text(encoding="utf-8")
     assert "class_label:" in card and "'0': neg" in card
     croissant = json.loads((release.path / "croissant.json").read_text(encoding="utf-8"))

@@ -351,10 +351,22 @@ def source_manifest(known: dict[str, Any] | None) -> str:
 
 
 def retrieval_dates(m: dict[str, Any]) -> str | None:
+    """The kept records' publication dates (UTC days of their `published` timestamps) and
+    the retrieval dates raw/sources.toml gives."""
+    answer = []
+    published = m["profile"]["published"]
+    if published.get("earliest"):
+        answer.append(
+            f"Publication dates (UTC) from {published['earliest']} to {published['latest']}; "
+            f"{m['missing_values']['published']} kept record(s) have none."
+        )
     dates = sorted({e["retrieved"] for e in (m["sources"] or {}).get("entries", []) if "retrieved" in e})
-    if not dates:
-        return None
-    return f"Retrieval dates in raw/sources.toml: {', '.join(dates)}; {m['missing_values']['retrieved']} kept record(s) have none."
+    if dates:
+        answer.append(
+            f"Retrieval dates in raw/sources.toml: {', '.join(dates)}; "
+            f"{m['missing_values']['retrieved']} kept record(s) have none."
+        )
+    return " ".join(answer) or None
 
 
 def licences(m: dict[str, Any]) -> str:
