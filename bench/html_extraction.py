@@ -47,17 +47,15 @@ from trafilatura.utils import decode_file
 
 from dataset_builder.config import load_config
 from dataset_builder.stages.clean import Cleaner, clean_text, normalize_text
+from dataset_builder.stages.furniture import drop_teasers, trim_head, trim_tail
 from dataset_builder.stages.html import (
     decode_html,
-    drop_teasers,
     extract_article,
     keeps_enough,
     looks_like_article,
     merge_split_body,
     parse_html,
     run_trafilatura,
-    trim_head,
-    trim_tail,
 )
 
 REPO = Path(__file__).resolve().parent.parent

@@ -11,16 +11,14 @@ from collections import Counter
 
 import pytest
 
+from dataset_builder.stages.furniture import drop_teasers, trim_head, trim_tail
 from dataset_builder.stages.html import (
     declared_charset,
     decode_html,
-    drop_teasers,
     extract_article,
     merge_split_body,
     parse_html,
     run_trafilatura,
-    trim_head,
-    trim_tail,
 )
 from tests.conftest import SHARED_CORPORA
 
