@@ -25,7 +25,7 @@ from tests.conftest import SHARED_CORPORA, article_text, jsonl, make_config, rea
 
 FAKENEWS = SHARED_CORPORA / "fakenews_es"
 FAKENEWS_COLUMNS = {
-    # The test split writes category as 1/0 where the others write True/Fake.
+    # The test split writes category as 1/0 where the others write True/Fake (1 = True assumed).
     "category": {"type": "label", "values": ["Fake", "True"], "aliases": {"0": "Fake", "1": "True"}},
     "topic": "string",
     "original_split": {"type": "string", "key": "split"},
