@@ -112,7 +112,12 @@ def main() -> None:
     help="Ray cluster to join (with --engine ray), e.g. ray://head:10001 or auto. Default: a local "
     "Ray with --workers CPUs. Workers must see the output folder, where the build spools records.",
 )
-@click.option("--strict", is_flag=True, help="Fail (exit 1) and publish nothing if any record is rejected.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 1) and publish nothing if any record is rejected, or if a key that dataset.toml "
+    "maps is in no input object.",
+)
 @click.option(
     "--no-report",
     is_flag=True,
