@@ -7,6 +7,7 @@ configuration error.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -25,9 +27,11 @@ from dataset_builder.records import balanced
 from dataset_builder.release import diff, hub, verify
 from dataset_builder.release.publish import read_manifest
 from dataset_builder.report import page as report
+from dataset_builder.stages.ingest import READERS
 
 DEFAULT_CONFIG = Path("dataset.toml")
 SHOWN_REJECTS = 20
+INPUT_FORMATS = sorted(READERS)  # what --help lists: every extension a reader is registered for
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -78,7 +82,8 @@ def main() -> None:
 @click.option(
     "--raw",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Folder of input files (.txt, .jsonl, .json), read recursively. Overrides `raw`.",
+    help=f"Folder of input files ({', '.join(INPUT_FORMATS)}, each also .gz, .bz2, .xz or .zst), "
+    "read recursively; ingest.include/exclude choose among them. Overrides `raw`.",
 )
 @click.option(
     "--out",
@@ -107,7 +112,12 @@ def main() -> None:
     help="Ray cluster to join (with --engine ray), e.g. ray://head:10001 or auto. Default: a local "
     "Ray with --workers CPUs. Workers must see the output folder, where the build spools records.",
 )
-@click.option("--strict", is_flag=True, help="Fail (exit 1) and publish nothing if any record is rejected.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 1) and publish nothing if any record is rejected, or if a key that dataset.toml "
+    "maps is in no input object.",
+)
 @click.option(
     "--no-report",
     is_flag=True,
@@ -162,7 +172,7 @@ def available_cores() -> int:
 
 
 def fail(message: str, code: int) -> None:
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, markup=True)
     sys.exit(code)
 
 
@@ -184,7 +194,7 @@ def print_summary(release: Release) -> None:
             soft_wrap=True,
         )
     for warning in release.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     out.print(summary_table(release))
 
 
@@ -195,6 +205,9 @@ def summary_table(release: Release) -> Table:
     table.add_column(style="bold")
     table.add_column()
     table.add_row("files", f"{len(m['inputs'])} read, {len(m['skipped'])} skipped")
+    if dropped := m["input_keys"]["dropped"]:
+        listed = ", ".join(f"{key} {n}" for key, n in dropped.items())
+        table.add_row("dropped keys", f"{listed} (declare them in [ingest.columns] to keep them)")
     table.add_row("read", str(counts["read"]))
     table.add_row("rejected", str(counts["rejected"]))
     for reason, n in m["rejected_by_reason"].items():
@@ -264,7 +277,7 @@ def verify_command(release: Path, rebuild: bool, raw: Path, datasheet: Path) -> 
     except BuildError as exc:
         fail(str(exc), code=1)
     for warning in report.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     for problem in report.problems:
         err.print(f"[bold red]differs:[/] {problem}", soft_wrap=True)
     if not report.ok:
@@ -275,15 +288,23 @@ def verify_command(release: Path, rebuild: bool, raw: Path, datasheet: Path) -> 
 @main.command("diff")
 @click.argument("old", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.argument("new", type=click.Path(path_type=Path, file_okay=False, exists=True))
-def diff_command(old: Path, new: Path) -> None:
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(min=0), help="Records listed per kind."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON, for scripts and CI.")
+def diff_command(old: Path, new: Path, limit: int, as_json: bool) -> None:
     """Records added, removed and changed per split between two releases, records that moved
-    split, and language and publisher shifts."""
+    split, and language and publisher shifts; the first --limit records of each kind by id,
+    with their titles."""
     try:
         labels = (read_manifest(old)["version"], read_manifest(new)["version"])
         changes = diff.compare(old, new, labels)
     except BuildError as exc:
         fail(str(exc), code=1)
-    out.print("\n".join(diff.summary(changes)), markup=False)
+    if as_json:
+        click.echo(json.dumps(diff.as_json(changes, limit), ensure_ascii=False, indent=2))
+    else:
+        out.print("\n".join(diff.summary(changes, limit)), markup=False, soft_wrap=True)
 
 
 @main.command("report")
@@ -298,6 +319,7 @@ def report_command(release: Path, output: Path | None) -> None:
     languages, lengths, near-duplicates, sources, personal information, sample rejects and
     pairs, and the changes since the previous version beside it. `build` draws it too."""
     try:
+        release = release.resolve()  # `report .` in the release folder: its parent holds the others
         written = report.write(release, report.changes_since_previous(release), output)
     except BuildError as exc:
         fail(str(exc), code=1)

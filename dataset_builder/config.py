@@ -47,10 +47,46 @@ class TableFormat:
     columns: tuple[str, ...] = ()  # the column names when the file has no header
 
 
+COLUMN_TYPES = ("string", "integer", "float", "boolean", "date", "list[string]", "label")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A declared column (`[ingest.columns]`): an input key kept in the release, typed.
+
+    A label's `values` are its ClassLabel names, in index order; `aliases` map other spellings
+    in the input (e.g. "1") to one of them."""
+
+    name: str
+    type: str
+    key: str
+    values: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
+
+
+def parse_columns(table: Mapping[str, Any]) -> tuple[Column, ...]:
+    """`[ingest.columns]` (a type name, or a table with `type`, `key`, `values`, `aliases`) as
+    `Column`s, sorted by name: from the merged config, or from a manifest's recorded one."""
+    columns = []
+    for name, spec in sorted(table.items()):
+        spec = {"type": spec} if isinstance(spec, str) else spec
+        columns.append(
+            Column(
+                name,
+                spec["type"],
+                spec.get("key", name),
+                tuple(spec.get("values", ())),
+                tuple(sorted(spec.get("aliases", {}).items())),
+            )
+        )
+    return tuple(columns)
+
+
 @dataclass(frozen=True)
 class IngestSettings:
     """`[ingest]`, as the readers use it, with raw/sources.toml's entries once the build has
-    read them (`sources`)."""
+    read them (`sources`). `user_fields` are the record fields dataset.toml maps itself (a
+    key of theirs that no record has is a mistake worth a warning; a default's is not)."""
 
     fields: Mapping[str, str]
     max_file_bytes: int
@@ -59,6 +95,10 @@ class IngestSettings:
     replace_undecodable: bool
     tables: tuple[TableFormat, ...] = ()
     sources: tuple[Mapping[str, Any], ...] = ()
+    columns: tuple[Column, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    user_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,7 +163,7 @@ class Settings:
     publish: PublishSettings
 
     @classmethod
-    def resolve(cls, merged: dict[str, Any]) -> Settings:
+    def resolve(cls, merged: dict[str, Any], user_fields: tuple[str, ...] = ()) -> Settings:
         ingest, clean, split = merged["ingest"], merged["clean"], merged["split"]
         return cls(
             ingest=IngestSettings(
@@ -136,6 +176,10 @@ class Settings:
                     TableFormat(**{**t, "columns": tuple(t.get("columns", ()))})
                     for t in ingest.get("tables", [])
                 ),
+                columns=parse_columns(ingest.get("columns", {})),
+                include=tuple(ingest["include"]),
+                exclude=tuple(ingest["exclude"]),
+                user_fields=tuple(sorted(user_fields)),
             ),
             clean=CleanSettings(
                 unicode_form=clean["unicode_form"],
@@ -236,7 +280,7 @@ def load_config(
         raw_dir=(base / settings["raw"]).resolve(),
         out_dir=(base / settings["out"]).resolve(),
         datasheet=(base / settings["datasheet"]).resolve(),
-        settings=Settings.resolve(settings),
+        settings=Settings.resolve(settings, tuple(user.get("ingest", {}).get("fields", {}))),
         merged=settings,
         source=path.name if path is not None else None,
     )
@@ -256,6 +300,9 @@ def describe_config_error(error: jsonschema.ValidationError) -> str:
         unknown = sorted(set(error.instance) - known)
         keys = ", ".join(repr(f"{where}.{k}" if where else k) for k in unknown)
         return f"unknown key {keys}" + (f" (known: {', '.join(sorted(known))})" if known else "")
+    if error.context:  # oneOf/anyOf: the alternative of the value's own kind says what is wrong
+        deeper = [e for e in error.context if e.validator not in ("type", "enum") or len(e.schema_path) > 2]
+        return describe_config_error(jsonschema.exceptions.best_match(deeper or error.context))
     return f"{where or '(top level)'}: {error.message}"
 
 
@@ -276,6 +323,7 @@ def check_semantics(settings: dict[str, Any], label: str) -> None:
     ratios = settings["split"]["ratios"]
     if abs(sum(ratios.values()) - 1.0) > 1e-9:
         raise ConfigError(f"{label}: split.ratios must sum to 1, not {sum(ratios.values())}")
+    check_columns(settings["ingest"], label)
     clean = settings["clean"]
     for key in ("rules", "extra_rules"):
         for i, rule in enumerate(clean.get(key, [])):
@@ -283,6 +331,28 @@ def check_semantics(settings: dict[str, Any], label: str) -> None:
                 re.compile(rule["pattern"])
             except re.error as exc:
                 raise ConfigError(f"{label}: clean.{key}[{i}] ({rule['name']}): bad pattern: {exc}") from None
+
+
+def check_columns(ingest: dict[str, Any], label: str) -> None:
+    """A declared column is not a record field, reads a key no field maps, and a label's
+    values and aliases are consistent."""
+    record_fields = set(load_schema("article.schema.json")["properties"])
+    mapped = set(ingest["fields"].values())
+    for column in parse_columns(ingest.get("columns", {})):
+        where = f"{label}: ingest.columns.{column.name}"
+        if column.name in record_fields:
+            raise ConfigError(f"{where}: {column.name!r} is a record field; name the column otherwise")
+        if column.key in mapped:
+            raise ConfigError(f"{where}: the key {column.key!r} is already mapped in ingest.fields")
+        if column.type == "label" and not column.values:
+            raise ConfigError(f"{where}: a label needs its values (values = [...])")
+        if column.type != "label" and (column.values or column.aliases):
+            raise ConfigError(f'{where}: values and aliases are for type = "label" only')
+        for alias, value in column.aliases:
+            if value not in column.values:
+                raise ConfigError(
+                    f"{where}: alias {alias!r} names {value!r}, not one of {list(column.values)}"
+                )
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

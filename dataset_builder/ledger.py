@@ -87,6 +87,8 @@ class Ledger:
     leakage: list[dict[str, Any]] = field(default_factory=list)
     near_examples: list[dict[str, Any]] = field(default_factory=list)  # for the report
     moves: list[Move] = field(default_factory=list)
+    keys: Counter[str] = field(default_factory=Counter)  # input key -> objects that had it
+    objects: int = 0  # records read from objects (JSON, tables), which have keys
 
     def counts(self) -> dict[str, int]:
         return {
@@ -105,6 +107,8 @@ def account(prepared: Prepared, spool: Spool, index: Index, ledger: Ledger) -> N
     ledger.records_per_file.update(prov[0] for prov in prepared.provenance)
     ledger.records_per_file.update(r.raw_path for r in prepared.rejected)
     ledger.boilerplate.update(prepared.removed)
+    ledger.keys.update(prepared.keys)
+    ledger.objects += prepared.objects
     ledger.encodings.update(prov[4] for prov in prepared.provenance)
     ledger.encodings.update(r.raw_encoding or "" for r in prepared.rejected)
     ledger.rejects.extend(prepared.rejected)

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from dataset_builder import ledger as books
-from dataset_builder.config import BuildConfig
+from dataset_builder.config import BuildConfig, IngestSettings
 from dataset_builder.decide.dedup import NearDupSettings, id_ranks
 from dataset_builder.decide.steps import Corpus
 from dataset_builder.engines.base import Engine, open_engine
@@ -116,7 +116,8 @@ def build(
     """Build and publish one release, with report.html unless `report` is false, running the
     per-record passes on `engine` ("local" or "ray"; the release is the same). Raises
     BuildError (or ConfigError) with a message."""
-    inventory = discover(config.raw_dir)
+    ingest = config.settings.ingest
+    inventory = discover(config.raw_dir, ingest.include, ingest.exclude)
     entries, sources_sha = load_sources(config.raw_dir)
     sources = {"path": SOURCES, "sha256": sources_sha, "entries": entries} if sources_sha else None
     base = load_base(config.releases, config.settings.split.base)
@@ -167,7 +168,7 @@ def second_pass(run: Build, splits: dict[int, str], ranks: np.ndarray) -> SplitB
     bucket_count = max(1, -(-len(rows) // run.config.settings.publish.shard_rows))
     bucket_of = np.zeros(len(run.index.ids), dtype=np.int64)
     bucket_of[rows[np.argsort(ranks[rows])]] = np.arange(len(rows)) * bucket_count // max(len(rows), 1)
-    buckets = SplitBuckets(run.work, record_schema(), bucket_count)
+    buckets = SplitBuckets(run.work, record_schema(run.config.settings.ingest.columns), bucket_count)
     pending: deque[list[int]] = deque()
 
     def tasks() -> Iterator[AnnotateTask]:
@@ -195,14 +196,20 @@ def publish(run: Build, buckets: SplitBuckets, *, strict: bool, report: bool, no
     counts = ledger.counts()
     if not balanced(counts):
         raise BuildError(f"internal error: records unaccounted for: {counts}")
+    manifest = make_manifest(config, run.inventory, run.sources, ledger, run.base, run.previous)
+    mistakes = key_warnings(config.settings.ingest, manifest["input_keys"])
+    if strict and mistakes:
+        raise BuildError("--strict: " + "; ".join(mistakes) + "; nothing published")
     if strict and ledger.rejects:
         raise BuildError(f"--strict: {len(ledger.rejects)} record(s) rejected; nothing published")
     if not counts["kept"]:
-        raise BuildError(f"no record survived the build ({counts}); nothing to publish")
-
-    manifest = make_manifest(config, run.inventory, run.sources, ledger, run.base, run.previous)
+        raise BuildError(nothing_survived(run, mistakes))
+    failed = failure_folder(config)
+    if failed.exists():  # what an earlier failed build of this version left for the user
+        shutil.rmtree(failed)
+        notes.append(f"removed {failed}, the audit of an earlier failed build of this version")
     answers = datasheet.read_answers(config.datasheet)
-    warnings = notes + base_warnings(run)
+    warnings = notes + mistakes + base_warnings(run)
     if missing := datasheet.unanswered(manifest, answers):
         warnings.append(
             f"{config.datasheet.name}: {len(missing)} datasheet question(s) unanswered "
@@ -261,6 +268,52 @@ class ReleaseFiles:
     def render_views(self, folder: Path) -> None:
         if self.report:
             write_report(folder, self.changes)
+
+
+def key_warnings(ingest: IngestSettings, input_keys: dict[str, Any]) -> list[str]:
+    """A key that dataset.toml maps (a field or a declared column) and that no input object
+    has: most likely a typo, so name it beside the keys that were seen."""
+    missing = set(input_keys["not_found"])
+    mapped = [(f"ingest.fields.{f}", ingest.fields[f]) for f in ingest.user_fields if f in ingest.fields]
+    mapped += [(f"ingest.columns.{c.name}", c.key) for c in ingest.columns]
+    seen = ", ".join(sorted([*input_keys["kept"], *input_keys["dropped"]])) or "none"
+    return [
+        f"{setting} = {key!r}: no input object has the key {key!r} (keys seen: {seen})"
+        for setting, key in mapped
+        if key in missing
+    ]
+
+
+def failure_folder(config: BuildConfig) -> Path:
+    """Where a build that publishes nothing leaves its audit: OUT/NAME/VERSION.failed."""
+    return config.releases / f"{config.version}.failed"
+
+
+def nothing_survived(run: Build, mistakes: list[str], reasons: int = 3, examples: int = 2) -> str:
+    """The error of a build where every record was rejected or a duplicate: the top reasons
+    with examples, the key mistakes, and where the rejects and lineage were written."""
+    ledger, folder = run.ledger, failure_folder(run.config)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    lineage = books.lineage(run.index, ledger, run.config.settings.pii.redact)
+    write_audit(ledger.rejects, ledger.duplicates, ledger.leakage, [], lineage, folder)
+    counts = ledger.counts()
+    lines = [
+        f"no record survived the build (read {counts['read']}: rejected {counts['rejected']}, "
+        f"duplicates {counts['duplicates']}); nothing published"
+    ]
+    by_reason: dict[str, list[Rejection]] = {}
+    for rejection in sorted(ledger.rejects, key=lambda r: (r.raw_path, r.raw_line)):
+        by_reason.setdefault(rejection.reason, []).append(rejection)
+    for reason, found in sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0]))[:reasons]:
+        lines.append(f"  {len(found)} rejected ({reason}), e.g.:")
+        lines += [f"    {r.locator}: {r.detail}" for r in found[:examples]]
+    lines += [f"  {mistake}" for mistake in mistakes]
+    lines.append(
+        f"every reject is in {folder / 'audit' / 'rejects.jsonl'}, every record's fate in "
+        f"{folder / 'lineage.parquet'}"
+    )
+    return "\n".join(lines)
 
 
 def base_warnings(run: Build) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from dataset_builder.config import load_schema
+from dataset_builder.config import Column, load_schema
 
 Record = dict[str, Any]
 """An article: the fields of `schema/article.schema.json`."""
@@ -105,17 +105,39 @@ def balanced(counts: Mapping[str, int]) -> bool:
     return counts["read"] == counts["kept"] + counts["rejected"] + counts["duplicates"]
 
 
+RELEASE_FORMAT = 2
+"""The version of the rows' layout, in every manifest. 1: dates as text, no `source_id`,
+no declared columns (releases before it have no `release_format`); 2: `published` a UTC
+timestamp, `retrieved` a date, `source_id`, the columns of `[ingest.columns]`."""
+
+DATE_TYPES = {"published": pa.timestamp("us", tz="UTC"), "retrieved": pa.date32()}
+"""Fields validated as RFC 3339 text and published as Arrow dates (see stages/columns.py)."""
+
+COLUMN_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "float": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "list[string]": pa.list_(pa.string()),
+    "label": pa.int64(),  # the index into its values: a Hugging Face ClassLabel's storage
+}
+"""The Arrow type of each type of declared column (`[ingest.columns]`)."""
+
+
 @cache
-def record_schema() -> pa.Schema:
-    """The Arrow schema of the published rows, derived from the JSON Schema."""
+def record_schema(columns: tuple[Column, ...] = ()) -> pa.Schema:
+    """The Arrow schema of the published rows: the JSON Schema's fields, then the declared
+    columns (sorted by name)."""
     properties = load_schema("article.schema.json")["properties"]
-    return pa.schema([(name, arrow_type(spec)) for name, spec in properties.items()])
+    fields = [(name, DATE_TYPES.get(name) or arrow_type(spec)) for name, spec in properties.items()]
+    return pa.schema(fields + [(c.name, COLUMN_TYPES[c.type]) for c in columns])
 
 
 @cache
-def spool_schema() -> pa.Schema:
+def spool_schema(columns: tuple[Column, ...] = ()) -> pa.Schema:
     """The record schema before pass 2's tags."""
-    return pa.schema([f for f in record_schema() if f.name not in TAGS])
+    return pa.schema([f for f in record_schema(columns) if f.name not in TAGS])
 
 
 def arrow_type(spec: dict[str, Any]) -> pa.DataType:

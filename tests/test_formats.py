@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import datetime as dt
 import gzip
 import lzma
 import shutil
@@ -54,7 +55,7 @@ def test_a_saved_page_becomes_an_article_with_its_metadata(tmp_path):
     (row,) = rows_of(release)
     assert row["title"] == "Council backs new rules"
     assert row["authors"] == ["Ana Lima"]
-    assert row["published"] == "2024-03-05"
+    assert row["published"] == dt.datetime(2024, 3, 5, tzinfo=dt.UTC)  # a date alone: 00:00 UTC
     assert row["source"] == "The Ledger"
     assert row["url"] == "https://ledger.example/2024/council-rules"
     assert row["raw_format"] == "html" and row["raw_encoding"] == "utf-8"
@@ -214,7 +215,7 @@ def test_sources_toml_fills_what_the_records_do_not_say(tmp_path):
     assert (first["source"], first["license"], first["retrieved"]) == (
         "Wire Service",
         "CC BY 4.0",
-        "2024-05-01",
+        dt.date(2024, 5, 1),
     )
     assert first["url"] == "https://wire.example/feed"
     assert second["url"] == "https://own.example/2"  # the record's own value wins

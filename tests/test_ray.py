@@ -66,6 +66,33 @@ def test_ray_engine_builds_the_local_engines_bytes(local_ray, corpus):
     assert {(r["raw_path"], r["raw_line"]) for r in rejects} == {("more.jsonl", 41), ("more.jsonl", 42)}
 
 
+def test_declared_columns_and_dates_give_the_local_bytes_on_ray(local_ray, tmp_path):
+    """Declared columns (a label among them) and published timestamps travel through Ray's
+    pickled batches and its spool as through the local engine's."""
+    records = [
+        {
+            "id": i,
+            "text": article_text(700 + i),
+            "label": ["neg", "pos", "1"][i % 3],
+            "views": str(i),
+            "published": f"2024-02-{1 + i % 28:02d}T08:00:00+05:00",
+            "dropped": i,
+        }
+        for i in range(30)
+    ]
+    raw = write_files(tmp_path / "raw", {"a.jsonl": jsonl(*records)})
+    columns = {
+        "label": {"type": "label", "values": ["neg", "pos"], "aliases": {"1": "pos"}},
+        "views": "integer",
+    }
+    local = build(make_config(tmp_path / "local", raw, ingest={"columns": columns}), workers=1)
+    assert local.manifest["counts"]["kept"] == 30 and local.manifest["input_keys"]["dropped"] == {
+        "dropped": 30
+    }
+    remote = build(make_config(tmp_path / "ray", raw, ingest={"columns": columns}), workers=2, engine="ray")
+    assert remote.manifest["fingerprint"] == local.manifest["fingerprint"]
+
+
 def test_ray_groups_and_base_splits_match_the_local_engine(local_ray, corpus, tmp_path):
     """split.group_by values and split.base, decided by Ray's groupings: a grown corpus
     whose new group values tie together records the base release had put in different

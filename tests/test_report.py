@@ -140,7 +140,7 @@ def test_profile_matches_the_published_data(release):
         assert lengths["words"] == np.bincount(bins, minlength=len(LENGTH_EDGES)).tolist()
         assert lengths["total_chars"] == chars.sum() and lengths["total_words"] == words.sum()
         sources.update(p or "(none)" for p in publishers)
-        days += [p[:10] for p in published if p]
+        days += [p.date().isoformat() for p in published if p]  # UTC timestamps
     assert profile["publishers"]["top"] == dict(sources)
     assert profile["published"]["earliest"] == min(days) == "2020-01-15"
     assert profile["published"]["latest"] == max(days)

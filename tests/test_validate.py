@@ -11,6 +11,7 @@ from dataset_builder.stages.validate import article_validator, validate_record
 
 VALID = {
     "id": "a1",
+    "source_id": "a-1",
     "title": "T",
     "text": "Body.",
     "url": "https://example.org/a",

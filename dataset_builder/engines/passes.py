@@ -33,6 +33,7 @@ from dataset_builder.records import (
 )
 from dataset_builder.spool import read_batch, write_batch
 from dataset_builder.stages.clean import Cleaner, clean_record
+from dataset_builder.stages.columns import INPUT, coerce, pick, to_arrow
 from dataset_builder.stages.ingest import LineRange, Unit
 from dataset_builder.stages.langid import LanguageTagger
 from dataset_builder.stages.pii import find_pii, redact, summary
@@ -61,6 +62,8 @@ class Prepared:
     provenance: list[tuple[Any, ...]]  # PROVENANCE values
     rejected: list[Rejection]
     removed: Counter[str]
+    keys: Counter[str]  # per input key, how many input objects had it
+    objects: int  # records read from objects (JSON, tables), which have keys
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,8 @@ _stages: dict[str, Any] = {}
 def init_prepare(setup: WorkerSetup) -> None:
     settings = setup.settings
     _stages["cleaner"] = Cleaner.from_settings(settings.clean)
-    _stages["validator"] = article_validator()
+    _stages["columns"] = settings.ingest.columns
+    _stages["validator"] = article_validator(settings.ingest.columns)
     near = settings.near_dup
     _stages["near"] = NearDupSettings.from_settings(near) if near.enabled else None
     _stages["group_by"] = settings.split.group_by
@@ -96,6 +100,7 @@ def init_annotate(setup: WorkerSetup) -> None:
     langid = setup.settings.langid
     _stages["tagger"] = LanguageTagger(langid.seed, langid.min_chars)
     _stages["allow"] = frozenset(langid.allow)
+    _stages["columns"] = setup.settings.ingest.columns
     _stages["pii"] = setup.settings.pii
     _stages["spool"] = setup.spool
 
@@ -108,6 +113,9 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
     valid: list[Record] = []
     rejected: list[Rejection] = []
     removed: Counter[str] = Counter()
+    keys: Counter[str] = Counter()
+    objects = 0
+    columns = _stages["columns"]
     items = (item for unit in units for item in (unit.read() if isinstance(unit, LineRange) else (unit,)))
     for raw in items:
         if isinstance(raw, dict) and raw["raw_format"] == "html":
@@ -119,10 +127,17 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
         if isinstance(raw, Rejection):
             rejected.append(raw)
             continue
-        cleaned, lines = clean_record(raw, _stages["cleaner"])
+        source = raw.pop(INPUT, None)
+        if source is not None:
+            objects += 1
+            keys.update(source.keys())
+        cleaned, lines = clean_record({**raw, **pick(source or {}, columns)}, _stages["cleaner"])
         removed.update(lines)
-        checked = validate_record(cleaned, _stages["validator"])
-        (rejected if isinstance(checked, Rejection) else valid).append(checked)
+        checked = validate_record(coerce(cleaned, columns), _stages["validator"])
+        if isinstance(checked, Rejection):
+            rejected.append(checked)
+        else:
+            valid.append(to_arrow(checked, columns))
     texts = [r["text"] for r in valid]
     near: NearDupSettings | None = _stages["near"]
     if near and valid:
@@ -132,9 +147,15 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
         bands = np.zeros((len(valid), near.lsh_shape[0] if near else 0), dtype=np.uint64)
         has_words = np.zeros(len(valid), dtype=bool)
     if valid:
-        write_batch(_stages["spool"], batch, valid, spool_schema())
+        write_batch(_stages["spool"], batch, valid, spool_schema(columns))
     prepared = Prepared(
-        batch, [r["id"] for r in valid], [tuple(r[k] for k in PROVENANCE) for r in valid], rejected, removed
+        batch,
+        [r["id"] for r in valid],
+        [tuple(r[k] for k in PROVENANCE) for r in valid],
+        rejected,
+        removed,
+        keys,
+        objects,
     )
     groups = {name: [r.get(name) for r in valid] for name in _stages["group_by"]}
     return prepared, DedupKeys([content_key(t) for t in texts], bands, has_words, groups)
@@ -165,5 +186,5 @@ def annotate(task: AnnotateTask) -> Annotated:
         kept.append(record)
         kept_routes.append((split, bucket))
         profiles[split].add([record])
-    tagged = pa.RecordBatch.from_pylist(kept, schema=record_schema())
+    tagged = pa.RecordBatch.from_pylist(kept, schema=record_schema(_stages["columns"]))
     return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles))

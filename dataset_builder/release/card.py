@@ -13,7 +13,7 @@ from typing import Any
 import datasets
 import yaml
 
-from dataset_builder.config import SPLITS
+from dataset_builder.config import SPLITS, Column, parse_columns
 from dataset_builder.records import record_schema
 
 SIZE_CATEGORIES = [
@@ -31,6 +31,16 @@ def size_category(rows: int) -> str:
     return next((label for limit, label in SIZE_CATEGORIES if rows < limit), "n>1B")
 
 
+def features(columns: tuple[Column, ...]) -> datasets.Features:
+    """The rows' features as `datasets` derives them from their Arrow schema, with each
+    label column a ClassLabel of its values (stored as their index)."""
+    found = datasets.Features.from_arrow_schema(record_schema(columns))
+    for column in columns:
+        if column.type == "label":
+            found[column.name] = datasets.ClassLabel(names=list(column.values))
+    return found
+
+
 def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
     config = manifest["config"]
     languages = sorted(
@@ -43,7 +53,7 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
     )
     splits = [s for s in SPLITS if manifest["splits"][s]]
     info = datasets.DatasetInfo(
-        features=datasets.Features.from_arrow_schema(record_schema()),
+        features=features(parse_columns(config["ingest"].get("columns", {}))),
         splits=datasets.SplitDict(
             {s: datasets.SplitInfo(s, num_examples=manifest["splits"][s]) for s in splits}
         ),

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from dataset_builder.config import SPLITS
+from dataset_builder.config import SPLITS, Column, parse_columns
 from dataset_builder.records import record_schema
 from dataset_builder.release import datasheet
 
@@ -55,7 +55,13 @@ CONTEXT = {
     "subField": "cr:subField",
     "transform": "cr:transform",
 }
-DATA_TYPES = {pa.int64(): "sc:Integer", pa.float64(): "sc:Float", pa.bool_(): "sc:Boolean"}
+DATA_TYPES = {
+    pa.int64(): "sc:Integer",
+    pa.float64(): "sc:Float",
+    pa.bool_(): "sc:Boolean",
+    pa.date32(): "sc:Date",
+    pa.timestamp("us", tz="UTC"): "sc:DateTime",
+}
 PARQUET = "application/x-parquet"
 FILES = "parquet-files"
 RAI_ANSWERS = {  # RAI property: the datasheet questions that answer it
@@ -122,7 +128,10 @@ def render(manifest: dict[str, Any], answers: datasheet.Answers, data_files: lis
                 "includes": "data/*.parquet",
             },
         ],
-        "recordSet": [split_records(splits), article_records()],
+        "recordSet": [
+            split_records(splits),
+            article_records(parse_columns(config["ingest"].get("columns", {}))),
+        ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
@@ -151,9 +160,11 @@ def split_records(splits: list[str]) -> dict[str, Any]:
     }
 
 
-def article_records() -> dict[str, Any]:
+def article_records(columns: tuple[Column, ...] = ()) -> dict[str, Any]:
     """One field per column of the Parquet files, typed from their Arrow schema, and the
-    split each row belongs to, read from its file's name."""
+    split each row belongs to, read from its file's name. A label column holds the index
+    of its value; the field's description names them."""
+    labels = {c.name: c.values for c in columns if c.type == "label"}
     fields = [
         {
             "@type": "cr:Field",
@@ -169,7 +180,7 @@ def article_records() -> dict[str, Any]:
             },
         }
     ]
-    for column in record_schema():
+    for column in record_schema(columns):
         repeated = pa.types.is_list(column.type)
         value_type = column.type.value_type if repeated else column.type
         field: dict[str, Any] = {
@@ -181,6 +192,9 @@ def article_records() -> dict[str, Any]:
         }
         if repeated:
             field["repeated"] = True
+        if column.name in labels:
+            names = ", ".join(f"{i} = {v}" for i, v in enumerate(labels[column.name]))
+            field["description"] = f"A label: {names}."
         fields.append(field)
     return {
         "@type": "cr:RecordSet",

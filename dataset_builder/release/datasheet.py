@@ -17,6 +17,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from dataset_builder.config import parse_columns
+
 SECTIONS: dict[str, tuple[str, ...]] = {
     "Motivation": (
         "For what purpose was the dataset created?",
@@ -197,10 +199,14 @@ def facts(m: dict[str, Any]) -> dict[tuple[str, str], str | None]:
             ]
         ),
         (c, "What data does each instance consist of?"): (
-            "One article per row: `id`, `title`, `text` (cleaned body), `url`, `source` (publisher), "
-            "`published`, `authors`, `keywords`, `language`, `language_score`, and provenance: "
+            "One article per row: `id`, `source_id` (the input's own id), `title`, `text` (cleaned "
+            "body), `url`, `source` (publisher), `published` (UTC timestamp), `authors`, `keywords`, "
+            "`language`, `language_score`, and provenance: "
             "`raw_path` (input file), `raw_line` (line, or element number in a JSON array), "
-            "`raw_sha256` (hash of the record's raw bytes), `raw_format`.\n\n" + publisher_origins(m)
+            "`raw_sha256` (hash of the record's raw bytes), `raw_format`.\n\n"
+            + user_columns(config)
+            + input_keys(m)
+            + publisher_origins(m)
         ),
         (c, "Is any information missing from individual instances?"): table(
             ["field", "records without a value"], [[f, n] for f, n in m["missing_values"].items()]
@@ -345,10 +351,22 @@ def source_manifest(known: dict[str, Any] | None) -> str:
 
 
 def retrieval_dates(m: dict[str, Any]) -> str | None:
+    """The kept records' publication dates (UTC days of their `published` timestamps) and
+    the retrieval dates raw/sources.toml gives."""
+    answer = []
+    published = m["profile"]["published"]
+    if published.get("earliest"):
+        answer.append(
+            f"Publication dates (UTC) from {published['earliest']} to {published['latest']}; "
+            f"{m['missing_values']['published']} kept record(s) have none."
+        )
     dates = sorted({e["retrieved"] for e in (m["sources"] or {}).get("entries", []) if "retrieved" in e})
-    if not dates:
-        return None
-    return f"Retrieval dates in raw/sources.toml: {', '.join(dates)}; {m['missing_values']['retrieved']} kept record(s) have none."
+    if dates:
+        answer.append(
+            f"Retrieval dates in raw/sources.toml: {', '.join(dates)}; "
+            f"{m['missing_values']['retrieved']} kept record(s) have none."
+        )
+    return " ".join(answer) or None
 
 
 def licences(m: dict[str, Any]) -> str:
@@ -385,6 +403,36 @@ def personal_information(m: dict[str, Any]) -> str:
         "Found in the kept texts (e-mail and IP by pattern, phone numbers by libphonenumber): "
         + "; ".join(found)
         + f". {action} lineage.parquet lists them per record (column `pii`)."
+    )
+
+
+def user_columns(config: dict[str, Any]) -> str:
+    """The columns the maintainers declared, with their types (a label's values in index order)."""
+    columns = parse_columns(config["ingest"].get("columns", {}))
+    if not columns:
+        return ""
+    described = [
+        f"`{c.name}` ({c.type}"
+        + (f" {', '.join(f'{i} = {v}' for i, v in enumerate(c.values))}" if c.values else "")
+        + (f", from the key `{c.key}`" if c.key != c.name else "")
+        + ")"
+        for c in columns
+    ]
+    return "Declared columns (`[ingest.columns]`): " + "; ".join(described) + ".\n\n"
+
+
+def input_keys(m: dict[str, Any]) -> str:
+    """Keys of the input objects that the release does not keep, by name and count."""
+    keys = m.get("input_keys")
+    if not keys or not keys["objects"]:
+        return ""
+    dropped = keys["dropped"]
+    if not dropped:
+        return f"Every key of the {keys['objects']} input objects is kept.\n\n"
+    listed = ", ".join(f"`{k}` ({n} objects)" for k, n in dropped.items())
+    return (
+        f"Keys of the {keys['objects']} input objects that are not kept (not declared in "
+        f"`[ingest.columns]`): {listed}.\n\n"
     )
 
 

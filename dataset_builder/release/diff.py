@@ -2,7 +2,13 @@
 
 Records are matched by id. A record is changed when any of its published fields differ;
 it has moved when it is in a different split (a new version should move none: see
-split.base). Language and publisher counts show shifts in the whole corpus.
+split.base). Language and publisher counts show shifts in the whole corpus. Each added,
+removed, changed and moved record is listed by id and title (`listed`), for people (a
+bounded list in `summary`) and scripts (`as_json`).
+
+Releases of format 1 (before `release_format`) wrote dates as text: against a format 2
+release every record with a `published` or `retrieved` date, and every record once the
+columns differ (`source_id`), counts as changed; added, removed and moved are unaffected.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from dataset_builder.config import SPLITS
+from dataset_builder.stages.columns import iso
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,7 @@ class Row:
     digest: str  # of every published field but the split
     language: str
     source: str | None
+    title: str | None
 
 
 @dataclass
@@ -36,6 +44,13 @@ class Changes:
     moved: list[tuple[str, str, str]] = field(default_factory=list)  # id, old split, new split
     languages: dict[str, tuple[int, int]] = field(default_factory=dict)  # language: (old, new)
     sources: dict[str, tuple[int, int]] = field(default_factory=dict)
+    listed: dict[str, list[dict[str, str | None]]] = field(default_factory=dict)  # kind -> records, by id
+
+    def record(self, kind: str, record_id: str, row: Row, before: Row | None = None) -> None:
+        entry = {"id": record_id, "split": row.split, "title": row.title}
+        if before is not None:
+            entry = {"id": record_id, "from": before.split, "to": row.split, "title": row.title}
+        self.listed.setdefault(kind, []).append(entry)
 
 
 def rows(release: Path) -> dict[str, Row]:
@@ -43,8 +58,9 @@ def rows(release: Path) -> dict[str, Row]:
     for path in sorted((release / "data").glob("*.parquet")):
         split = path.name.split("-")[0]
         for row in pq.read_table(path).to_pylist():
-            digest = hashlib.sha256(json.dumps(row, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-            found[row["id"]] = Row(split, digest, row["language"], row["source"])
+            text = json.dumps(row, sort_keys=True, ensure_ascii=False, default=iso)
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            found[row["id"]] = Row(split, digest, row["language"], row["source"], row["title"])
     return found
 
 
@@ -56,14 +72,20 @@ def compare(old: Path, new: Path, labels: tuple[str, str]) -> Changes:
         previous = before.get(record_id)
         if previous is None:
             changes.added[row.split] += 1
+            changes.record("added", record_id, row)
         elif previous.split != row.split:
             changes.moved.append((record_id, previous.split, row.split))
+            changes.record("moved", record_id, row, previous)
         elif previous.digest != row.digest:
             changes.changed[row.split] += 1
+            changes.record("changed", record_id, row)
     for record_id, row in before.items():
         if record_id not in after:
             changes.removed[row.split] += 1
+            changes.record("removed", record_id, row)
     changes.moved.sort()
+    for entries in changes.listed.values():
+        entries.sort(key=lambda e: str(e["id"]))
     changes.languages = shifts(
         Counter(r.language for r in before.values()), Counter(r.language for r in after.values())
     )
@@ -82,8 +104,12 @@ def shifts(before: Counter[str], after: Counter[str]) -> dict[str, tuple[int, in
     }
 
 
-def summary(changes: Changes) -> list[str]:
-    """The changes as Markdown lines: a table per split, then moves and shifts."""
+KINDS = ("added", "removed", "changed", "moved")
+
+
+def summary(changes: Changes, limit: int = 0) -> list[str]:
+    """The changes as Markdown lines: a table per split, then moves and shifts; with a
+    `limit`, the first records of each kind by id, with their titles."""
     lines = [
         f"Changes from {changes.old} to {changes.new}:",
         "",
@@ -99,4 +125,32 @@ def summary(changes: Changes) -> list[str]:
             lines.append(
                 f"{title} that changed: " + ", ".join(f"{k} {a} → {b}" for k, (a, b) in counts.items()) + "."
             )
+    for kind in KINDS if limit else ():
+        entries = changes.listed.get(kind, [])
+        if entries:
+            lines += ["", f"{kind.capitalize()} ({len(entries)}):"]
+            lines += [f"- `{e['id']}` {where(e)}: {e['title'] or '(no title)'}" for e in entries[:limit]]
+            if len(entries) > limit:
+                lines.append(f"- ... and {len(entries) - limit} more (--limit)")
     return lines
+
+
+def where(entry: dict[str, str | None]) -> str:
+    return f"{entry['from']} → {entry['to']}" if "from" in entry else str(entry["split"])
+
+
+def as_json(changes: Changes, limit: int) -> dict[str, object]:
+    """The changes for scripts: counts per split and kind, and the first `limit` records of
+    each kind (id, split or from/to, title), with how many there are in all."""
+    return {
+        "old": changes.old,
+        "new": changes.new,
+        "counts": {
+            **{kind: {s: getattr(changes, kind)[s] for s in SPLITS} for kind in KINDS[:3]},
+            "moved": len(changes.moved),
+        },
+        "records": {kind: changes.listed.get(kind, [])[:limit] for kind in KINDS},
+        "totals": {kind: len(changes.listed.get(kind, [])) for kind in KINDS},
+        "languages": {k: list(v) for k, v in changes.languages.items()},
+        "publishers": {k: list(v) for k, v in changes.sources.items()},
+    }

@@ -10,9 +10,9 @@ from dataclasses import asdict
 from importlib import metadata
 from typing import Any
 
-from dataset_builder.config import SPLITS, BuildConfig
+from dataset_builder.config import SPLITS, BuildConfig, IngestSettings
 from dataset_builder.ledger import Ledger
-from dataset_builder.records import METADATA_FIELDS
+from dataset_builder.records import METADATA_FIELDS, RELEASE_FORMAT
 from dataset_builder.release.history import Base, PublishedVersion
 from dataset_builder.stages.ingest import Inventory, file_sha256
 from dataset_builder.stages.pii import KINDS as PII_KINDS
@@ -41,6 +41,7 @@ def make_manifest(
 ) -> dict[str, Any]:
     """Everything the release says about itself, without the file list and fingerprint."""
     return {
+        "release_format": RELEASE_FORMAT,
         "name": config.name,
         "version": config.version,
         "counts": ledger.counts(),
@@ -76,10 +77,24 @@ def make_manifest(
             for f in inventory.files
         ],
         "skipped": [{"path": s.rel, "reason": s.reason} for s in inventory.skipped],
+        "input_keys": input_keys(config.settings.ingest, ledger),
         "sources": sources,
         "config": config.recorded(),
         "versions": versions(),
         "command": config.rebuild_command(),
+    }
+
+
+def input_keys(ingest: IngestSettings, ledger: Ledger) -> dict[str, Any]:
+    """What became of the keys of the input objects (JSON, tables): `objects` read, each key
+    that is kept (as a record field or a declared column) with the objects that had it,
+    each `dropped` one likewise, and the mapped keys that no object had (`not_found`)."""
+    kept = set(ingest.fields.values()) | {c.key for c in ingest.columns}
+    return {
+        "objects": ledger.objects,
+        "kept": {k: n for k, n in sorted(ledger.keys.items()) if k in kept},
+        "dropped": {k: n for k, n in sorted(ledger.keys.items()) if k not in kept},
+        "not_found": sorted(k for k in kept if not ledger.keys[k]) if ledger.objects else [],
     }
 
 

@@ -176,6 +176,7 @@ def publish_release(target: Path, manifest: dict[str, Any], content: ReleaseCont
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
+        staging.chmod(0o777 & ~current_umask())  # mkdtemp makes it 0700: colleagues could not read it
         rows = content.write_content(staging)
         files = describe_files(staging, rows)
         for name, text in content.render_docs(manifest, files, staging).items():
@@ -203,6 +204,13 @@ def publish_release(target: Path, manifest: dict[str, Any], content: ReleaseCont
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Published(target, manifest, unchanged=False)
+
+
+def current_umask() -> int:
+    """The process's umask (reading it means setting it: put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager

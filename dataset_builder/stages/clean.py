@@ -104,6 +104,7 @@ def clean_record(record: Record, cleaner: Cleaner) -> tuple[Record, Counter[str]
 
     Values of the wrong type are left alone for the validator to report."""
     out: Record = {
+        "source_id": None,
         "title": None,
         "url": None,
         "source": None,

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataset_builder.stages.columns import iso
 from dataset_builder.stages.publisher import publisher_origin
 
 # Lower bounds of the length bins; the last bin is open-ended.
@@ -50,7 +51,7 @@ class Profile:
             self.publishers[record.get("source") or "(none)"] += 1
             self.origins[publisher_origin(record.get("source"), record.get("url"))] += 1
             if published := record.get("published"):
-                day = published[:10]  # ISO 8601: a date, or a date-time starting with one
+                day = iso(published)[:10]  # a UTC timestamp from the spool, or ISO 8601 text
                 self.years[day[:4]] += 1
                 self.earliest = min(self.earliest or day, day)
                 self.latest = max(self.latest or day, day)

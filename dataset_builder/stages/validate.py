@@ -21,9 +21,10 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
-from dataset_builder.config import load_schema
+from dataset_builder.config import Column, load_schema
 from dataset_builder.errors import BuildError
 from dataset_builder.records import Record, Rejection
+from dataset_builder.stages.columns import json_schema
 
 ENFORCED_FORMATS = ("date-time", "date", "uri")
 MAX_VALUE_CHARS = 80
@@ -57,8 +58,17 @@ def has_format(schema: Any) -> bool:
     return False
 
 
-def article_validator() -> ArticleValidator:
-    return ArticleValidator(load_schema("article.schema.json"))
+def article_validator(columns: tuple[Column, ...] = ()) -> ArticleValidator:
+    """The article schema, with the declared columns as required properties (null allowed)."""
+    schema = load_schema("article.schema.json")
+    extra = json_schema(columns)
+    if extra:
+        schema = {
+            **schema,
+            "required": [*schema["required"], *extra],
+            "properties": {**schema["properties"], **extra},
+        }
+    return ArticleValidator(schema)
 
 
 def require_format_support() -> None:

@@ -1,9 +1,15 @@
 """Finding the input files: one sorted order (POSIX path relative to raw/), so a build reads
 the same records in the same order on every machine; whatever is not read is listed as
-skipped with a reason."""
+skipped with a reason.
+
+`ingest.include` and `ingest.exclude` are globs (fnmatch: `*` also crosses `/`); a
+pattern without `/` matches a file's name at any depth, like a .gitignore line, so the
+default excludes (LICENSE*, README*, ...) keep a corpus's licence and readme out of its
+articles wherever they sit."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -26,8 +32,9 @@ class Inventory:
     skipped: tuple[Skipped, ...]
 
 
-def discover(raw_dir: Path) -> Inventory:
-    """List the files to read, sorted; hidden entries and symlinks are skipped, not followed."""
+def discover(raw_dir: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Inventory:
+    """List the files to read, sorted; hidden entries and symlinks are skipped, not followed,
+    as are files that `include` (when given) does not match and files `exclude` matches."""
     if not raw_dir.is_dir():
         raise ConfigError(f"{raw_dir}: input folder not found (set `raw` in the config or --raw)")
     files: list[InputFile] = []
@@ -50,7 +57,7 @@ def discover(raw_dir: Path) -> Inventory:
             rel = relative(path, raw_dir)
             if rel == sources.NAME:
                 continue  # read by sources.load_sources, recorded in the manifest
-            reason = skip_reason(path, name, is_dir=False)
+            reason = pattern_reason(rel, include, exclude) or skip_reason(path, name, is_dir=False)
             if reason:
                 skipped.append(Skipped(printable(rel), reason))
                 continue
@@ -81,6 +88,20 @@ def skip_reason(path: Path, name: str, *, is_dir: bool) -> str | None:
         suffixes = "".join(PurePosixPath(name.lower()).suffixes[-2:])
         return f"unsupported file type {suffixes!r}" if suffixes else "no file extension"
     return None
+
+
+def pattern_reason(rel: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> str | None:
+    """Why `ingest.include`/`ingest.exclude` leave the file at `rel` out, if they do."""
+    if include and not any(matches(rel, p) for p in include):
+        return f"not in ingest.include {list(include)}"
+    excluded = next((p for p in exclude if matches(rel, p)), None)
+    return f"excluded by ingest.exclude {excluded!r}" if excluded else None
+
+
+def matches(rel: str, pattern: str) -> bool:
+    """fnmatch on the path under raw/, or on the file's name for a pattern without `/`."""
+    target = rel if "/" in pattern else rel.rsplit("/", 1)[-1]
+    return fnmatch.fnmatchcase(target, pattern)
 
 
 def valid_utf8(name: str) -> bool:

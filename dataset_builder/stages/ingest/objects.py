@@ -7,22 +7,30 @@ import json
 from typing import Any
 
 from dataset_builder.records import Record, Rejection
+from dataset_builder.stages.columns import INPUT
 from dataset_builder.stages.ingest.files import sha256
 
 
 def map_object(value: Any, prov: dict[str, Any], fields: dict[str, str]) -> Record | Rejection:
-    """Rename source keys to record fields (config `ingest.fields`); other keys are not kept."""
+    """Rename source keys to record fields (config `ingest.fields`). The object itself stays
+    on the record under `columns.INPUT`, for pass 1 to take declared columns from and to
+    count the keys it had; `source_id` is left out when it is the record's id too."""
     if not isinstance(value, dict):
         return Rejection(
             **prov, reason="json", detail=f"expected a JSON object, found {type(value).__name__}"
         )
     record: Record = {field: value[key] for field, key in fields.items() if key in value}
-    source_id = record.get("id")
-    if source_id is None or source_id == "":
+    if fields.get("source_id") == fields.get("id"):
+        record.pop("source_id", None)
+    for field in ("id", "source_id"):
+        if isinstance(record.get(field), int) and not isinstance(record[field], bool):
+            record[field] = str(record[field])
+    if record.get("id") is None or record["id"] == "":
         record["id"] = derived_id(prov["raw_path"], prov["raw_line"])
-    elif isinstance(source_id, int) and not isinstance(source_id, bool):
-        record["id"] = str(source_id)
+    if record.get("source_id") == "":
+        record["source_id"] = None
     record.update(prov)
+    record[INPUT] = value
     return record
 
 
