@@ -1,6 +1,7 @@
 """The per-record work of the build's two passes, as pure functions over batches.
 
-    pass 1   `prepare`:  ingest items (or line ranges) -> clean -> validate -> spool, dedup keys, band keys
+    pass 1   `prepare`:  ingest items (or line ranges) -> clean -> validate -> decontaminate -> spool,
+                         dedup keys, band keys
     pass 2   `annotate`: spooled rows -> language -> allow-list -> PII -> tagged Arrow batches
 
 Each engine (`dataset_builder.engines.base`) runs these same functions: the local one in this
@@ -12,7 +13,7 @@ whoever runs them, in whatever batches.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from dataset_builder.records import (
 )
 from dataset_builder.spool import read_batch, write_batch
 from dataset_builder.stages.clean import Cleaner, clean_record
+from dataset_builder.stages.decontaminate import EvalIndex, Match, matches
 from dataset_builder.stages.ingest import LineRange, Unit
 from dataset_builder.stages.langid import LanguageTagger
 from dataset_builder.stages.pii import find_pii, redact, summary
@@ -48,6 +50,7 @@ class WorkerSetup:
 
     settings: Settings
     spool: Path  # the spool folder: pass 1 writes its batches there, pass 2 reads them
+    evalsets: tuple[EvalIndex, ...] = ()  # the n-gram indexes of `[[decontaminate]]`, built once
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class Prepared:
     provenance: list[tuple[Any, ...]]  # PROVENANCE values
     rejected: list[Rejection]
     removed: Counter[str]
+    contamination: list[dict[str, Any]] = field(default_factory=list)  # audit rows, every match
+    to_test: list[str] = field(default_factory=list)  # ids of spooled records `split` sends to test
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ def init_prepare(setup: WorkerSetup) -> None:
     _stages["near"] = NearDupSettings.from_settings(near) if near.enabled else None
     _stages["group_by"] = settings.split.group_by
     _stages["spool"] = setup.spool
+    _stages["evalsets"] = list(setup.evalsets)
 
 
 def init_annotate(setup: WorkerSetup) -> None:
@@ -108,6 +114,8 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
     valid: list[Record] = []
     rejected: list[Rejection] = []
     removed: Counter[str] = Counter()
+    contamination: list[dict[str, Any]] = []
+    to_test: list[str] = []
     items = (item for unit in units for item in (unit.read() if isinstance(unit, LineRange) else (unit,)))
     for raw in items:
         if isinstance(raw, dict) and raw["raw_format"] == "html":
@@ -122,6 +130,13 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
         cleaned, lines = clean_record(raw, _stages["cleaner"])
         removed.update(lines)
         checked = validate_record(cleaned, _stages["validator"])
+        if not isinstance(checked, Rejection) and (found := matches(checked["text"], _stages["evalsets"])):
+            contamination += [audit_row(checked, match) for match in found]
+            actions = {match.action for match in found}
+            if "reject" in actions:
+                checked = Rejection.of(checked, "contaminated", contaminated_detail(found))
+            elif "split" in actions:
+                to_test.append(checked["id"])
         (rejected if isinstance(checked, Rejection) else valid).append(checked)
     texts = [r["text"] for r in valid]
     near: NearDupSettings | None = _stages["near"]
@@ -134,10 +149,38 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
     if valid:
         write_batch(_stages["spool"], batch, valid, spool_schema())
     prepared = Prepared(
-        batch, [r["id"] for r in valid], [tuple(r[k] for k in PROVENANCE) for r in valid], rejected, removed
+        batch,
+        [r["id"] for r in valid],
+        [tuple(r[k] for k in PROVENANCE) for r in valid],
+        rejected,
+        removed,
+        contamination,
+        to_test,
     )
     groups = {name: [r.get(name) for r in valid] for name in _stages["group_by"]}
     return prepared, DedupKeys([content_key(t) for t in texts], bands, has_words, groups)
+
+
+def contaminated_detail(found: list[Match]) -> str:
+    return "; ".join(
+        f"evaluation set {m.evalset!r} item {m.item!r}: {m.tokens} tokens in common: {m.span!r}"
+        for m in found
+    )
+
+
+def audit_row(record: Record, match: Match) -> dict[str, Any]:
+    """One line of audit/contamination.jsonl: the record, where it came from, what it shares."""
+    return {
+        "id": record["id"],
+        "raw_path": record["raw_path"],
+        "raw_line": record["raw_line"],
+        "evalset": match.evalset,
+        "item": match.item,
+        "action": match.action,
+        "ngrams": match.ngrams,
+        "tokens": match.tokens,
+        "span": match.span,
+    }
 
 
 def annotate(task: AnnotateTask) -> Annotated:

@@ -11,7 +11,7 @@ from importlib import metadata
 from typing import Any
 
 from dataset_builder.config import SPLITS, BuildConfig
-from dataset_builder.ledger import Ledger
+from dataset_builder.ledger import Ledger, decontamination
 from dataset_builder.records import METADATA_FIELDS
 from dataset_builder.release.history import Base, PublishedVersion
 from dataset_builder.stages.ingest import Inventory, file_sha256
@@ -39,8 +39,9 @@ def make_manifest(
     base: Base | None,
     previous: PublishedVersion | None,
 ) -> dict[str, Any]:
-    """Everything the release says about itself, without the file list and fingerprint."""
-    return {
+    """Everything the release says about itself, without the file list and fingerprint.
+    `decontamination` is there only when evaluation sets were checked."""
+    manifest = {
         "name": config.name,
         "version": config.version,
         "counts": ledger.counts(),
@@ -81,6 +82,9 @@ def make_manifest(
         "versions": versions(),
         "command": config.rebuild_command(),
     }
+    if config.settings.decontaminate:
+        manifest["decontamination"] = decontamination(ledger)
+    return manifest
 
 
 def versions() -> dict[str, str]:
