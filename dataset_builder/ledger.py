@@ -138,15 +138,15 @@ def evalset_summaries(evalsets: list[EvalSet], indexes: list[EvalIndex], merged:
 
 def decontamination(ledger: Ledger) -> dict[str, Any]:
     """The manifest's account of decontamination: per evaluation set, the records that
-    matched it and the first few of them (in provenance order)."""
+    matched it and the first few of them (in provenance order), by the set's name."""
     rows = sorted(ledger.contamination, key=lambda r: (r["raw_path"], r["raw_line"]))
-    summaries = []
+    summaries = {}
     for evalset in ledger.evalsets:
         found = [r for r in rows if r["evalset"] == evalset["name"]]
         examples = [
             {key: r[key] for key in ("id", "item", "tokens", "span")} for r in found[:CONTAMINATION_EXAMPLES]
         ]
-        summaries.append({**evalset, "records_matched": len(found), "examples": examples})
+        summaries[evalset["name"]] = {**evalset, "records_matched": len(found), "examples": examples}
     return {"evaluation_sets": summaries, "records_matched": len({r["id"] for r in rows})}
 
 

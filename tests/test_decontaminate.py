@@ -11,6 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import lxml.html
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -193,12 +194,41 @@ def test_build_rejects_contaminated_records_and_says_what_was_checked(tmp_path):
     assert rejects["verbatim"]["detail"] == (
         f"evaluation set 'newsqa' item 'q-rates': {len(ITEM.split())} tokens in common: {ITEM[:-1]!r}"
     )
-    [checked] = m["decontamination"]["evaluation_sets"]
+    checked = m["decontamination"]["evaluation_sets"]["newsqa"]
     assert checked["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert (checked["records_matched"], checked["items"], checked["action"]) == (2, 1, "reject")
     assert checked["path"] == str(path) and checked["ngram"] == 13
     audit = read_jsonl(release.path / "audit/contamination.jsonl")
     assert [row["id"] for row in audit] == ["verbatim", "edited"]
+    assert [e["id"] for e in checked["examples"]] == ["verbatim", "edited"]
+
+
+def test_datasheet_croissant_and_report_name_the_sets_checked(tmp_path):
+    raw = corpus(tmp_path)
+    path = evalset_file(tmp_path, [{"qid": "q-rates", "passage": ITEM}])
+    release = build(make_config(tmp_path, raw, decontaminate=decontaminate(path), **FIELDS))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    sheet = (release.path / "DATASHEET.md").read_text(encoding="utf-8")
+    uses = sheet[sheet.index("## Uses") : sheet.index("## Distribution")]
+    assert f"| newsqa | `{path}` (jsonl) | `{digest}` | 1 (0 too short) | 13 | reject | 2 |" in uses
+    tokens = len(ITEM.split())
+    assert f"- `verbatim` shares {tokens} tokens with item `q-rates` of newsqa: “{ITEM[:-1]}”" in uses
+    composition = sheet[sheet.index("## Composition") : sheet.index("## Collection process")]
+    assert "No record that overlaps a checked evaluation set was kept (newsqa; see Uses)." in composition
+    croissant = json.loads((release.path / "croissant.json").read_text(encoding="utf-8"))
+    assert digest in croissant["rai:dataLimitations"]
+    page = lxml.html.fromstring((release.path / "report.html").read_bytes())
+    [section] = page.xpath('//section[@id="decontamination"]')
+    cell = section.xpath('.//*[@data-manifest="/decontamination/evaluation_sets/newsqa/records_matched"]')
+    assert [c.text_content() for c in cell] == ["2"] and digest[:16] in section.text_content()
+    assert "q-rates" in section.text_content() and ITEM[:60] in section.text_content()
+
+
+def test_without_evaluation_sets_nothing_is_said_of_them(tmp_path):
+    release = build(make_config(tmp_path, corpus(tmp_path), **FIELDS))
+    assert "decontamination" not in release.manifest
+    assert not (release.path / "audit/contamination.jsonl").exists()
+    assert "evaluation set" not in (release.path / "DATASHEET.md").read_text(encoding="utf-8")
 
 
 def test_split_sends_the_record_to_test_and_report_keeps_it(tmp_path):

@@ -17,6 +17,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from dataset_builder.release import decontamination
+
 SECTIONS: dict[str, tuple[str, ...]] = {
     "Motivation": (
         "For what purpose was the dataset created?",
@@ -219,8 +221,13 @@ def facts(m: dict[str, Any]) -> dict[tuple[str, str], str | None]:
                 + "; each with its file, line and reason in audit/rejects.jsonl.",
                 "Boilerplate lines removed, by rule:\n\n"
                 + table(["rule", "lines"], [[r, n] for r, n in m["boilerplate_lines_removed"].items()]),
+                *filter(None, [decontamination.kept_overlap(m)]),
             ]
         ),
+        (
+            "Uses",
+            "Is there anything about the composition of the dataset or the way it was collected and preprocessed/cleaned/labeled that might impact future uses?",
+        ): decontamination.checked(m),
         (c, "Is it possible to identify individuals, either directly or indirectly?"): personal_information(
             m
         ),
