@@ -4,8 +4,9 @@
     python bench/decontamination.py ngram
 
 `cost` generates a corpus of DOCS documents and an evaluation set of ITEMS documents (the
-same generator, another seed: ~3 KB items, longer than most benchmark items, so the index
-is larger than usual), and builds the corpus twice, without and with the evaluation set.
+same generator, another seed, words shuffled: ~3 KB items, longer than most benchmark
+items, so the index is larger than usual), PLANTED of them replaced by passages of corpus
+documents, and builds the corpus twice, without and with the evaluation set.
 It prints the time of pass 1 ("read, clean, validate", which now matches every record)
 in both builds and their ratio, the time to read and index the evaluation set (once per
 build, before pass 1) and the index's size.
@@ -61,14 +62,26 @@ def corpus(docs: int, seed: int) -> Path:
     return out
 
 
-def evalset(items: int, folder: Path) -> Path:
+def evalset(items: int, folder: Path, raw: Path, planted: int) -> Path:
+    """ITEMS documents of another seed with their words shuffled (the same vocabulary and
+    lengths as the corpus, but no sentence of it), and every (ITEMS/PLANTED)th item
+    replaced by a 60-word passage of a corpus document: those are the contamination."""
     source = corpus(items, seed=7)
+    rng = random.Random(7)
+    corpus_texts = [json.loads(line)["text"] for line in next(iter(sorted(raw.glob("raw/*.jsonl")))).open()]
     path = folder / "evalset.jsonl"
+    every = max(1, items // planted)
     with path.open("w", encoding="utf-8") as out:
+        number = 0
         for part in sorted((source / "raw").glob("*.jsonl")):
-            for number, line in enumerate(part.open(encoding="utf-8")):
-                row = json.loads(line)
-                out.write(json.dumps({"id": f"{part.stem}-{number}", "text": row["text"]}) + "\n")
+            for line in part.open(encoding="utf-8"):
+                words = json.loads(line)["text"].split()
+                if number % every == 0:
+                    words = corpus_texts[number // every].split()[100:160]
+                else:
+                    rng.shuffle(words)
+                out.write(json.dumps({"id": f"item-{number}", "text": " ".join(words)}) + "\n")
+                number += 1
     return path
 
 
@@ -76,7 +89,7 @@ def cost(args: argparse.Namespace) -> None:
     raw = corpus(args.docs, seed=0)
     work = Path(f"/tmp/dataset-builder-decont-{args.docs}")
     work.mkdir(exist_ok=True)
-    path = evalset(args.items, work)
+    path = evalset(args.items, work, raw, args.planted)
     entry = {"name": "bench", "path": str(path), "text_fields": ["text"], "id_field": "id"}
     entry["action"] = "report"
     started = time.perf_counter()
@@ -168,6 +181,7 @@ def main() -> None:
     measure.add_argument("--items", type=int, default=10_000)
     measure.add_argument("--workers", type=int, default=2)
     measure.add_argument("--repeat", type=int, default=1)
+    measure.add_argument("--planted", type=int, default=100, help="items quoting a corpus document")
     commands.add_parser("ngram")
     args = parser.parse_args()
     cost(args) if args.command == "cost" else ngram(args)

@@ -31,4 +31,4 @@ def matches(text: str, indexes: list[EvalIndex]) -> list[Match]:
     if not indexes:
         return []
     tokens = tokenise(text)
-    return [found for index in indexes if (found := index.match(text, tokens)) is not None]
+    return [found for index in indexes if (found := index.match(tokens)) is not None]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dataset_builder.stages.decontaminate.evalsets import EvalSet
-from dataset_builder.stages.decontaminate.tokens import Tokens, ngram_hashes, original_spans, tokenise
+from dataset_builder.stages.decontaminate.tokens import Tokens, ngram_hashes, tokenise
 
 EXCERPT_CHARS = 240  # a longer matched span is quoted by its two ends
 
@@ -47,6 +47,8 @@ class EvalIndex:
     items: np.ndarray  # int32: the item of each hash
     starts: np.ndarray  # int64: where that n-gram starts in the item's text
     ends: np.ndarray  # int64: and ends
+    bitmap: np.ndarray  # uint8: bit (hash >> shift) is set for every indexed hash
+    shift: int
     too_short: int  # items with fewer than n tokens: no n-gram to look for
 
     @classmethod
@@ -71,6 +73,7 @@ class EvalIndex:
         def pick(parts: list[np.ndarray], dtype: type) -> np.ndarray:
             return np.concatenate(parts)[order] if parts else np.zeros(0, dtype)
 
+        bitmap, shift = make_bitmap(joined)
         return cls(
             evalset.settings.name,
             evalset.settings.action,
@@ -81,36 +84,66 @@ class EvalIndex:
             pick(items, np.int32),
             pick(starts, np.int64),
             pick(ends, np.int64),
+            bitmap,
+            shift,
             too_short,
         )
 
-    def match(self, text: str, tokens: Tokens) -> Match | None:
-        """The record's overlap with this set, or None; `tokens` is `tokenise(text)`."""
+    def match(self, tokens: Tokens) -> Match | None:
+        """The overlap with this set of the record whose tokens are `tokens`, or None."""
         found = ngram_hashes(tokens, self.n)
         if not len(found) or not len(self.hashes):
             return None
-        places = np.searchsorted(self.hashes, found)
+        top = found >> np.uint64(self.shift)
+        bits = self.bitmap[top >> np.uint64(3)] >> (top & np.uint64(7)).astype(np.uint8)
+        maybe = np.flatnonzero(bits & 1)
+        if not len(maybe):
+            return None
+        places = np.searchsorted(self.hashes, found[maybe])
         places[places == len(self.hashes)] = 0
-        candidates = np.flatnonzero(self.hashes[places] == found)
-        confirmed: dict[int, list[int]] = {}  # item -> the record's n-grams it has
-        for position in candidates.tolist():
-            item = self.confirm(tokens, position, int(places[position]))
-            if item is not None:
-                confirmed.setdefault(item, []).append(position)
+        hit = self.hashes[places] == found[maybe]
+        confirmed = self.confirmed(tokens, maybe[hit].tolist(), places[hit].tolist())
         if not confirmed:
             return None
         item = min(confirmed, key=lambda i: (-len(confirmed[i]), i))
-        first, last = longest_run(confirmed[item])
-        spans = original_spans(text)
-        span = text[spans[first][0] : spans[last + self.n - 1][1]]
+        first, last = longest_run(sorted(confirmed[item]))
         return Match(
             self.name,
             self.action,
             self.item_ids[item],
             len(confirmed[item]),
             last - first + self.n,
-            excerpt(span),
+            excerpt(tokens.quote(first, last - first + self.n)),
         )
+
+    def confirmed(self, tokens: Tokens, positions: list[int], places: list[int]) -> dict[int, list[int]]:
+        """item -> the record's n-grams (by position) that it has, character for character.
+
+        A verbatim copy gives a run of consecutive positions whose first index entries sit
+        in one item, one token apart: the whole run is confirmed by comparing its span once.
+        A run that differs, and every other candidate, is confirmed n-gram by n-gram."""
+        confirmed: dict[int, list[int]] = {}
+        k = 0
+        while k < len(positions):
+            end = k + 1
+            item = int(self.items[places[k]])
+            while (
+                end < len(positions)
+                and positions[end] == positions[end - 1] + 1
+                and int(self.items[places[end]]) == item
+                and self.starts[places[end]] > self.starts[places[end - 1]]
+            ):
+                end += 1
+            start, stop = tokens.span(positions[k], self.n)[0], tokens.span(positions[end - 1], self.n)[1]
+            mine = self.item_texts[item][self.starts[places[k]] : self.ends[places[end - 1]]]
+            if end - k > 1 and tokens.joined[start:stop] == mine:
+                confirmed.setdefault(item, []).extend(positions[k:end])
+            else:
+                for position, place in zip(positions[k:end], places[k:end], strict=True):
+                    if (found := self.confirm(tokens, position, place)) is not None:
+                        confirmed.setdefault(found, []).append(position)
+            k = end
+        return confirmed
 
     def confirm(self, tokens: Tokens, position: int, place: int) -> int | None:
         """The first item whose n-gram at an index entry with this hash (from `place` on) has
@@ -124,6 +157,17 @@ class EvalIndex:
                 return item
             place += 1
         return None
+
+
+def make_bitmap(hashes: np.ndarray) -> tuple[np.ndarray, int]:
+    """A bit per value of the hashes' top bits, at least 16 bits per hash (so ~6 % of
+    absent n-grams pass it): one memory access rules out most n-grams before the binary
+    search of the sorted hashes, which costs ~20."""
+    bits = max(10, int(np.ceil(np.log2(max(len(hashes), 1) * 16))))
+    bitmap = np.zeros(2 ** (bits - 3), dtype=np.uint8)
+    top = hashes >> np.uint64(64 - bits)
+    np.bitwise_or.at(bitmap, top >> np.uint64(3), (1 << (top & np.uint64(7))).astype(np.uint8))
+    return bitmap, 64 - bits
 
 
 def longest_run(positions: list[int]) -> tuple[int, int]:

@@ -1,49 +1,82 @@
 """Normalised tokens and the hashes of their n-grams, for decontamination.
 
-Tokens are what survives light editing: words of space-delimited scripts (runs of letters
-and digits) and single characters of Han, kana, Hangul and Thai runs, which have no spaces
-to split on. Punctuation and whitespace are not tokens, and tokens are NFKC-normalised and
-case-folded, so a test item re-typed with other quotes, line breaks or capitals still
+Tokens are what survives light editing: in the NFKC-normalised, case-folded text, words of
+space-delimited scripts (runs of letters and digits) and single characters of Han, kana,
+Hangul and Thai runs, which have no spaces to split on. Punctuation and whitespace are not
+tokens, so a test item re-typed with other quotes, line breaks or capitals still
 yields the same n-grams. (`decide/minhash.py` tokenises for near-duplicates on UTF-8 bytes
 and keeps CJK runs whole; the two could share a script-aware tokeniser later.)
 
 An n-gram is the span of the tokens joined by NUL (which no token contains), and its hash
 is a polynomial hash of that span's code points modulo 2^64, from one prefix sum per text:
-numpy computes every n-gram's hash at once, with no Python call per token. Such a hash can
+numpy finds the tokens and computes every n-gram's hash at once, with no Python call per
+token (pass 1 runs this for every record: see bench/decontamination.py). Such a hash can
 collide, so a hash match is only a candidate: `index.EvalIndex` compares the spans'
 characters before it calls anything a match.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
 # Scripts written without spaces between words: one character is one token.
-SCRIPT_CHARS = (
-    "\u0e00-\u0e7f"  # Thai
-    "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"  # Hangul jamo and syllables
-    "\u3040-\u30ff\u31f0-\u31ff"  # hiragana, katakana
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs
-    "\U00020000-\U0003134f"
+SCRIPT_RANGES = (
+    (0x0E00, 0x0E7F),  # Thai
+    (0x1100, 0x11FF),  # Hangul jamo
+    (0x3130, 0x318F),  # Hangul compatibility jamo
+    (0x3040, 0x30FF),  # hiragana, katakana
+    (0x31F0, 0x31FF),  # katakana extensions
+    (0x3400, 0x4DBF),  # CJK ideographs, extension A
+    (0x4E00, 0x9FFF),  # CJK ideographs
+    (0xAC00, 0xD7AF),  # Hangul syllables
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0x20000, 0x3134F),  # CJK ideographs, extensions B-G
 )
-TOKEN = re.compile(f"[{SCRIPT_CHARS}]|[^\\W_{SCRIPT_CHARS}]+")
+OTHER, WORD, SINGLE = 0, 1, 2
 SEPARATOR = "\x00"
 BASE = 0x100000001B3  # odd, so that it has an inverse modulo 2^64
 BASE_INVERSE = pow(BASE, -1, 2**64)
 
 
+def character_classes() -> np.ndarray:
+    """The class of every BMP code point: a letter or digit (`str.isalnum`, what a regex's
+    `[^\\W_]` matches) is WORD, a character of an unspaced script SINGLE."""
+    table = np.array([WORD if chr(c).isalnum() else OTHER for c in range(0x10000)], dtype=np.uint8)
+    for low, high in SCRIPT_RANGES:
+        table[low : min(high, 0xFFFF) + 1] = SINGLE
+    return table
+
+
+CLASSES = character_classes()
+
+
+def classify(codes: np.ndarray) -> np.ndarray:
+    if not len(codes) or codes.max() <= 0xFFFF:
+        return CLASSES[codes]
+    classes = CLASSES[np.minimum(codes, 0xFFFF)]
+    for i in np.flatnonzero(codes > 0xFFFF).tolist():  # beyond the BMP: rare, one by one
+        code = int(codes[i])
+        single = any(low <= code <= high for low, high in SCRIPT_RANGES)
+        classes[i] = SINGLE if single else WORD if chr(code).isalnum() else OTHER
+    return classes
+
+
 @dataclass(frozen=True)
 class Tokens:
-    """A text's normalised tokens, joined by NUL (`joined`), and where each token starts and
-    ends in `joined`."""
+    """A text's normalised tokens: their code points joined by NUL (`codes`, and as a
+    string `joined`), where each token starts and ends in them, and where it is in the
+    text (`quotable`: the text as written when normalising kept its length, as nearly
+    always, else the normalised text; `original` indexes it)."""
 
+    codes: np.ndarray  # uint32
     joined: str
     starts: np.ndarray  # int64
     ends: np.ndarray  # int64
+    quotable: str
+    original: np.ndarray  # (tokens, 2) int64: start and end in `quotable`
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -52,24 +85,44 @@ class Tokens:
         """Where the n tokens from token `first` start and end in `joined`."""
         return int(self.starts[first]), int(self.ends[first + n - 1])
 
+    def quote(self, first: int, n: int) -> str:
+        """The n tokens from token `first` as the text writes them, with what lies between."""
+        return self.quotable[int(self.original[first, 0]) : int(self.original[first + n - 1, 1])]
+
+
+def normalise(text: str) -> str:
+    """NFKC (skipped when the text already is: the check costs a quarter of it), case-folded."""
+    return (
+        text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+    ).casefold()
+
 
 def tokenise(text: str) -> Tokens:
-    """Normalised tokens of `text`; token i is the i-th match of `TOKEN` in it, whatever
-    NFKC and case folding make of it (see `original_spans`)."""
-    words = TOKEN.findall(text)
-    if not words:
-        return Tokens("", np.zeros(0, np.int64), np.zeros(0, np.int64))
-    joined = unicodedata.normalize("NFKC", SEPARATOR.join(words)).casefold()
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    separators = np.flatnonzero(codes == 0)
-    starts = np.concatenate([[0], separators + 1])
-    ends = np.concatenate([separators, [len(codes)]])
-    return Tokens(joined, starts, ends)
-
-
-def original_spans(text: str) -> list[tuple[int, int]]:
-    """Where each token of `tokenise(text)` is in `text` itself, for quoting a match."""
-    return [m.span() for m in TOKEN.finditer(text)]
+    """Tokens of the normalised text: runs of WORD characters and single SINGLE characters,
+    found on its code points in numpy."""
+    normalised = normalise(text)
+    codes = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32)
+    classes = classify(codes)
+    word = classes == WORD
+    single = classes == SINGLE
+    before = np.concatenate([[False], word[:-1]])
+    after = np.concatenate([word[1:], [False]])
+    first = np.flatnonzero(single | (word & ~before))
+    quotable = text if len(text) == len(normalised) else normalised
+    if not len(first):
+        empty = np.zeros(0, np.int64)
+        return Tokens(np.zeros(0, np.uint32), "", empty, empty, quotable, np.zeros((0, 2), np.int64))
+    last = np.flatnonzero(single | (word & ~after)) + 1
+    kept = np.flatnonzero(word | single)
+    starting = np.zeros(len(codes), dtype=bool)
+    starting[first] = True
+    place = np.arange(len(kept)) + np.cumsum(starting[kept]) - 1  # one NUL before each token but the first
+    compact = np.zeros(len(kept) + len(first) - 1, dtype=np.uint32)
+    compact[place] = codes[kept]
+    starts = place[starting[kept]]
+    ends = np.concatenate([starts[1:] - 1, [len(compact)]])
+    joined = compact.tobytes().decode("utf-32-le")
+    return Tokens(compact, joined, starts, ends, quotable, np.stack([first, last], axis=1))
 
 
 class Powers:
@@ -103,11 +156,20 @@ def ngram_hashes(tokens: Tokens, n: int) -> np.ndarray:
     count = len(tokens) - n + 1
     if count <= 0:
         return np.zeros(0, np.uint64)
-    codes = np.frombuffer(tokens.joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    codes = tokens.codes.astype(np.uint64)
     up, down = POWERS.upto(len(codes) + 1)
     prefix = np.zeros(len(codes) + 1, np.uint64)
     np.cumsum(codes * up[: len(codes)], dtype=np.uint64, out=prefix[1:])
     starts = tokens.starts[:count]
     ends = tokens.ends[n - 1 :]
-    with np.errstate(over="ignore"):
-        return (prefix[ends] - prefix[starts]) * down[starts]
+    return mix((prefix[ends] - prefix[starts]) * down[starts])
+
+
+def mix(hashes: np.ndarray) -> np.ndarray:
+    """murmur3's 64-bit finalizer: every bit of the polynomial hash reaches the top bits,
+    which the index's bitmap uses."""
+    hashes = hashes ^ (hashes >> np.uint64(33))
+    hashes = hashes * np.uint64(0xFF51AFD7ED558CCD)
+    hashes = hashes ^ (hashes >> np.uint64(33))
+    hashes = hashes * np.uint64(0xC4CEB9FE1A85EC53)
+    return hashes ^ (hashes >> np.uint64(33))
