@@ -20,7 +20,7 @@ import pytest
 from dataset_builder.config import EvalSetSettings
 from dataset_builder.errors import ConfigError
 from dataset_builder.pipeline import build
-from dataset_builder.stages.decontaminate import EvalIndex, matches, read_evalset
+from dataset_builder.stages.decontaminate import EvalIndex, matches, matches_batch, read_evalset
 from dataset_builder.stages.decontaminate.tokens import tokenise
 from tests.conftest import SHARED_CORPORA, article_text, jsonl, make_config, read_jsonl, run_cli, write_files
 
@@ -115,6 +115,16 @@ def test_cjk_text_is_found_by_characters(index):
     [found] = matches(text, [index])
     assert found.item == "q-zh" and found.tokens == 20 and found.span == ZH_ITEM[:20]
     assert matches(f"新华社北京电 {ZH_PHRASE}，市场反应平稳，专家认为经济继续恢复。", [index]) == []
+
+
+def test_a_batch_matches_as_its_texts_one_by_one_and_never_across_two(index):
+    """Pass 1 matches a batch at once: an item cut in two, its halves ending one text and
+    starting the next, is in no text."""
+    words = ITEM.split()
+    texts = [article(ITEM), " ".join(words[:7]), " ".join(words[7:14]), "短", f"x {ZH_ITEM}", "", EDITED]
+    batch = matches_batch(texts, [index])
+    assert batch == [matches(text, [index]) for text in texts]
+    assert [bool(found) for found in batch] == [True, False, False, False, True, False, True]
 
 
 def test_items_too_short_for_an_ngram_are_counted(index):

@@ -34,7 +34,7 @@ from dataset_builder.records import (
 )
 from dataset_builder.spool import read_batch, write_batch
 from dataset_builder.stages.clean import Cleaner, clean_record
-from dataset_builder.stages.decontaminate import EvalIndex, Match, matches
+from dataset_builder.stages.decontaminate import EvalIndex, Match, matches_batch
 from dataset_builder.stages.ingest import LineRange, Unit
 from dataset_builder.stages.langid import LanguageTagger
 from dataset_builder.stages.pii import find_pii, redact, summary
@@ -114,6 +114,7 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
     valid: list[Record] = []
     rejected: list[Rejection] = []
     removed: Counter[str] = Counter()
+    checked: list[Record | Rejection] = []  # read, cleaned and validated, in order
     contamination: list[dict[str, Any]] = []
     to_test: list[str] = []
     items = (item for unit in units for item in (unit.read() if isinstance(unit, LineRange) else (unit,)))
@@ -125,19 +126,22 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
 
             raw = html_record(raw)
         if isinstance(raw, Rejection):
-            rejected.append(raw)
+            checked.append(raw)
             continue
         cleaned, lines = clean_record(raw, _stages["cleaner"])
         removed.update(lines)
-        checked = validate_record(cleaned, _stages["validator"])
-        if not isinstance(checked, Rejection) and (found := matches(checked["text"], _stages["evalsets"])):
-            contamination += [audit_row(checked, match) for match in found]
+        checked.append(validate_record(cleaned, _stages["validator"]))
+    records = [r for r in checked if not isinstance(r, Rejection)]
+    overlaps = iter(matches_batch([r["text"] for r in records], _stages["evalsets"]))
+    for record in checked:
+        if not isinstance(record, Rejection) and (found := next(overlaps)):
+            contamination += [audit_row(record, match) for match in found]
             actions = {match.action for match in found}
             if "reject" in actions:
-                checked = Rejection.of(checked, "contaminated", contaminated_detail(found))
+                record = Rejection.of(record, "contaminated", contaminated_detail(found))
             elif "split" in actions:
-                to_test.append(checked["id"])
-        (rejected if isinstance(checked, Rejection) else valid).append(checked)
+                to_test.append(record["id"])
+        (rejected if isinstance(record, Rejection) else valid).append(record)
     texts = [r["text"] for r in valid]
     near: NearDupSettings | None = _stages["near"]
     if near and valid:

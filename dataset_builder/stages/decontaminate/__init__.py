@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataset_builder.config import EvalSetSettings
 from dataset_builder.stages.decontaminate.evalsets import EvalSet, read_evalset
 from dataset_builder.stages.decontaminate.index import EvalIndex, Match
-from dataset_builder.stages.decontaminate.tokens import tokenise
+from dataset_builder.stages.decontaminate.tokens import tokenise_batch
 
-__all__ = ["EvalIndex", "EvalSet", "Match", "build_indexes", "matches", "read_evalset"]
+__all__ = ["EvalIndex", "EvalSet", "Match", "build_indexes", "matches", "matches_batch", "read_evalset"]
 
 
 def build_indexes(entries: tuple[EvalSetSettings, ...]) -> tuple[list[EvalSet], list[EvalIndex]]:
@@ -28,7 +28,16 @@ def build_indexes(entries: tuple[EvalSetSettings, ...]) -> tuple[list[EvalSet], 
 
 def matches(text: str, indexes: list[EvalIndex]) -> list[Match]:
     """The record's match with each evaluation set it overlaps, in config order."""
-    if not indexes:
-        return []
-    tokens = tokenise(text)
-    return [found for index in indexes if (found := index.match(tokens)) is not None]
+    return matches_batch([text], indexes)[0]
+
+
+def matches_batch(texts: list[str], indexes: list[EvalIndex]) -> list[list[Match]]:
+    """`matches` for each text, tokenised and looked up as one batch."""
+    found: list[list[Match]] = [[] for _ in texts]
+    if not indexes or not texts:
+        return found
+    tokens = tokenise_batch(texts)
+    for index in indexes:
+        for record, match in index.matches(tokens).items():
+            found[record].append(match)
+    return found

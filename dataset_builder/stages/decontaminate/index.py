@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dataset_builder.stages.decontaminate.evalsets import EvalSet
-from dataset_builder.stages.decontaminate.tokens import Tokens, ngram_hashes, tokenise
+from dataset_builder.stages.decontaminate.tokens import Tokens, ngram_hashes, tokenise, within_texts
 
 EXCERPT_CHARS = 240  # a longer matched span is quoted by its two ends
 
@@ -89,22 +89,34 @@ class EvalIndex:
             too_short,
         )
 
-    def match(self, tokens: Tokens) -> Match | None:
-        """The overlap with this set of the record whose tokens are `tokens`, or None."""
+    def matches(self, tokens: Tokens) -> dict[int, Match]:
+        """The overlap with this set of each text of the batch `tokens` that has one, by
+        the text's number in the batch."""
         found = ngram_hashes(tokens, self.n)
         if not len(found) or not len(self.hashes):
-            return None
+            return {}
         top = found >> np.uint64(self.shift)
         bits = self.bitmap[top >> np.uint64(3)] >> (top & np.uint64(7)).astype(np.uint8)
         maybe = np.flatnonzero(bits & 1)
+        maybe = maybe[within_texts(tokens, self.n)[maybe]]
         if not len(maybe):
-            return None
+            return {}
         places = np.searchsorted(self.hashes, found[maybe])
         places[places == len(self.hashes)] = 0
         hit = self.hashes[places] == found[maybe]
-        confirmed = self.confirmed(tokens, maybe[hit].tolist(), places[hit].tolist())
-        if not confirmed:
-            return None
+        positions, places = maybe[hit], places[hit]
+        records = tokens.record[positions]
+        answers = {}
+        for record in np.unique(records).tolist():
+            mine = records == record
+            confirmed = self.confirmed(tokens, positions[mine].tolist(), places[mine].tolist())
+            if confirmed:
+                answers[record] = self.best(tokens, confirmed)
+        return answers
+
+    def best(self, tokens: Tokens, confirmed: dict[int, list[int]]) -> Match:
+        """The item with most n-grams in common (the first in file order on a tie), and the
+        longest run of them."""
         item = min(confirmed, key=lambda i: (-len(confirmed[i]), i))
         first, last = longest_run(sorted(confirmed[item]))
         return Match(

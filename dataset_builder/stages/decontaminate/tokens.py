@@ -3,8 +3,8 @@
 Tokens are what survives light editing: in the NFKC-normalised, case-folded text, words of
 space-delimited scripts (runs of letters and digits) and single characters of Han, kana,
 Hangul and Thai runs, which have no spaces to split on. Punctuation and whitespace are not
-tokens, so a test item re-typed with other quotes, line breaks or capitals still
-yields the same n-grams. (`decide/minhash.py` tokenises for near-duplicates on UTF-8 bytes
+tokens, so a test item re-typed with other quotes, line breaks or capitals still yields the
+same n-grams. (`decide/minhash.py` tokenises for near-duplicates on UTF-8 bytes
 and keeps CJK runs whole; the two could share a script-aware tokeniser later.)
 
 An n-gram is the span of the tokens joined by NUL (which no token contains), and its hash
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -66,20 +67,25 @@ def classify(codes: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Tokens:
-    """A text's normalised tokens: their code points joined by NUL (`codes`, and as a
-    string `joined`), where each token starts and ends in them, and where it is in the
-    text (`quotable`: the text as written when normalising kept its length, as nearly
-    always, else the normalised text; `original` indexes it)."""
+    """The normalised tokens of a batch of texts: their code points joined by NUL
+    (`codes`; as a string, `joined`), where each token starts and ends in them, which text
+    it is from (`record`), and where it is in `quotable`: the texts joined by line breaks,
+    each as written when normalising kept its length (nearly always), else normalised."""
 
     codes: np.ndarray  # uint32
-    joined: str
     starts: np.ndarray  # int64
     ends: np.ndarray  # int64
+    record: np.ndarray  # int64: the text of each token
     quotable: str
     original: np.ndarray  # (tokens, 2) int64: start and end in `quotable`
 
     def __len__(self) -> int:
         return len(self.starts)
+
+    @cached_property
+    def joined(self) -> str:
+        """`codes` as a string: only confirming a candidate (or indexing an item) needs it."""
+        return self.codes.tobytes().decode("utf-32-le")
 
     def span(self, first: int, n: int) -> tuple[int, int]:
         """Where the n tokens from token `first` start and end in `joined`."""
@@ -98,20 +104,27 @@ def normalise(text: str) -> str:
 
 
 def tokenise(text: str) -> Tokens:
-    """Tokens of the normalised text: runs of WORD characters and single SINGLE characters,
-    found on its code points in numpy."""
-    normalised = normalise(text)
-    codes = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32)
+    return tokenise_batch([text])
+
+
+def tokenise_batch(texts: list[str]) -> Tokens:
+    """Tokens of the normalised texts: runs of WORD characters and single SINGLE characters,
+    found on the code points of the whole batch at once (numpy's cost per call, not per
+    character, is what one text at a time would pay), never across two texts."""
+    normalised = [normalise(text) for text in texts]
+    lengths = np.fromiter(map(len, normalised), dtype=np.int64, count=len(texts))
+    offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])  # each text's start; "\n" between
+    quotable = "\n".join(t if len(t) == len(n) else n for t, n in zip(texts, normalised, strict=True))
+    codes = np.frombuffer("\n".join(normalised).encode("utf-32-le"), dtype=np.uint32)
     classes = classify(codes)
     word = classes == WORD
     single = classes == SINGLE
     before = np.concatenate([[False], word[:-1]])
     after = np.concatenate([word[1:], [False]])
     first = np.flatnonzero(single | (word & ~before))
-    quotable = text if len(text) == len(normalised) else normalised
     if not len(first):
         empty = np.zeros(0, np.int64)
-        return Tokens(np.zeros(0, np.uint32), "", empty, empty, quotable, np.zeros((0, 2), np.int64))
+        return Tokens(np.zeros(0, np.uint32), empty, empty, empty, quotable, np.zeros((0, 2), np.int64))
     last = np.flatnonzero(single | (word & ~after)) + 1
     kept = np.flatnonzero(word | single)
     starting = np.zeros(len(codes), dtype=bool)
@@ -121,8 +134,8 @@ def tokenise(text: str) -> Tokens:
     compact[place] = codes[kept]
     starts = place[starting[kept]]
     ends = np.concatenate([starts[1:] - 1, [len(compact)]])
-    joined = compact.tobytes().decode("utf-32-le")
-    return Tokens(compact, joined, starts, ends, quotable, np.stack([first, last], axis=1))
+    record = np.searchsorted(offsets, first, side="right") - 1
+    return Tokens(compact, starts, ends, record, quotable, np.stack([first, last], axis=1))
 
 
 class Powers:
@@ -152,7 +165,8 @@ POWERS = Powers()
 
 def ngram_hashes(tokens: Tokens, n: int) -> np.ndarray:
     """The hash of each run of n tokens (`len(tokens) - n + 1` of them, none when fewer):
-    the same n tokens hash the same in any text."""
+    the same n tokens hash the same in any text. In a batch, a run that spans two texts
+    has a hash too: `within_texts` says which do not."""
     count = len(tokens) - n + 1
     if count <= 0:
         return np.zeros(0, np.uint64)
@@ -163,6 +177,12 @@ def ngram_hashes(tokens: Tokens, n: int) -> np.ndarray:
     starts = tokens.starts[:count]
     ends = tokens.ends[n - 1 :]
     return mix((prefix[ends] - prefix[starts]) * down[starts])
+
+
+def within_texts(tokens: Tokens, n: int) -> np.ndarray:
+    """For each run of n tokens, whether its tokens are all from one text."""
+    count = max(len(tokens) - n + 1, 0)
+    return tokens.record[:count] == tokens.record[n - 1 : n - 1 + count]
 
 
 def mix(hashes: np.ndarray) -> np.ndarray:
