@@ -98,6 +98,15 @@ def test_an_item_lightly_edited_is_found(index):
     assert found.item == "q-rates" and found.tokens == len(ITEM.split())
 
 
+def test_full_width_and_ligature_letters_are_their_plain_letters(index):
+    """NFKC: "Ｔｈｅ" is "the", "ﬂ" is "fl"; the quote keeps the record's own characters."""
+    wide = "".join(chr(ord(c) + 0xFEE0) if c.isalpha() and c.isascii() else c for c in ITEM[:60])
+    text = f"Ofﬁcials said: {wide}{ITEM[60:]}"
+    [found] = matches(text, [index])
+    assert found.tokens == len(ITEM.split()) and found.span.startswith("Ｔｈｅ ｃｅｎｔｒａｌ ｂａｎｋ")
+    assert matches(ITEM.replace("inflation", "inﬂation"), [index])[0].tokens == len(ITEM.split())
+
+
 def test_an_item_partly_quoted_is_found_with_the_quoted_run(index):
     words = ITEM.split()
     quoted = " ".join(words[5:25])  # 20 tokens of the item

@@ -172,10 +172,10 @@ class EvalIndex:
 
 
 def make_bitmap(hashes: np.ndarray) -> tuple[np.ndarray, int]:
-    """A bit per value of the hashes' top bits, at least 16 bits per hash (so ~6 % of
-    absent n-grams pass it): one memory access rules out most n-grams before the binary
-    search of the sorted hashes, which costs ~20."""
-    bits = max(10, int(np.ceil(np.log2(max(len(hashes), 1) * 16))))
+    """A bit per value of the hashes' top bits, at least 64 bits per hash (up to 256 MiB),
+    so that ~1.5 % of absent n-grams pass it: one memory access rules out the others before
+    the binary search of the sorted hashes, which costs ~20."""
+    bits = min(31, max(10, int(np.ceil(np.log2(max(len(hashes), 1) * 64)))))
     bitmap = np.zeros(2 ** (bits - 3), dtype=np.uint8)
     top = hashes >> np.uint64(64 - bits)
     np.bitwise_or.at(bitmap, top >> np.uint64(3), (1 << (top & np.uint64(7))).astype(np.uint8))

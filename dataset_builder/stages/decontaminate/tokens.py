@@ -1,14 +1,14 @@
 """Normalised tokens and the hashes of their n-grams, for decontamination.
 
-Tokens are what survives light editing: in the NFKC-normalised, case-folded text, words of
-space-delimited scripts (runs of letters and digits) and single characters of Han, kana,
-Hangul and Thai runs, which have no spaces to split on. Punctuation and whitespace are not
-tokens, so a test item re-typed with other quotes, line breaks or capitals still yields the
-same n-grams. (`decide/minhash.py` tokenises for near-duplicates on UTF-8 bytes
-and keeps CJK runs whole; the two could share a script-aware tokeniser later.)
+Tokens are what survives light editing: words of space-delimited scripts (runs of letters
+and digits) and single characters of Han, kana, Hangul and Thai runs, which have no spaces
+to split on, NFKC-normalised and case-folded. Punctuation and whitespace are not tokens,
+so a test item re-typed with other quotes, line breaks or capitals still yields the same
+n-grams. (`decide/minhash.py` tokenises for near-duplicates on UTF-8 bytes and keeps CJK
+runs whole; the two could share a script-aware tokeniser later.)
 
 An n-gram is the span of the tokens joined by NUL (which no token contains), and its hash
-is a polynomial hash of that span's code points modulo 2^64, from one prefix sum per text:
+is a polynomial hash of that span's code points modulo 2^64, from one prefix sum per batch:
 numpy finds the tokens and computes every n-gram's hash at once, with no Python call per
 token (pass 1 runs this for every record: see bench/decontamination.py). Such a hash can
 collide, so a hash match is only a candidate: `index.EvalIndex` compares the spans'
@@ -69,8 +69,7 @@ def classify(codes: np.ndarray) -> np.ndarray:
 class Tokens:
     """The normalised tokens of a batch of texts: their code points joined by NUL
     (`codes`; as a string, `joined`), where each token starts and ends in them, which text
-    it is from (`record`), and where it is in `quotable`: the texts joined by line breaks,
-    each as written when normalising kept its length (nearly always), else normalised."""
+    it is from (`record`), and where it is in `quotable`, the texts joined by line breaks."""
 
     codes: np.ndarray  # uint32
     starts: np.ndarray  # int64
@@ -96,11 +95,32 @@ class Tokens:
         return self.quotable[int(self.original[first, 0]) : int(self.original[first + n - 1, 1])]
 
 
-def normalise(text: str) -> str:
-    """NFKC (skipped when the text already is: the check costs a quarter of it), case-folded."""
-    return (
-        text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
-    ).casefold()
+def changed_by_nfkc() -> np.ndarray:
+    """Whether NFKC changes each BMP code point on its own (a full-width letter, a
+    ligature, a superscript, º and ª...)."""
+    return np.array([unicodedata.normalize("NFKC", chr(c)) != chr(c) for c in range(0x10000)], dtype=bool)
+
+
+CHANGED = changed_by_nfkc()
+
+
+def normalise(compact: np.ndarray, starting: np.ndarray) -> str:
+    """The NUL-joined tokens `compact`, NFKC-normalised token by token where a character
+    needs it (a token's characters never combine with each other: combining marks are not
+    token characters, and Hangul jamo are tokens of their own), then case-folded. NFKC on
+    the whole batch cost ~30 ns a character; only a few tokens of a batch need it."""
+    joined = compact.tobytes().decode("utf-32-le")
+    odd = np.flatnonzero(CHANGED[np.minimum(compact, 0xFFFF)] | (compact > 0xFFFF))
+    if not len(odd):
+        return joined.casefold()
+    bounds = np.concatenate([np.flatnonzero(starting), [len(compact) + 1]])
+    pieces, done = [], 0
+    for token in np.unique(np.searchsorted(bounds, odd, side="right") - 1).tolist():
+        start, end = int(bounds[token]), int(bounds[token + 1]) - 1
+        pieces += [joined[done:start], unicodedata.normalize("NFKC", joined[start:end])]
+        done = end
+    pieces.append(joined[done:])
+    return "".join(pieces).casefold()
 
 
 def tokenise(text: str) -> Tokens:
@@ -108,14 +128,11 @@ def tokenise(text: str) -> Tokens:
 
 
 def tokenise_batch(texts: list[str]) -> Tokens:
-    """Tokens of the normalised texts: runs of WORD characters and single SINGLE characters,
-    found on the code points of the whole batch at once (numpy's cost per call, not per
-    character, is what one text at a time would pay), never across two texts."""
-    normalised = [normalise(text) for text in texts]
-    lengths = np.fromiter(map(len, normalised), dtype=np.int64, count=len(texts))
-    offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])  # each text's start; "\n" between
-    quotable = "\n".join(t if len(t) == len(n) else n for t, n in zip(texts, normalised, strict=True))
-    codes = np.frombuffer("\n".join(normalised).encode("utf-32-le"), dtype=np.uint32)
+    """Tokens of a batch of texts: runs of WORD characters and single SINGLE characters,
+    found on the code points of the whole batch at once (numpy's cost per call is paid
+    once, not per text), never across two texts; then the tokens alone are normalised."""
+    quotable = "\n".join(texts)
+    codes = np.frombuffer(quotable.encode("utf-32-le"), dtype=np.uint32)
     classes = classify(codes)
     word = classes == WORD
     single = classes == SINGLE
@@ -132,10 +149,17 @@ def tokenise_batch(texts: list[str]) -> Tokens:
     place = np.arange(len(kept)) + np.cumsum(starting[kept]) - 1  # one NUL before each token but the first
     compact = np.zeros(len(kept) + len(first) - 1, dtype=np.uint32)
     compact[place] = codes[kept]
-    starts = place[starting[kept]]
-    ends = np.concatenate([starts[1:] - 1, [len(compact)]])
+    token_starts = np.zeros(len(compact), dtype=bool)
+    token_starts[place[starting[kept]]] = True
+    joined = normalise(compact, token_starts)
+    normalised = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    separators = np.flatnonzero(normalised == 0)
+    starts = np.concatenate([[0], separators + 1])
+    ends = np.concatenate([separators, [len(normalised)]])
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])  # each text's start in `quotable`
     record = np.searchsorted(offsets, first, side="right") - 1
-    return Tokens(compact, starts, ends, record, quotable, np.stack([first, last], axis=1))
+    return Tokens(normalised, starts, ends, record, quotable, np.stack([first, last], axis=1))
 
 
 class Powers:
