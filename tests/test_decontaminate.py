@@ -82,6 +82,7 @@ def test_tokens_are_words_and_single_characters_of_unspaced_scripts():
         *"한국어",
         "2024",
     ]
+    assert tokenise("by ½ point").joined == tokenise("by 1/2 point").joined  # NFKC: 1⁄2
 
 
 def test_an_item_verbatim_in_an_article_is_found_and_quoted(index):

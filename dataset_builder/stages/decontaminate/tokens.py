@@ -104,23 +104,48 @@ def changed_by_nfkc() -> np.ndarray:
 CHANGED = changed_by_nfkc()
 
 
-def normalise(compact: np.ndarray, starting: np.ndarray) -> str:
+def normalise(compact: np.ndarray, starting: np.ndarray) -> tuple[str, np.ndarray | None]:
     """The NUL-joined tokens `compact`, NFKC-normalised token by token where a character
     needs it (a token's characters never combine with each other: combining marks are not
-    token characters, and Hangul jamo are tokens of their own), then case-folded. NFKC on
-    the whole batch cost ~30 ns a character; only a few tokens of a batch need it."""
+    token characters, and Hangul jamo are tokens of their own), then case-folded; and, when
+    NFKC split a token ("½" is "1⁄2": the tokens 1 and 2, as in "1/2"), the token of
+    `compact` that each token comes from. NFKC on the whole batch cost ~30 ns a character;
+    only a few tokens of a batch need it."""
     joined = compact.tobytes().decode("utf-32-le")
     odd = np.flatnonzero(CHANGED[np.minimum(compact, 0xFFFF)] | (compact > 0xFFFF))
     if not len(odd):
-        return joined.casefold()
+        return joined.casefold(), None
     bounds = np.concatenate([np.flatnonzero(starting), [len(compact) + 1]])
     pieces, done = [], 0
+    counts = np.ones(len(bounds) - 1, dtype=np.int64)  # tokens each token becomes
     for token in np.unique(np.searchsorted(bounds, odd, side="right") - 1).tolist():
         start, end = int(bounds[token]), int(bounds[token + 1]) - 1
-        pieces += [joined[done:start], unicodedata.normalize("NFKC", joined[start:end])]
+        parts = split(unicodedata.normalize("NFKC", joined[start:end]))
+        counts[token] = len(parts)
+        pieces += [joined[done:start], SEPARATOR.join(parts)]
         done = end
     pieces.append(joined[done:])
-    return "".join(pieces).casefold()
+    joined = "".join(pieces)
+    if (counts == 0).any():  # NUL runs where tokens vanished
+        joined = SEPARATOR.join(t for t in joined.split(SEPARATOR) if t)
+    return joined.casefold(), np.repeat(np.arange(len(counts)), counts)
+
+
+def split(token: str) -> list[str]:
+    """The tokens in a normalised token (usually itself)."""
+    codes = np.frombuffer(token.encode("utf-32-le"), dtype=np.uint32)
+    classes = classify(codes)
+    tokens, current = [], ""
+    for char, kind in zip(token, classes.tolist(), strict=True):
+        if kind == WORD:
+            current += char
+            continue
+        if current:
+            tokens.append(current)
+            current = ""
+        if kind == SINGLE:
+            tokens.append(char)
+    return [*tokens, current] if current else tokens
 
 
 def tokenise(text: str) -> Tokens:
@@ -151,7 +176,10 @@ def tokenise_batch(texts: list[str]) -> Tokens:
     compact[place] = codes[kept]
     token_starts = np.zeros(len(compact), dtype=bool)
     token_starts[place[starting[kept]]] = True
-    joined = normalise(compact, token_starts)
+    joined, source = normalise(compact, token_starts)
+    if not joined:  # every token vanished under NFKC
+        empty = np.zeros(0, np.int64)
+        return Tokens(np.zeros(0, np.uint32), empty, empty, empty, quotable, np.zeros((0, 2), np.int64))
     normalised = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     separators = np.flatnonzero(normalised == 0)
     starts = np.concatenate([[0], separators + 1])
@@ -159,7 +187,10 @@ def tokenise_batch(texts: list[str]) -> Tokens:
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])  # each text's start in `quotable`
     record = np.searchsorted(offsets, first, side="right") - 1
-    return Tokens(normalised, starts, ends, record, quotable, np.stack([first, last], axis=1))
+    original = np.stack([first, last], axis=1)
+    if source is not None:
+        record, original = record[source], original[source]
+    return Tokens(normalised, starts, ends, record, quotable, original)
 
 
 class Powers:
