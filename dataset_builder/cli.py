@@ -226,6 +226,11 @@ def summary_table(release: Release) -> Table:
             f"{m['leakage']['pairs']} across splits (Jaccard ≥ {near['report_threshold']:g}; "
             f"none ≥ {near['group_threshold']:g})",
         )
+    for name, checked in m.get("decontamination", {}).get("evaluation_sets", {}).items():
+        table.add_row(
+            f"eval set {name}",
+            f"{checked['records_matched']} record(s) matched ({checked['action']})",
+        )
     table.add_row(
         "check",
         f"read {counts['read']} = kept {counts['kept']} + rejected {counts['rejected']} "

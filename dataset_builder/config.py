@@ -149,6 +149,25 @@ class PublishSettings:
     row_group_rows: int
 
 
+DECONTAMINATION_ACTIONS = ("reject", "split", "report")
+NGRAM_DEFAULT = 13  # tokens; measured in bench/decontamination.py (README, "Decontamination")
+
+
+@dataclass(frozen=True)
+class EvalSetSettings:
+    """A `[[decontaminate]]` entry: an evaluation set on this machine whose items must not
+    hide in the release. `path` is absolute here; the manifest records it as written."""
+
+    name: str
+    path: Path
+    text_fields: tuple[str, ...]
+    id_field: str
+    action: str  # one of DECONTAMINATION_ACTIONS
+    ngram: int
+    split: str | None  # in a dataset folder, read only this split's files
+    sha256: str | None  # when set, the file must still have this hash
+
+
 @dataclass(frozen=True)
 class Settings:
     """The merged configuration, resolved once into one typed section per table: what stages,
@@ -161,9 +180,16 @@ class Settings:
     pii: PiiSettings
     split: SplitSettings
     publish: PublishSettings
+    decontaminate: tuple[EvalSetSettings, ...] = ()
 
     @classmethod
-    def resolve(cls, merged: dict[str, Any], user_fields: tuple[str, ...] = ()) -> Settings:
+    def resolve(
+        cls, merged: dict[str, Any], user_fields: tuple[str, ...] = (), base: Path | None = None
+    ) -> Settings:
+        """The typed sections; `user_fields` are the record fields the user's dataset.toml
+        maps (only those warn when no input has them), `base` is the folder evaluation-set
+        paths are relative to."""
+        folder = Path.cwd() if base is None else base
         ingest, clean, split = merged["ingest"], merged["clean"], merged["split"]
         return cls(
             ingest=IngestSettings(
@@ -200,6 +226,19 @@ class Settings:
                 base=split.get("base") or None,
             ),
             publish=PublishSettings(**merged["publish"]),
+            decontaminate=tuple(
+                EvalSetSettings(
+                    name=entry["name"],
+                    path=(folder / entry["path"]).resolve(),
+                    text_fields=tuple(entry["text_fields"]),
+                    id_field=entry["id_field"],
+                    action=entry["action"],
+                    ngram=entry["ngram"],
+                    split=entry.get("split"),
+                    sha256=entry.get("sha256"),
+                )
+                for entry in merged.get("decontaminate", [])
+            ),
         )
 
 
@@ -273,6 +312,10 @@ def load_config(
 
     defaults = tomllib.loads(resources.files("dataset_builder").joinpath("defaults.toml").read_text("utf-8"))
     settings = merge(defaults, user)
+    if "decontaminate" in settings:  # written out, so that the manifest records them
+        settings["decontaminate"] = [
+            {"action": "reject", "ngram": NGRAM_DEFAULT, **entry} for entry in settings["decontaminate"]
+        ]
     check_semantics(settings, label)
     return BuildConfig(
         name=settings["name"],
@@ -280,7 +323,7 @@ def load_config(
         raw_dir=(base / settings["raw"]).resolve(),
         out_dir=(base / settings["out"]).resolve(),
         datasheet=(base / settings["datasheet"]).resolve(),
-        settings=Settings.resolve(settings, tuple(user.get("ingest", {}).get("fields", {}))),
+        settings=Settings.resolve(settings, tuple(user.get("ingest", {}).get("fields", {})), base),
         merged=settings,
         source=path.name if path is not None else None,
     )
@@ -324,6 +367,15 @@ def check_semantics(settings: dict[str, Any], label: str) -> None:
     if abs(sum(ratios.values()) - 1.0) > 1e-9:
         raise ConfigError(f"{label}: split.ratios must sum to 1, not {sum(ratios.values())}")
     check_columns(settings["ingest"], label)
+    names = [entry["name"] for entry in settings.get("decontaminate", [])]
+    if len(set(names)) < len(names):
+        raise ConfigError(f"{label}: decontaminate: two entries are named alike ({sorted(names)})")
+    for i, entry in enumerate(settings.get("decontaminate", [])):
+        if entry["action"] == "split" and ratios["test"] <= 0:
+            raise ConfigError(
+                f"{label}: decontaminate[{i}] ({entry['name']}): action 'split' moves records to test, "
+                "but split.ratios.test is 0"
+            )
     clean = settings["clean"]
     for key in ("rules", "extra_rules"):
         for i, rule in enumerate(clean.get(key, [])):

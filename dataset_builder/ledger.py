@@ -23,10 +23,12 @@ from dataset_builder.engines.passes import Annotated, Prepared
 from dataset_builder.errors import BuildError
 from dataset_builder.records import LINEAGE_SCHEMA, Duplicate, Provenance, Rejection, locator
 from dataset_builder.spool import Spool
+from dataset_builder.stages.decontaminate import EvalIndex, EvalSet
 from dataset_builder.stages.profile import Profile
 
 S_CURVE = (0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
 NEAR_EXAMPLES = 6
+CONTAMINATION_EXAMPLES = 3  # per evaluation set, in the manifest, datasheet and report
 
 
 @dataclass
@@ -89,6 +91,9 @@ class Ledger:
     moves: list[Move] = field(default_factory=list)
     keys: Counter[str] = field(default_factory=Counter)  # input key -> objects that had it
     objects: int = 0  # records read from objects (JSON, tables), which have keys
+    evalsets: list[dict[str, Any]] = field(default_factory=list)  # what was checked, for the manifest
+    contamination: list[dict[str, Any]] = field(default_factory=list)  # every match, audit rows
+    to_test: set[str] = field(default_factory=set)  # ids `split` decontamination sends to test
 
     def counts(self) -> dict[str, int]:
         return {
@@ -113,6 +118,40 @@ def account(prepared: Prepared, spool: Spool, index: Index, ledger: Ledger) -> N
     ledger.encodings.update(r.raw_encoding or "" for r in prepared.rejected)
     ledger.rejects.extend(prepared.rejected)
     ledger.unspooled.extend(prepared.rejected)
+    ledger.contamination.extend(prepared.contamination)
+    ledger.to_test.update(prepared.to_test)
+
+
+def evalset_summaries(evalsets: list[EvalSet], indexes: list[EvalIndex], merged: Any) -> list[dict[str, Any]]:
+    """What the manifest says of each evaluation set checked: its path as the config
+    writes it (never this machine's), hash, size and settings."""
+    return [
+        {
+            "name": evalset.settings.name,
+            "path": entry["path"],
+            "kind": evalset.kind,
+            "sha256": evalset.sha256,
+            "items": len(evalset.items),
+            "items_too_short": index.too_short,
+            "ngram": index.n,
+            "action": index.action,
+        }
+        for evalset, index, entry in zip(evalsets, indexes, merged.get("decontaminate", []), strict=True)
+    ]
+
+
+def decontamination(ledger: Ledger) -> dict[str, Any]:
+    """The manifest's account of decontamination: per evaluation set, the records that
+    matched it and the first few of them (in provenance order), by the set's name."""
+    rows = sorted(ledger.contamination, key=lambda r: (r["raw_path"], r["raw_line"]))
+    summaries = {}
+    for evalset in ledger.evalsets:
+        found = [r for r in rows if r["evalset"] == evalset["name"]]
+        examples = [
+            {key: r[key] for key in ("id", "item", "tokens", "span")} for r in found[:CONTAMINATION_EXAMPLES]
+        ]
+        summaries[evalset["name"]] = {**evalset, "records_matched": len(found), "examples": examples}
+    return {"evaluation_sets": summaries, "records_matched": len({r["id"] for r in rows})}
 
 
 def reject_duplicate_ids(index: Index, ledger: Ledger) -> np.ndarray:

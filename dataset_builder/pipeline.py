@@ -50,6 +50,7 @@ from dataset_builder.release.publish import (
 )
 from dataset_builder.report.page import write as write_report
 from dataset_builder.spool import SplitBuckets, Spool
+from dataset_builder.stages.decontaminate import EvalIndex, build_indexes
 from dataset_builder.stages.ingest import Inventory, discover
 from dataset_builder.stages.sources import NAME as SOURCES
 from dataset_builder.stages.sources import load_sources
@@ -90,6 +91,7 @@ class Build:
     work: Path  # the spool and split buckets, removed after the build
     engine: Engine
     progress: Progress
+    evalsets: list[EvalIndex] = field(default_factory=list)  # `[[decontaminate]]` indexes
     spool: Spool = field(init=False)
     index: Index = field(default_factory=Index)
     ledger: Ledger = field(default_factory=Ledger)
@@ -100,7 +102,7 @@ class Build:
 
     @property
     def setup(self) -> WorkerSetup:
-        return WorkerSetup(self.config.settings, self.spool.folder)
+        return WorkerSetup(self.config.settings, self.spool.folder, tuple(self.evalsets))
 
 
 def build(
@@ -122,13 +124,17 @@ def build(
     sources = {"path": SOURCES, "sha256": sources_sha, "entries": entries} if sources_sha else None
     base = load_base(config.releases, config.settings.split.base)
     previous = previous_version(config.releases, config.version)
+    evalsets, indexes = build_indexes(config.settings.decontaminate)
     with (
         release_lock(config.releases, config.version) as notes,
         open_engine(engine, workers, ray_address) as runner,
     ):
         work = Path(tempfile.mkdtemp(prefix=f".{config.version}.work-", dir=config.releases))
         try:
-            run = Build(config, inventory, sources, base, previous, work, runner, progress or Silent())
+            run = Build(
+                config, inventory, sources, base, previous, work, runner, progress or Silent(), indexes
+            )
+            run.ledger.evalsets = books.evalset_summaries(evalsets, indexes, config.merged)
             buckets = run_passes(run)
             return publish(run, buckets, strict=strict, report=report, notes=notes)
         finally:
@@ -141,7 +147,15 @@ def run_passes(run: Build) -> SplitBuckets:
     alive = books.reject_duplicate_ids(run.index, run.ledger)
     ranks = id_ranks(run.index.ids)
     base_splits = run.base.splits if run.base else None
-    corpus = Corpus(run.index.ids, ranks, alive, run.spool, run.config.settings, base_splits)
+    corpus = Corpus(
+        run.index.ids,
+        ranks,
+        alive,
+        run.spool,
+        run.config.settings,
+        base_splits,
+        frozenset(run.ledger.to_test),
+    )
     with run.progress.stage("dedup, split groups", total=None):
         decisions = run.engine.decided(corpus)
     near = NearDupSettings.from_settings(run.config.settings.near_dup)
@@ -246,6 +260,7 @@ class ReleaseFiles:
                 ledger.near_examples,
                 books.lineage(self.run.index, ledger, redacted),
                 folder,
+                ledger.contamination if self.run.config.settings.decontaminate else None,
             ),
         }
         previous = self.run.previous

@@ -154,3 +154,29 @@ def test_without_ray_the_ray_engine_is_a_config_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
     with pytest.raises(ConfigError, match=r"pip install '\.\[ray\]'"), open_engine("ray", 2):
         pass
+
+
+def test_ray_decontaminates_as_the_local_engine(local_ray, corpus, tmp_path):
+    """The evaluation set's index reaches Ray's actors: the same records match, reject
+    (one story) or go to test with their group (another), byte for byte."""
+    raw, _ = corpus
+    stories = [(raw / f"txt/story{i:03d}.txt").read_text(encoding="utf-8") for i in (3, 8)]
+    items = [{"qid": f"q{n}", "passage": text.split("\n\n", 1)[1][:400]} for n, text in enumerate(stories)]
+    (tmp_path / "eval-reject.jsonl").write_text(jsonl(items[0]), encoding="utf-8")
+    (tmp_path / "eval-split.jsonl").write_text(jsonl(items[1]), encoding="utf-8")
+    entries = [
+        {"name": action, "path": str(tmp_path / f"eval-{action}.jsonl"), "text_fields": ["passage"]}
+        | {"id_field": "qid", "action": action}
+        for action in ("reject", "split")
+    ]
+    releases = {
+        engine: build(make_config(tmp_path / engine, raw, decontaminate=entries), workers=2, engine=engine)
+        for engine in ("local", "ray")
+    }
+    local, remote = releases["local"], releases["ray"]
+    sets = local.manifest["decontamination"]["evaluation_sets"]
+    assert sets["reject"]["records_matched"] == 1 and sets["split"]["records_matched"] == 2  # story8, near8
+    assert local.manifest["rejected_by_reason"]["contaminated"] == 1
+    assert remote.manifest["fingerprint"] == local.manifest["fingerprint"]
+    for entry in local.manifest["files"]:
+        assert (remote.path / entry["path"]).read_bytes() == (local.path / entry["path"]).read_bytes()

@@ -7,10 +7,11 @@ group goes where the hash of its smallest id sends it. So a record keeps its spl
 other records are added or removed, unless its group changes.
 
 Groups do change as a corpus grows: a new article can link two stories, or bring a
-smaller id. With `split.base` set to a published version, records that were in that
-release keep their split; a group whose old members sat in different splits goes to the
-split most of them were in (ties: the split of the smallest id), and every record that
-moves is reported.
+smaller id. A group holding a record that a `[[decontaminate]]` entry with `action =
+"split"` matched goes to test, before anything else is considered. With `split.base` set
+to a published version, records that were in that release keep their split; a group
+whose old members sat in different splits goes to the split most of them were in (ties:
+the split of the smallest id), and every record that moves is reported.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ def assign_splits(
     ratios: dict[str, float],
     salt: str,
     base: dict[str, str] | None = None,
+    to_test: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[Move]]:
-    """Split of each record (`groups[i]` labels record i's group), and the moves from base."""
+    """Split of each record (`groups[i]` labels record i's group), and the moves from base;
+    a group holding an id of `to_test` goes to test."""
     members: dict[int, list[int]] = {}
     for index, group in enumerate(groups):
         members.setdefault(group, []).append(index)
@@ -65,7 +68,8 @@ def assign_splits(
     for indices in members.values():
         group_ids = sorted(ids[i] for i in indices)
         before = {record_id: base[record_id] for record_id in group_ids if base and record_id in base}
-        split = group_split(group_ids, before, ratios, salt)
+        forced = not to_test.isdisjoint(group_ids)
+        split = "test" if forced else group_split(group_ids, before, ratios, salt)
         for i in indices:
             splits[i] = split
         moves.extend(Move(rid, old, split, group_ids[0]) for rid, old in before.items() if old != split)

@@ -44,6 +44,7 @@ class Corpus:
     spool: Spool
     settings: Settings
     base: dict[str, str] | None  # id -> split in the `split.base` release
+    to_test: frozenset[str] = frozenset()  # ids whose group goes to test (decontamination)
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ def decide(corpus: Corpus, dedup: DedupKeys, shingles: Callable[[np.ndarray, int
         settings.split.ratios,
         settings.split.salt,
         corpus.base,
+        corpus.to_test,
     )
     splits = dict(zip(survivors, assigned, strict=True))
     crossing = [

@@ -1,6 +1,7 @@
 """The per-record work of the build's two passes, as pure functions over batches.
 
-    pass 1   `prepare`:  ingest items (or line ranges) -> clean -> validate -> spool, dedup keys, band keys
+    pass 1   `prepare`:  ingest items (or line ranges) -> clean -> validate -> decontaminate -> spool,
+                         dedup keys, band keys
     pass 2   `annotate`: spooled rows -> language -> allow-list -> PII -> tagged Arrow batches
 
 Each engine (`dataset_builder.engines.base`) runs these same functions: the local one in this
@@ -12,7 +13,7 @@ whoever runs them, in whatever batches.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from dataset_builder.records import (
 from dataset_builder.spool import read_batch, write_batch
 from dataset_builder.stages.clean import Cleaner, clean_record
 from dataset_builder.stages.columns import INPUT, coerce, pick, to_arrow
+from dataset_builder.stages.decontaminate import EvalIndex, Match, matches_batch
 from dataset_builder.stages.ingest import LineRange, Unit
 from dataset_builder.stages.langid import LanguageTagger
 from dataset_builder.stages.pii import find_pii, redact, summary
@@ -49,6 +51,7 @@ class WorkerSetup:
 
     settings: Settings
     spool: Path  # the spool folder: pass 1 writes its batches there, pass 2 reads them
+    evalsets: tuple[EvalIndex, ...] = ()  # the n-gram indexes of `[[decontaminate]]`, built once
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Prepared:
     removed: Counter[str]
     keys: Counter[str]  # per input key, how many input objects had it
     objects: int  # records read from objects (JSON, tables), which have keys
+    contamination: list[dict[str, Any]] = field(default_factory=list)  # audit rows, every match
+    to_test: list[str] = field(default_factory=list)  # ids of spooled records `split` sends to test
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ def init_prepare(setup: WorkerSetup) -> None:
     _stages["near"] = NearDupSettings.from_settings(near) if near.enabled else None
     _stages["group_by"] = settings.split.group_by
     _stages["spool"] = setup.spool
+    _stages["evalsets"] = list(setup.evalsets)
 
 
 def init_annotate(setup: WorkerSetup) -> None:
@@ -116,6 +122,9 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
     keys: Counter[str] = Counter()
     objects = 0
     columns = _stages["columns"]
+    checked: list[Record | Rejection] = []  # read, cleaned and validated, in order
+    contamination: list[dict[str, Any]] = []
+    to_test: list[str] = []
     items = (item for unit in units for item in (unit.read() if isinstance(unit, LineRange) else (unit,)))
     for raw in items:
         if isinstance(raw, dict) and raw["raw_format"] == "html":
@@ -125,7 +134,7 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
 
             raw = html_record(raw)
         if isinstance(raw, Rejection):
-            rejected.append(raw)
+            checked.append(raw)
             continue
         source = raw.pop(INPUT, None)
         if source is not None:
@@ -133,11 +142,21 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
             keys.update(source.keys())
         cleaned, lines = clean_record({**raw, **pick(source or {}, columns)}, _stages["cleaner"])
         removed.update(lines)
-        checked = validate_record(coerce(cleaned, columns), _stages["validator"])
-        if isinstance(checked, Rejection):
-            rejected.append(checked)
+        checked.append(validate_record(coerce(cleaned, columns), _stages["validator"]))
+    records = [r for r in checked if not isinstance(r, Rejection)]
+    overlaps = iter(matches_batch([r["text"] for r in records], _stages["evalsets"]))
+    for record in checked:
+        if not isinstance(record, Rejection) and (found := next(overlaps)):
+            contamination += [audit_row(record, match) for match in found]
+            actions = {match.action for match in found}
+            if "reject" in actions:
+                record = Rejection.of(record, "contaminated", contaminated_detail(found))
+            elif "split" in actions:
+                to_test.append(record["id"])
+        if isinstance(record, Rejection):
+            rejected.append(record)
         else:
-            valid.append(to_arrow(checked, columns))
+            valid.append(to_arrow(record, columns))
     texts = [r["text"] for r in valid]
     near: NearDupSettings | None = _stages["near"]
     if near and valid:
@@ -156,9 +175,33 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
         removed,
         keys,
         objects,
+        contamination,
+        to_test,
     )
     groups = {name: [r.get(name) for r in valid] for name in _stages["group_by"]}
     return prepared, DedupKeys([content_key(t) for t in texts], bands, has_words, groups)
+
+
+def contaminated_detail(found: list[Match]) -> str:
+    return "; ".join(
+        f"evaluation set {m.evalset!r} item {m.item!r}: {m.tokens} tokens in common: {m.span!r}"
+        for m in found
+    )
+
+
+def audit_row(record: Record, match: Match) -> dict[str, Any]:
+    """One line of audit/contamination.jsonl: the record, where it came from, what it shares."""
+    return {
+        "id": record["id"],
+        "raw_path": record["raw_path"],
+        "raw_line": record["raw_line"],
+        "evalset": match.evalset,
+        "item": match.item,
+        "action": match.action,
+        "ngrams": match.ngrams,
+        "tokens": match.tokens,
+        "span": match.span,
+    }
 
 
 def annotate(task: AnnotateTask) -> Annotated:

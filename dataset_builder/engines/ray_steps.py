@@ -69,6 +69,7 @@ class Shared:
     alive: np.ndarray  # row -> not rejected before dedup
     spool: Spool
     base: dict[str, str] | None  # id -> split in the `split.base` release
+    to_test: frozenset[str]  # ids whose group goes to test (decontamination)
 
 
 def decide(results: Dataset, corpus: Corpus, workers: int) -> Decisions:
@@ -84,6 +85,7 @@ def decide(results: Dataset, corpus: Corpus, workers: int) -> Decisions:
             corpus.alive,
             spool,
             corpus.base,
+            corpus.to_test,
         )
     )
     records = results.map_batches(
@@ -448,7 +450,8 @@ def split_part(table: Table, ratios: dict[str, float], salt: str, shared: list[A
     """`split.assign_splits` for the groups of this partition; a moved record also gets its
     split in the base release and its group's smallest id."""
     ids, labels = table["id"].to_pylist(), table["label"].to_pylist()
-    splits, moves = assign_splits(ids, labels, ratios, salt, shared_of(shared).base)
+    common = shared_of(shared)
+    splits, moves = assign_splits(ids, labels, ratios, salt, common.base, common.to_test)
     moved = {m.id: m for m in moves}
     return pa.table(
         {

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.config import parse_columns
+from dataset_builder.release import decontamination
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "Motivation": (
@@ -225,8 +226,13 @@ def facts(m: dict[str, Any]) -> dict[tuple[str, str], str | None]:
                 + "; each with its file, line and reason in audit/rejects.jsonl.",
                 "Boilerplate lines removed, by rule:\n\n"
                 + table(["rule", "lines"], [[r, n] for r, n in m["boilerplate_lines_removed"].items()]),
+                *filter(None, [decontamination.kept_overlap(m)]),
             ]
         ),
+        (
+            "Uses",
+            "Is there anything about the composition of the dataset or the way it was collected and preprocessed/cleaned/labeled that might impact future uses?",
+        ): decontamination.checked(m),
         (c, "Is it possible to identify individuals, either directly or indirectly?"): personal_information(
             m
         ),

@@ -11,7 +11,7 @@ from importlib import metadata
 from typing import Any
 
 from dataset_builder.config import SPLITS, BuildConfig, IngestSettings
-from dataset_builder.ledger import Ledger
+from dataset_builder.ledger import Ledger, decontamination
 from dataset_builder.records import METADATA_FIELDS, RELEASE_FORMAT
 from dataset_builder.release.history import Base, PublishedVersion
 from dataset_builder.stages.ingest import Inventory, file_sha256
@@ -39,8 +39,9 @@ def make_manifest(
     base: Base | None,
     previous: PublishedVersion | None,
 ) -> dict[str, Any]:
-    """Everything the release says about itself, without the file list and fingerprint."""
-    return {
+    """Everything the release says about itself, without the file list and fingerprint.
+    `decontamination` is there only when evaluation sets were checked."""
+    manifest = {
         "release_format": RELEASE_FORMAT,
         "name": config.name,
         "version": config.version,
@@ -83,6 +84,9 @@ def make_manifest(
         "versions": versions(),
         "command": config.rebuild_command(),
     }
+    if config.settings.decontaminate:
+        manifest["decontamination"] = decontamination(ledger)
+    return manifest
 
 
 def input_keys(ingest: IngestSettings, ledger: Ledger) -> dict[str, Any]:

@@ -99,9 +99,11 @@ def write_audit(
     near_examples: list[dict[str, Any]],
     lineage: pa.Table,
     folder: Path,
+    contamination: list[dict[str, Any]] | None = None,
 ) -> dict[str, int]:
-    """Rejects, duplicates, cross-split similar pairs and the near-duplicate examples the
-    report shows as JSON Lines (easy to grep), lineage as Parquet."""
+    """Rejects, duplicates, cross-split similar pairs, the near-duplicate examples the
+    report shows and (when evaluation sets are checked) every match with one of them as
+    JSON Lines (easy to grep), lineage as Parquet."""
     (folder / "audit").mkdir()
     audit = {
         "audit/rejects.jsonl": sorted((asdict(r) for r in rejects), key=provenance_order),
@@ -109,6 +111,8 @@ def write_audit(
         "audit/leakage.jsonl": leakage,
         "audit/near_duplicate_examples.jsonl": near_examples,
     }
+    if contamination is not None:
+        audit["audit/contamination.jsonl"] = sorted(contamination, key=provenance_order)
     for rel, rows in audit.items():
         with (folder / rel).open("w", encoding="utf-8", newline="\n") as fh:
             fh.writelines(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
