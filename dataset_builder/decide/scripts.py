@@ -1,0 +1,82 @@
+"""Unicode scripts, for the two things near-duplicate detection must know about a text.
+
+1. Which characters belong to a script written without spaces between words (Han,
+   Hiragana and Katakana, Hangul, Thai, Lao, Khmer, Myanmar). `minhash.tokens` makes each
+   of them a token of its own: a Chinese or Japanese paragraph has no spaces, so as a
+   "word" it is one token and its copies cannot be told apart from unrelated texts.
+   Hangul is written with spaces, but its words carry particles and endings
+   (정부는/정부가/정부의), so one edited ending changes a whole word; as characters,
+   Korean copies score like Chinese ones (bench/near_dup_eval.py).
+2. Which script a text is mostly written in, so that the datasheet and report can say how
+   many records of each script were compared and how many near-duplicates each had.
+
+The ranges are the Unicode blocks of each script (Unicode 15), not the Scripts.txt
+property, which the standard library does not expose: what matters is that the letters
+of running text fall in them, and that punctuation (U+3000–U+303F, U+30FB, full-width
+forms) does not.
+"""
+
+from __future__ import annotations
+
+import re
+
+HAN = (
+    "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\U00020000-\U0003134f"
+)
+KANA = "\u3041-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9f\U0001b000-\U0001b16f"
+HANGUL = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7ff\uffa0-\uffdc"
+THAI = "\u0e00-\u0e7f"
+LAO = "\u0e80-\u0eff"
+KHMER = "\u1780-\u17ff\u19e0-\u19ff"
+MYANMAR = "\u1000-\u109f\ua9e0-\ua9ff\uaa60-\uaa7f"
+UNSPACED = HAN + KANA + HANGUL + THAI + LAO + KHMER + MYANMAR
+
+UNSPACED_CHAR = re.compile(f"[{UNSPACED}]")
+UNSPACED_RUN = re.compile(f"([{UNSPACED}]+)")
+
+# Scripts whose letters are counted to name a text's script. Han and Kana are counted
+# apart and then joined: a text with Kana is Japanese, one with Han alone is Chinese.
+LETTERS = {
+    "Latin": "a-zA-Z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff",
+    "Han": HAN,
+    "Kana": KANA,
+    "Hangul": HANGUL,
+    "Thai": THAI,
+    "Lao": LAO,
+    "Khmer": KHMER,
+    "Myanmar": MYANMAR,
+    "Cyrillic": "\u0400-\u052f",
+    "Greek": "\u0370-\u03ff\u1f00-\u1fff",
+    "Arabic": "\u0600-\u06ff\u0750-\u077f",
+    "Hebrew": "\u0590-\u05ff",
+    "Devanagari": "\u0900-\u097f",
+}
+PATTERNS = {name: re.compile(f"[{ranges}]") for name, ranges in LETTERS.items()}
+ASCII_LETTER = re.compile(r"[a-zA-Z]")
+SAMPLE = 2000  # characters looked at: a text's script is clear long before its end
+KANA_SHARE = 0.05  # of Han + Kana letters: Japanese (Chinese has none; Japanese ~50 %)
+NO_SCRIPT = "none"
+OTHER = "other"
+
+
+def has_unspaced(text: str) -> bool:
+    """Whether any character of `text` belongs to a script written without spaces."""
+    return not text.isascii() and UNSPACED_CHAR.search(text) is not None
+
+
+def script_of(text: str) -> str:
+    """The script most of the text's letters are written in, by name: Latin, Han (Chinese),
+    Japanese (Han with Kana), Hangul, Thai, Lao, Khmer, Myanmar, Cyrillic, Greek, Arabic,
+    Hebrew, Devanagari; "other" for letters of any other script, "none" without letters.
+    Only the first `SAMPLE` characters are read."""
+    sample = text[:SAMPLE]
+    if sample.isascii():
+        return "Latin" if ASCII_LETTER.search(sample) else NO_SCRIPT
+    counts = {name: len(pattern.findall(sample)) for name, pattern in PATTERNS.items()}
+    han, kana = counts.pop("Han"), counts.pop("Kana")
+    counts["Japanese" if kana > KANA_SHARE * (han + kana) else "Han"] = han + kana
+    name, count = max(counts.items(), key=lambda item: item[1])
+    if count:
+        return name
+    return OTHER if any(c.isalpha() for c in sample) else NO_SCRIPT
