@@ -1,19 +1,23 @@
 """Speed of near-duplicate detection, and the choice of MinHash library.
 
-    python bench/near_dup_speed.py [--docs 100000]
+    python bench/near_dup_speed.py [--docs 100000] [--mix latin|scripts]
 
 1. datasketch vs rensa on the real articles (~3 KB): text -> 128-permutation signature,
    docs/s on one core, and how far each one's Jaccard estimate falls from the exact value.
 2. dataset_builder's own path (batch shingling + rensa), docs/s on one core.
 3. The whole near-dup stage as the build runs it (signatures, LSH candidates, exact
    Jaccard, clusters) on `--docs` generated documents (bench/make_corpus.py's generator,
-   in memory): seconds, and signatures alone for comparison, and peak memory.
+   in memory): seconds, and signatures alone for comparison, and peak memory. With
+   `--mix scripts` half of them are Chinese, Japanese and Korean instead (20/15/15 %):
+   real sentences of bench/realtext.py `articles_by_script` drawn at random, each
+   document as long as a real article of its script, 4 % near copies as for Latin.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import resource
 import time
 
@@ -21,7 +25,7 @@ import datasketch
 import numpy as np
 import rensa
 from make_corpus import LANGUAGE_SHARES, Generator
-from realtext import real_articles
+from realtext import articles_by_script, real_articles
 
 from dataset_builder.config import load_config
 from dataset_builder.decide.dedup import (
@@ -35,6 +39,8 @@ from dataset_builder.decide.dedup import (
 from dataset_builder.decide.minhash import band_keys, jaccard, shingle_set, signatures, tokens
 
 NUM_PERM = 128
+SCRIPT_SHARES = {"Han": 0.2, "Japanese": 0.15, "Hangul": 0.15}  # the rest: Latin
+SENTENCE = re.compile(r"[^。！？.!?\n]+[。！？.!?]*")
 
 
 def per_second(count: int, seconds: float) -> str:
@@ -103,24 +109,60 @@ def own_path(texts: list[str], settings: NearDupSettings) -> None:
     print(f"2. dataset_builder.decide.minhash.signatures (batch shingling + rensa), one core: {rate}")
 
 
-def whole_stage(docs: int, settings: NearDupSettings) -> None:
+class ScriptDocuments:
+    """Documents of real Chinese, Japanese and Korean sentences, drawn at random."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        real = articles_by_script()
+        self.sentences = {s: [m for t in real[s] for m in SENTENCE.findall(t)] for s in SCRIPT_SHARES}
+        self.lengths = {s: [len(t) for t in real[s]] for s in SCRIPT_SHARES}
+
+    def article(self, script: str) -> str:
+        target = self.rng.choice(self.lengths[script])
+        parts: list[str] = []
+        while sum(map(len, parts)) < target:
+            parts.append(self.rng.choice(self.sentences[script]))
+        return "".join(parts)
+
+    def near_copy(self, text: str, script: str) -> str:
+        """The last sentence cut and another one added at the end."""
+        parts = SENTENCE.findall(text)
+        return "".join(parts[:-1] if len(parts) > 3 else parts) + self.rng.choice(self.sentences[script])
+
+
+def whole_stage(docs: int, settings: NearDupSettings, mix: str) -> None:
     generator = Generator(0, LANGUAGE_SHARES)
     rng = generator.rng
+    others = ScriptDocuments(random.Random(1)) if mix == "scripts" else None
+    scripts, weights = [*SCRIPT_SHARES, "Latin"], [*SCRIPT_SHARES.values(), 1 - sum(SCRIPT_SHARES.values())]
     texts: list[str] = []
+    of_script: dict[str, list[str]] = {script: [] for script in SCRIPT_SHARES}
     for _ in range(docs):
         roll = rng.random()
-        if texts and roll < 0.04:
+        script = others.rng.choices(scripts, weights)[0] if others else "Latin"
+        if others and script != "Latin":
+            same = of_script[script]
+            same.append(
+                others.near_copy(rng.choice(same), script) if same and roll < 0.04 else others.article(script)
+            )
+            texts.append(same[-1])
+        elif texts and roll < 0.04:
             texts.append(
                 generator.near_copy({"title": "", "text": rng.choice(texts), "language": "en"})["text"]
             )
         else:
             texts.append(generator.article()["text"])
     chars = sum(map(len, texts))
-    print(f"3. whole near-dup stage on {docs} generated documents ({chars / docs:.0f} chars each)")
+    print(
+        f"3. whole near-dup stage on {docs} generated documents, mix {mix!r} ({chars / docs:.0f} chars each)"
+    )
     started = time.perf_counter()
+    shingles = 0
     for i in range(0, docs, 64):
-        signatures(texts[i : i + 64], settings.minhash)
+        shingles += int(signatures(texts[i : i + 64], settings.minhash)[1].sum())
     t_sig = time.perf_counter() - started
+    print(f"   {shingles / docs:.0f} shingles per document")
     started = time.perf_counter()
     pairs, dropped = run_near_dup(texts, settings)
     t_stage = time.perf_counter() - started
@@ -137,15 +179,18 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--mix", choices=["latin", "scripts"], default="latin")
+    parser.add_argument("--stage-only", action="store_true", help="skip parts 1 and 2")
     args = parser.parse_args()
     settings = NearDupSettings.from_settings(load_config(None).settings.near_dup)
     articles = [a.text for a in real_articles()]
     rng = random.Random(0)
     edited = [t.replace(". ", ". Indeed, ", rng.randint(1, 3)) for t in articles]
     texts = articles + edited
-    compare_libraries(texts)
-    own_path(texts * 3, settings)
-    whole_stage(args.docs, settings)
+    if not args.stage_only:
+        compare_libraries(texts)
+        own_path(texts * 3, settings)
+    whole_stage(args.docs, settings, args.mix)
 
 
 if __name__ == "__main__":

@@ -135,8 +135,10 @@ def full_width(text: str) -> str:
 
 def reference_tokens(text: str) -> list[str]:
     """Independent of minhash.tokens: after NFKC and lower-casing, runs of ASCII letters and
-    digits are words, and every other letter (and every Thai character) is a token."""
-    return re.findall(r"[0-9a-z]+|[^\W\d_a-z]|[\u0e00-\u0e7f]", unicodedata.normalize("NFKC", text).lower())
+    digits are words, and every other letter, every Thai character and every punctuation
+    mark is a token."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return re.findall(r"[0-9a-z]+|[^\W\d_a-z]|[\u0e00-\u0e7f]|[^\w\s]", folded)
 
 
 def reference_jaccard(a: str, b: str, k: int = 5) -> float:
@@ -195,8 +197,12 @@ def test_text_without_unspaced_scripts_keeps_its_word_tokens(text):
 
 def test_a_latin_word_inside_a_chinese_sentence_is_one_token():
     assert [t.decode() for t in tokens("使用ＡＩ技术，OpenAI发布GPT-4。")] == [
-        "使", "用", "ai", "技", "术", "openai", "发", "布", "gpt", "4",
+        "使", "用", "ai", "技", "术", ",", "openai", "发", "布", "gpt", "-", "4", "。",
     ]  # fmt: skip
+
+
+def test_punctuation_variants_and_width_leave_the_tokens_alone():
+    assert tokens("他说「很好」，ＡＩ〜") == tokens("他说“很好”,AI~")
 
 
 @pytest.mark.parametrize(

@@ -40,20 +40,26 @@ from dataset_builder.decide.minhash import (
     lsh_shape,
     shingle_set,
 )
-from dataset_builder.decide.scripts import HAN, KANA, KHMER, LAO, MYANMAR, THAI, has_unspaced
+from dataset_builder.decide.scripts import (
+    HAN,
+    KANA,
+    KHMER,
+    LAO,
+    MYANMAR,
+    THAI,
+    fold_punctuation,
+    has_unspaced,
+)
 
 SPACED_OUT = HAN + KANA + THAI + LAO + KHMER + MYANMAR
 SPACE_BESIDE_UNSPACED = re.compile(f" (?=[{SPACED_OUT}])|(?<=[{SPACED_OUT}]) ")
-PUNCTUATION_VARIANTS = str.maketrans(
-    {"「": "“", "」": "”", "『": "‘", "』": "’", "〜": "~", "―": "—", "・": "·", "⋯": "..."}
-)
 
 
 def content_key(text: str) -> bytes:
     """128-bit hash of the text as exact dedup compares it (see the module's docstring)."""
     folded = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
     if has_unspaced(folded):
-        folded = SPACE_BESIDE_UNSPACED.sub("", folded.translate(PUNCTUATION_VARIANTS))
+        folded = SPACE_BESIDE_UNSPACED.sub("", fold_punctuation(folded))
     return xxhash.xxh3_128_digest(folded.encode("utf-8"))
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 HAN = (
     "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
     "\U00020000-\U0003134f"
@@ -34,6 +36,16 @@ UNSPACED = HAN + KANA + HANGUL + THAI + LAO + KHMER + MYANMAR
 
 UNSPACED_CHAR = re.compile(f"[{UNSPACED}]")
 UNSPACED_RUN = re.compile(f"([{UNSPACED}]+)")
+# Punctuation that CJK sites write either way, folded to one form (after NFKC, which
+# already folds full-width and half-width forms): exact and near dedup both use it.
+VARIANTS = {"「": "“", "」": "”", "『": "‘", "』": "’", "〜": "~", "―": "—", "・": "·", "⋯": "..."}
+VARIANT = re.compile("|".join(VARIANTS))
+
+
+def fold_punctuation(text: str) -> str:
+    """`VARIANTS` replaced: a scan in C, a Python call only where one occurs."""
+    return VARIANT.sub(lambda found: VARIANTS[found.group()], text)
+
 
 # Scripts whose letters are counted to name a text's script. Han and Kana are counted
 # apart and then joined: a text with Kana is Japanese, one with Han alone is Chinese.
@@ -52,12 +64,27 @@ LETTERS = {
     "Hebrew": "\u0590-\u05ff",
     "Devanagari": "\u0900-\u097f",
 }
-PATTERNS = {name: re.compile(f"[{ranges}]") for name, ranges in LETTERS.items()}
-ASCII_LETTER = re.compile(r"[a-zA-Z]")
+NAMES = list(LETTERS)
 SAMPLE = 2000  # characters looked at: a text's script is clear long before its end
 KANA_SHARE = 0.05  # of Han + Kana letters: Japanese (Chinese has none; Japanese ~50 %)
 NO_SCRIPT = "none"
 OTHER = "other"
+ASCII_LETTER = re.compile(r"[a-zA-Z]")
+
+
+def code_point_ranges() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`LETTERS` as sorted, disjoint code point ranges: starts, ends, index in `NAMES`."""
+    found = []
+    for index, ranges in enumerate(LETTERS.values()):
+        for match in re.finditer(r"(.)-(.)|(.)", ranges, re.DOTALL):
+            low, high, single = match.groups()
+            start, end = (ord(low), ord(high)) if single is None else (ord(single), ord(single))
+            found.append((start, end, index))
+    found.sort()
+    return tuple(np.array(column, dtype=np.int64) for column in zip(*found, strict=True))  # type: ignore[return-value]
+
+
+STARTS, ENDS, SCRIPT_INDEX = code_point_ranges()
 
 
 def has_unspaced(text: str) -> bool:
@@ -69,11 +96,17 @@ def script_of(text: str) -> str:
     """The script most of the text's letters are written in, by name: Latin, Han (Chinese),
     Japanese (Han with Kana), Hangul, Thai, Lao, Khmer, Myanmar, Cyrillic, Greek, Arabic,
     Hebrew, Devanagari; "other" for letters of any other script, "none" without letters.
-    Only the first `SAMPLE` characters are read."""
+    Only the first `SAMPLE` characters are read, as code points in numpy (one regex per
+    script cost ~0.3 ms a text, as much as its MinHash signature)."""
     sample = text[:SAMPLE]
     if sample.isascii():
         return "Latin" if ASCII_LETTER.search(sample) else NO_SCRIPT
-    counts = {name: len(pattern.findall(sample)) for name, pattern in PATTERNS.items()}
+    points = np.frombuffer(sample.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    at = np.searchsorted(STARTS, points, side="right") - 1
+    inside = (at >= 0) & (points <= ENDS[np.maximum(at, 0)])
+    counts = dict(
+        zip(NAMES, np.bincount(SCRIPT_INDEX[at[inside]], minlength=len(NAMES)).tolist(), strict=True)
+    )
     han, kana = counts.pop("Han"), counts.pop("Kana")
     counts["Japanese" if kana > KANA_SHARE * (han + kana) else "Han"] = han + kana
     name, count = max(counts.items(), key=lambda item: item[1])
