@@ -9,8 +9,10 @@
    Jaccard, clusters) on `--docs` generated documents (bench/make_corpus.py's generator,
    in memory): seconds, and signatures alone for comparison, and peak memory. With
    `--mix scripts` half of them are Chinese, Japanese and Korean instead (20/15/15 %):
-   real sentences of bench/realtext.py `articles_by_script` drawn at random, each
-   document as long as a real article of its script, 4 % near copies as for Latin.
+   real sentences of bench/realtext.py `articles_by_script` drawn at random, a quarter
+   of their characters replaced in pairs by pairs of the same corpus (as the Latin
+   generator swaps a quarter of the words, so that documents do not share sentences),
+   each document as long as a real article of its script, 4 % near copies as for Latin.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import time
 import datasketch
 import numpy as np
 import rensa
-from make_corpus import LANGUAGE_SHARES, Generator
+from make_corpus import LANGUAGE_SHARES, SWAPPED_WORDS, Generator
 from realtext import articles_by_script, real_articles
 
 from dataset_builder.config import load_config
@@ -117,13 +119,21 @@ class ScriptDocuments:
         real = articles_by_script()
         self.sentences = {s: [m for t in real[s] for m in SENTENCE.findall(t)] for s in SCRIPT_SHARES}
         self.lengths = {s: [len(t) for t in real[s]] for s in SCRIPT_SHARES}
+        self.text = {s: "".join(real[s]) for s in SCRIPT_SHARES}
 
     def article(self, script: str) -> str:
         target = self.rng.choice(self.lengths[script])
         parts: list[str] = []
         while sum(map(len, parts)) < target:
-            parts.append(self.rng.choice(self.sentences[script]))
+            parts.append(self.swapped(self.rng.choice(self.sentences[script]), script))
         return "".join(parts)
+
+    def swapped(self, sentence: str, script: str) -> str:
+        chars, source = list(sentence), self.text[script]
+        for _ in range(round(len(chars) * SWAPPED_WORDS / 2)):
+            at, take = self.rng.randrange(len(chars)), self.rng.randrange(len(source) - 1)
+            chars[at : at + 2] = source[take : take + 2]
+        return "".join(chars)
 
     def near_copy(self, text: str, script: str) -> str:
         """The last sentence cut and another one added at the end."""

@@ -304,7 +304,8 @@ def duplicates(m: dict[str, Any]) -> str:
     kinds, near = m["duplicates_by_kind"], m["near_duplicates"]
     text = (
         f"Exact duplicates removed: {kinds.get('exact', 0)} (texts equal after NFKC, case folding and "
-        "whitespace collapsing). "
+        "whitespace collapsing; in Chinese, Japanese and Thai text also ignoring spaces beside their "
+        "characters and punctuation variants such as 「」 and “”). "
     )
     if not near["enabled"]:
         return text + "Near-duplicate detection was off."
