@@ -18,10 +18,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import random
 import re
 import resource
+import sys
 import time
+from pathlib import Path
+from types import ModuleType
 
 import datasketch
 import numpy as np
@@ -30,6 +34,7 @@ from make_corpus import LANGUAGE_SHARES, SWAPPED_WORDS, Generator
 from realtext import articles_by_script, real_articles
 
 from dataset_builder.config import load_config
+from dataset_builder.decide import minhash as ours
 from dataset_builder.decide.dedup import (
     NearDuplicate,
     NearDupSettings,
@@ -54,9 +59,24 @@ def shingle_strings(text: str, k: int = 5) -> set[bytes]:
     return {b" ".join(words[i : i + k]) for i in range(max(1, len(words) - k + 1))}
 
 
-def run_near_dup(texts: list[str], settings: NearDupSettings) -> tuple[SimilarPairs, list[NearDuplicate]]:
-    """The build's near-dup stage over texts in memory, ids in input order."""
-    blocks = [signatures(texts[i : i + 64], settings.minhash) for i in range(0, len(texts), 64)]
+def load_minhash(checkout: Path) -> ModuleType:
+    """Another checkout's dataset_builder/decide/minhash.py (e.g. main's), as a module of its own."""
+    spec = importlib.util.spec_from_file_location(
+        "baseline_minhash", checkout / "dataset_builder/decide/minhash.py"
+    )
+    assert spec and spec.loader, checkout
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_near_dup(
+    texts: list[str], settings: NearDupSettings, minhash: ModuleType = ours
+) -> tuple[SimilarPairs, list[NearDuplicate]]:
+    """The build's near-dup stage over texts in memory, ids in input order, with the
+    shingles and signatures of `minhash` (this checkout's, or a baseline's)."""
+    blocks = [minhash.signatures(texts[i : i + 64], settings.minhash) for i in range(0, len(texts), 64)]
     matrix = np.concatenate([b[0] for b in blocks])
     compared = np.flatnonzero(np.concatenate([b[1] for b in blocks]))
     bands = band_keys(matrix[compared], *settings.lsh_shape)
@@ -64,8 +84,11 @@ def run_near_dup(texts: list[str], settings: NearDupSettings) -> tuple[SimilarPa
     return near_duplicate_stage(
         bands,
         compared,
-        lambda rows: ShingleSets.of_texts(
-            ((i, texts[i]) for i in np.unique(rows).tolist()), settings.minhash.shingle_words
+        lambda rows: ShingleSets(
+            {
+                i: minhash.shingle_set(texts[i], settings.minhash.shingle_words)
+                for i in np.unique(rows).tolist()
+            }
         ),
         ranks,
         settings,
@@ -141,7 +164,8 @@ class ScriptDocuments:
         return "".join(parts[:-1] if len(parts) > 3 else parts) + self.rng.choice(self.sentences[script])
 
 
-def whole_stage(docs: int, settings: NearDupSettings, mix: str) -> None:
+def generated(docs: int, mix: str) -> list[str]:
+    """`docs` documents: Latin from make_corpus's generator, or half Chinese, Japanese and Korean."""
     generator = Generator(0, LANGUAGE_SHARES)
     rng = generator.rng
     others = ScriptDocuments(random.Random(1)) if mix == "scripts" else None
@@ -163,6 +187,11 @@ def whole_stage(docs: int, settings: NearDupSettings, mix: str) -> None:
             )
         else:
             texts.append(generator.article()["text"])
+    return texts
+
+
+def whole_stage(texts: list[str], settings: NearDupSettings, mix: str) -> None:
+    docs = len(texts)
     chars = sum(map(len, texts))
     print(
         f"3. whole near-dup stage on {docs} generated documents, mix {mix!r} ({chars / docs:.0f} chars each)"
@@ -184,6 +213,31 @@ def whole_stage(docs: int, settings: NearDupSettings, mix: str) -> None:
     print(f"   peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
+def against_baseline(docs: int, settings: NearDupSettings, checkout: Path, rounds: int) -> None:
+    """The whole stage with the baseline's minhash.py on Latin documents, and with ours on
+    Latin and on mixed-script ones, interleaved `rounds` times (the machine is shared: the
+    best of each is compared)."""
+    baseline = load_minhash(checkout)
+    corpora = {"latin": generated(docs, "latin"), "scripts": generated(docs, "scripts")}
+    runs = [("baseline", baseline, "latin"), ("ours", ours, "latin"), ("ours", ours, "scripts")]
+    best: dict[tuple[str, str], float] = {}
+    print(
+        f"4. whole near-dup stage, {docs} documents, baseline {checkout} vs this checkout, best of {rounds}"
+    )
+    for _ in range(rounds):
+        for name, module, mix in runs:
+            started = time.perf_counter()
+            run_near_dup(corpora[mix], settings, module)
+            seconds = time.perf_counter() - started
+            best[name, mix] = min(seconds, best.get((name, mix), seconds))
+    reference = best["baseline", "latin"]
+    for (name, mix), seconds in best.items():
+        print(
+            f"   {name:8s} {mix:7s} {seconds:6.1f} s  ({per_second(docs, seconds)}; "
+            f"{seconds / reference:.2f}x baseline Latin)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -191,6 +245,8 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--mix", choices=["latin", "scripts"], default="latin")
     parser.add_argument("--stage-only", action="store_true", help="skip parts 1 and 2")
+    parser.add_argument("--baseline", type=Path, help="another checkout (e.g. of main): part 4 instead of 3")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     settings = NearDupSettings.from_settings(load_config(None).settings.near_dup)
     articles = [a.text for a in real_articles()]
@@ -200,7 +256,10 @@ def main() -> None:
     if not args.stage_only:
         compare_libraries(texts)
         own_path(texts * 3, settings)
-    whole_stage(args.docs, settings, args.mix)
+    if args.baseline:
+        against_baseline(args.docs, settings, args.baseline, args.rounds)
+    else:
+        whole_stage(generated(args.docs, args.mix), settings, args.mix)
 
 
 if __name__ == "__main__":

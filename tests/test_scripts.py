@@ -7,12 +7,20 @@ import json
 import re
 import unicodedata
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dataset_builder.decide.dedup import content_key
-from dataset_builder.decide.minhash import jaccard, shingle_set, tokens
+from dataset_builder.decide.minhash import (
+    jaccard,
+    mixed_token_hashes,
+    shingle_hashes,
+    shingle_set,
+    token_hashes,
+    tokens,
+)
 from dataset_builder.decide.scripts import script_of
 from dataset_builder.pipeline import build
 from tests.conftest import jsonl, make_config, write_files
@@ -193,6 +201,23 @@ SPACED = st.characters(blacklist_categories=("Cs",), max_codepoint=0x2E7F).filte
 def test_text_without_unspaced_scripts_keeps_its_word_tokens(text):
     """Bit-identical shingles for every space-delimited script: the old tokens exactly."""
     assert tokens(text) == re.findall(rb"[0-9a-z\x80-\xff]+", text.lower().encode("utf-8"))
+
+
+MIXED = st.text(
+    alphabet=st.sampled_from("中文日本語のカナ한국어ไทย ａＡ1１_.,，。「」〜・\u3000\n\u0301é𠀀𝒜😀ß"),
+    min_size=1,
+    max_size=80,
+)
+
+
+@given(MIXED)
+def test_token_hashes_from_code_points_equal_those_of_the_tokens(text):
+    """The numpy path (code points) gives the hashes of the regex path's tokens, in order."""
+    text = "中" + text  # always the mixed path
+    assert mixed_token_hashes(text).tolist() == token_hashes(tokens(text)).tolist()
+    flat, _ = shingle_hashes(["plain words here", text, "more words"], 5)
+    alone = [shingle_hashes([t], 5)[0] for t in ("plain words here", text, "more words")]
+    assert flat.tolist() == np.concatenate(alone).tolist()
 
 
 def test_a_latin_word_inside_a_chinese_sentence_is_one_token():

@@ -29,7 +29,15 @@ import rensa
 import xxhash
 
 from dataset_builder.config import NearDupConfig
-from dataset_builder.decide.scripts import UNSPACED, fold_punctuation, has_unspaced
+from dataset_builder.decide.scripts import (
+    ALONE,
+    UNSPACED,
+    UNSPACED_CHAR,
+    WORD,
+    basic_plane_classes,
+    fold_punctuation,
+    has_unspaced,
+)
 
 TOKEN = re.compile(rb"[0-9a-z\x80-\xff]+")  # on lower-cased UTF-8: letters of any script stay whole
 # Texts with unspaced scripts: each unspaced letter, runs of other word characters and
@@ -68,6 +76,52 @@ def tokens(text: str) -> list[bytes]:
     return " ".join(found).encode("utf-8").split(b" ") if found else []  # tokens have no spaces
 
 
+def mixed_token_hashes(text: str) -> np.ndarray:
+    """`token_hashes(tokens(text))` for a text with an unspaced script, in numpy.
+
+    Nearly every token of such a text is one character, so its hash is computed from the
+    code point (its UTF-8 bytes as the first lane, the other lanes zero, as token_hashes
+    pads them); only runs of word characters (Latin words, numbers) go through bytes. A
+    regex and a bytes object per token cost twice the MinHash itself."""
+    folded = fold_punctuation(unicodedata.normalize("NFKC", text).lower())
+    points = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    kind = basic_plane_classes()[np.minimum(points, 0xFFFF)]
+    for i in np.flatnonzero(points > 0xFFFF).tolist():  # beyond the basic plane: rare
+        char = folded[i]
+        kind[i] = WORD if (char.isalnum() or char == "_") and not UNSPACED_CHAR.match(char) else ALONE
+    word = kind == WORD
+    edges = np.diff(np.r_[False, word, False].astype(np.int8))
+    run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    alone = np.flatnonzero(kind == ALONE)
+    runs = token_hashes([folded[a:b].encode("utf-8") for a, b in zip(run_starts, run_ends, strict=True)])
+    order = np.argsort(np.r_[alone, run_starts], kind="stable")
+    return np.r_[utf8_hashes(points[alone]), runs][order]
+
+
+def utf8_hashes(points: np.ndarray) -> np.ndarray:
+    """token_hashes of single characters, from their code points."""
+    lane = np.where(
+        points < 0x80,
+        points,
+        np.where(
+            points < 0x800,
+            (0xC0 | points >> 6) | (0x80 | points & 0x3F) << 8,
+            np.where(
+                points < 0x10000,
+                (0xE0 | points >> 12) | (0x80 | points >> 6 & 0x3F) << 8 | (0x80 | points & 0x3F) << 16,
+                (0xF0 | points >> 18)
+                | (0x80 | points >> 12 & 0x3F) << 8
+                | (0x80 | points >> 6 & 0x3F) << 16
+                | (0x80 | points & 0x3F) << 24,
+            ),
+        ),
+    ).astype(np.uint64)
+    hashes = fmix64(np.full(len(points), SEED, dtype=np.uint64) ^ lane)
+    for _ in range(LANES - 1):
+        hashes = fmix64(hashes)  # the zero lanes: x ^ 0 == x
+    return hashes
+
+
 def token_hashes(words: list[bytes]) -> np.ndarray:
     """A 64-bit hash per token, for a whole batch at once.
 
@@ -101,12 +155,22 @@ def shingle_hashes(texts: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
 
     A text shorter than k tokens is one shingle; a text without tokens has none."""
     words: list[bytes] = []
+    mixed: dict[int, np.ndarray] = {}  # text number -> its token hashes
     counts = []
-    for text in texts:
-        found = tokens(text)
-        counts.append(len(found))
-        words.extend(found)
+    for n, text in enumerate(texts):
+        if has_unspaced(text):
+            mixed[n] = mixed_token_hashes(text)
+            counts.append(len(mixed[n]))
+        else:
+            found = TOKEN.findall(text.lower().encode("utf-8"))
+            counts.append(len(found))
+            words.extend(found)
     token_hash = token_hashes(words)
+    if mixed:  # put each mixed text's hashes in its place among the word tokens
+        spaced = np.cumsum([0] + [0 if n in mixed else c for n, c in enumerate(counts)])
+        token_hash = np.concatenate(
+            [mixed[n] if n in mixed else token_hash[spaced[n] : spaced[n + 1]] for n in range(len(texts))]
+        )
     lengths = np.array(counts, dtype=np.int64)
     starts = np.cumsum(lengths) - lengths
     windows = np.minimum(lengths, k)  # a short text is one window over all its words
