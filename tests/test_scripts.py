@@ -21,7 +21,7 @@ from dataset_builder.decide.minhash import (
     token_hashes,
     tokens,
 )
-from dataset_builder.decide.scripts import script_of
+from dataset_builder.decide.scripts import has_unspaced, script_of
 from dataset_builder.pipeline import build
 from tests.conftest import jsonl, make_config, write_files
 
@@ -218,6 +218,14 @@ def test_token_hashes_from_code_points_equal_those_of_the_tokens(text):
     flat, _ = shingle_hashes(["plain words here", text, "more words"], 5)
     alone = [shingle_hashes([t], 5)[0] for t in ("plain words here", text, "more words")]
     assert flat.tolist() == np.concatenate(alone).tolist()
+
+
+@pytest.mark.parametrize(
+    ("text", "unspaced"),
+    [("café 😀 naïve", False), ("emoji 😀 then 𠀀", True), ("ruble ₽ and ー", True), ("Ελληνικά", False)],
+)
+def test_unspaced_scripts_are_found_past_emoji_and_beyond_the_basic_plane(text, unspaced):
+    assert has_unspaced(text) is unspaced
 
 
 def test_a_latin_word_inside_a_chinese_sentence_is_one_token():

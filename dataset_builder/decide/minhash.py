@@ -72,30 +72,68 @@ def tokens(text: str) -> list[bytes]:
     Spaces are not tokens: copies respace CJK text freely."""
     if not has_unspaced(text):
         return TOKEN.findall(text.lower().encode("utf-8"))
-    found = MIXED_TOKEN.findall(fold_punctuation(unicodedata.normalize("NFKC", text).lower()))
+    found = MIXED_TOKEN.findall(folded(text))
     return " ".join(found).encode("utf-8").split(b" ") if found else []  # tokens have no spaces
 
 
-def mixed_token_hashes(text: str) -> np.ndarray:
-    """`token_hashes(tokens(text))` for a text with an unspaced script, in numpy.
+def folded(text: str) -> str:
+    """NFKC, lower case and `fold_punctuation`: what the tokens of a text with an unspaced
+    script are read from. NFKC is the costliest step of that path (~0.2 ms for 1,000
+    characters), and what it changes in CJK text is mostly full-width ASCII and the
+    ideographic space: those are folded in numpy first, and NFKC runs only if something
+    else remains (then on the original text, so the result is NFKC's either way: the
+    folded characters are their own compatibility decompositions)."""
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    wide, space = (points >= 0xFF01) & (points <= 0xFF5E), points == 0x3000
+    narrow = text
+    if wide.any() or space.any():
+        fixed = points.copy()
+        fixed[wide] -= 0xFEE0
+        fixed[space] = 0x20
+        narrow = fixed.tobytes().decode("utf-32-le")
+    if not unicodedata.is_normalized("NFKC", narrow):
+        narrow = unicodedata.normalize("NFKC", text)
+    return fold_punctuation(narrow.lower())
 
-    Nearly every token of such a text is one character, so its hash is computed from the
-    code point (its UTF-8 bytes as the first lane, the other lanes zero, as token_hashes
-    pads them); only runs of word characters (Latin words, numbers) go through bytes. A
-    regex and a bytes object per token cost twice the MinHash itself."""
-    folded = fold_punctuation(unicodedata.normalize("NFKC", text).lower())
-    points = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    kind = basic_plane_classes()[np.minimum(points, 0xFFFF)]
-    for i in np.flatnonzero(points > 0xFFFF).tolist():  # beyond the basic plane: rare
-        char = folded[i]
-        kind[i] = WORD if (char.isalnum() or char == "_") and not UNSPACED_CHAR.match(char) else ALONE
-    word = kind == WORD
-    edges = np.diff(np.r_[False, word, False].astype(np.int8))
-    run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    alone = np.flatnonzero(kind == ALONE)
-    runs = token_hashes([folded[a:b].encode("utf-8") for a, b in zip(run_starts, run_ends, strict=True)])
-    order = np.argsort(np.r_[alone, run_starts], kind="stable")
-    return np.r_[utf8_hashes(points[alone]), runs][order]
+
+@dataclass(frozen=True)
+class MixedTokens:
+    """The tokens of a text with an unspaced script, as hashing wants them: the single-
+    character tokens as code points, the word runs (Latin words, numbers) as bytes, and
+    the order that interleaves the two (`np.r_[alone, runs][order]` is the text's order)."""
+
+    alone: np.ndarray  # int64 code points
+    runs: list[bytes]
+    order: np.ndarray
+
+    @classmethod
+    def of(cls, text: str) -> MixedTokens:
+        """The same tokens as `tokens(text)`, classified per code point in numpy: a regex and
+        a bytes object per token cost twice the MinHash itself."""
+        fold = folded(text)
+        points = np.frombuffer(fold.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        kind = basic_plane_classes()[np.minimum(points, 0xFFFF)]
+        for i in np.flatnonzero(points > 0xFFFF).tolist():  # beyond the basic plane: rare
+            char = fold[i]
+            kind[i] = WORD if (char.isalnum() or char == "_") and not UNSPACED_CHAR.match(char) else ALONE
+        edges = np.diff(np.r_[False, kind == WORD, False].astype(np.int8))
+        run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        alone = np.flatnonzero(kind == ALONE)
+        runs = [
+            fold[a:b].encode("utf-8") for a, b in zip(run_starts.tolist(), run_ends.tolist(), strict=True)
+        ]
+        return cls(points[alone], runs, np.argsort(np.r_[alone, run_starts], kind="stable"))
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+
+def mixed_token_hashes(text: str) -> np.ndarray:
+    """`token_hashes(tokens(text))` for a text with an unspaced script, from code points:
+    a single character's hash is its UTF-8 bytes as the first lane, the other lanes zero,
+    as token_hashes pads them."""
+    split = MixedTokens.of(text)
+    return np.r_[utf8_hashes(split.alone), token_hashes(split.runs)][split.order]
 
 
 def utf8_hashes(points: np.ndarray) -> np.ndarray:
@@ -155,22 +193,17 @@ def shingle_hashes(texts: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
 
     A text shorter than k tokens is one shingle; a text without tokens has none."""
     words: list[bytes] = []
-    mixed: dict[int, np.ndarray] = {}  # text number -> its token hashes
+    mixed: dict[int, MixedTokens] = {}  # text number -> its tokens, if it has an unspaced script
     counts = []
     for n, text in enumerate(texts):
         if has_unspaced(text):
-            mixed[n] = mixed_token_hashes(text)
+            mixed[n] = MixedTokens.of(text)
             counts.append(len(mixed[n]))
         else:
             found = TOKEN.findall(text.lower().encode("utf-8"))
             counts.append(len(found))
             words.extend(found)
-    token_hash = token_hashes(words)
-    if mixed:  # put each mixed text's hashes in its place among the word tokens
-        spaced = np.cumsum([0] + [0 if n in mixed else c for n, c in enumerate(counts)])
-        token_hash = np.concatenate(
-            [mixed[n] if n in mixed else token_hash[spaced[n] : spaced[n + 1]] for n in range(len(texts))]
-        )
+    token_hash = batch_token_hashes(words, mixed, counts) if mixed else token_hashes(words)
     lengths = np.array(counts, dtype=np.int64)
     starts = np.cumsum(lengths) - lengths
     windows = np.minimum(lengths, k)  # a short text is one window over all its words
@@ -183,6 +216,25 @@ def shingle_hashes(texts: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
             inside = offset < width
             combined[inside] = combined[inside] * MIX + token_hash[first[inside] + offset]
     return combined, shingle_counts
+
+
+def batch_token_hashes(words: list[bytes], mixed: dict[int, MixedTokens], counts: list[int]) -> np.ndarray:
+    """The token hashes of a batch, in text order: the word tokens of the texts without an
+    unspaced script (`words`), and the `mixed` ones' tokens, each kind hashed in one call."""
+    runs = [run for split in mixed.values() for run in split.runs]
+    word_hash = token_hashes(words + runs)
+    alone_hash = utf8_hashes(np.concatenate([split.alone for split in mixed.values()]))
+    pieces, w, r, a = [], 0, len(words), 0
+    for n, count in enumerate(counts):
+        if n in mixed:
+            split = mixed[n]
+            na, nr = len(split.alone), len(split.runs)
+            pieces.append(np.r_[alone_hash[a : a + na], word_hash[r : r + nr]][split.order])
+            a, r = a + na, r + nr
+        else:
+            pieces.append(word_hash[w : w + count])
+            w += count
+    return np.concatenate(pieces)
 
 
 def ragged_arange(counts: np.ndarray) -> np.ndarray:

@@ -34,9 +34,13 @@ LAO = "\u0e80-\u0eff"
 KHMER = "\u1780-\u17ff\u19e0-\u19ff"
 MYANMAR = "\u1000-\u109f\ua9e0-\ua9ff\uaa60-\uaa7f"
 UNSPACED = HAN + KANA + HANGUL + THAI + LAO + KHMER + MYANMAR
+ASTRAL = ("\U0001b000-\U0001b16f", "\U00020000-\U0003134f")  # Kana supplement, Han extensions B-G
 
 UNSPACED_CHAR = re.compile(f"[{UNSPACED}]")
-UNSPACED_RUN = re.compile(f"([{UNSPACED}]+)")
+# has_unspaced's first look: a class without astral ranges is searched twice as fast.
+UNSPACED_OR_ASTRAL = re.compile(
+    f"[{UNSPACED.replace(ASTRAL[0], '').replace(ASTRAL[1], '')}\U00010000-\U0010ffff]"
+)
 # Punctuation that CJK sites write either way, folded to one form (after NFKC, which
 # already folds full-width and half-width forms): exact and near dedup both use it.
 VARIANTS = {"「": "“", "」": "”", "『": "‘", "』": "’", "〜": "~", "―": "—", "・": "·", "⋯": "..."}
@@ -114,7 +118,14 @@ def basic_plane_classes() -> np.ndarray:
 
 def has_unspaced(text: str) -> bool:
     """Whether any character of `text` belongs to a script written without spaces."""
-    return not text.isascii() and UNSPACED_CHAR.search(text) is not None
+    if text.isascii():
+        return False
+    found = UNSPACED_OR_ASTRAL.search(text)
+    while found is not None:  # past the basic plane (emoji, mostly), the full class decides
+        if ord(found.group()) < 0x10000 or UNSPACED_CHAR.match(found.group()):
+            return True
+        found = UNSPACED_OR_ASTRAL.search(text, found.end())
+    return False
 
 
 def script_of(text: str) -> str:
