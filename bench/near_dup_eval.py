@@ -190,6 +190,7 @@ def main() -> None:
     grouped = defaultdict(lambda: [0, 0])
     own = defaultdict(lambda: [0, 0])  # recall against the tool's own shingle Jaccard: LSH alone
     below = defaultdict(int)  # ground truth >= threshold, shingle Jaccard below it
+    before = defaultdict(int)  # ground truth >= threshold, and so with the old tokens
     for i in range(originals, len(texts)):
         o, script = origin[i], scripts[i]
         truth = set_jaccard(grams[i], grams[o])
@@ -203,6 +204,7 @@ def main() -> None:
             recall[script][1] += 1
             recall[script][0] += bool(cluster[i] == cluster[o])
             below[script] += tool < settings.threshold
+            before[script] += old >= settings.threshold
         elif truth >= settings.group_threshold:
             grouped[script][1] += 1
             grouped[script][0] += bool(group[i] == group[o])
@@ -243,7 +245,8 @@ def main() -> None:
         hits, total = own[script]
         print(
             f"  {script:9s}  own-measure recall {hits / max(total, 1):.4f} ({hits}/{total}); "
-            f"below: {below[script]}"
+            f"below: {below[script]}; with the old tokens at or above it: {before[script]} "
+            f"({before[script] / max(recall[script][1], 1):.3f})"
         )
 
     print("\nper script and edit: tool's shingle Jaccard median / min; copies >= 0.8 and >= 0.5 by")

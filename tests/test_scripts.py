@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from dataset_builder.decide.dedup import content_key
 from dataset_builder.decide.minhash import (
+    folded,
     jaccard,
     mixed_token_hashes,
     shingle_hashes,
@@ -21,7 +22,7 @@ from dataset_builder.decide.minhash import (
     token_hashes,
     tokens,
 )
-from dataset_builder.decide.scripts import has_unspaced, script_of
+from dataset_builder.decide.scripts import fold_punctuation, has_unspaced, script_of
 from dataset_builder.pipeline import build
 from tests.conftest import jsonl, make_config, write_files
 
@@ -218,6 +219,11 @@ def test_token_hashes_from_code_points_equal_those_of_the_tokens(text):
     flat, _ = shingle_hashes(["plain words here", text, "more words"], 5)
     alone = [shingle_hashes([t], 5)[0] for t in ("plain words here", text, "more words")]
     assert flat.tolist() == np.concatenate(alone).tolist()
+
+
+@given(st.text(alphabet=st.sampled_from("中ＡＢａ１　\xa0…①ﾆｭｰｽﾞ\u0301℃ e.A"), max_size=40))
+def test_folding_full_width_first_gives_what_nfkc_gives(text):
+    assert folded(text) == fold_punctuation(unicodedata.normalize("NFKC", text).lower())
 
 
 @pytest.mark.parametrize(
