@@ -78,3 +78,30 @@ def sentences_by_language() -> dict[str, tuple[str, ...]]:
         language = tagger.tag(article.text).language
         pools.setdefault(language, []).extend(sentences(article.text))
     return {lang: tuple(dict.fromkeys(pool)) for lang, pool in sorted(pools.items()) if len(pool) >= 50}
+
+
+@cache
+def articles_by_script() -> dict[str, tuple[str, ...]]:
+    """Real articles per script, exact twins removed: Latin (`real_articles`), Han (xwlb_zh
+    transcripts and the zh_web_extraction gold bodies), Japanese (livedoor_ja), Hangul
+    (wikinews_ko). No Thai news corpus is staged (../shared/corpora/README.md), so Thai is
+    tested only on text written in tests/test_scripts.py."""
+    require_corpora()
+
+    def jsonl_texts(path: Path) -> list[str]:
+        with path.open(encoding="utf-8") as lines:
+            return [json.loads(line)["text"] for line in lines]
+
+    zh_gold = sorted((CORPORA / "zh_web_extraction" / "cleaned").glob("*.txt"))
+    found = {
+        "Latin": [a.text for a in real_articles()],
+        "Han": jsonl_texts(CORPORA / "xwlb_zh" / "xwlb_zh.jsonl") + [p.read_text("utf-8") for p in zh_gold],
+        "Japanese": jsonl_texts(CORPORA / "livedoor_ja" / "livedoor_ja.jsonl"),
+        "Hangul": jsonl_texts(CORPORA / "wikinews_ko" / "wikinews_ko.jsonl"),
+    }
+    from dataset_builder.decide.dedup import content_key
+
+    return {
+        script: tuple({content_key(t): t for t in texts if t.strip()}.values())
+        for script, texts in found.items()
+    }

@@ -194,6 +194,7 @@ def apply_decisions(
         },
         "compared": stats.compared,
         "too_short": stats.too_short,
+        "scripts": stats.scripts,
         "candidate_pairs": stats.candidates,
         "pairs_at_or_above": stats.at_or_above,
         "removed": len(decisions.near),

@@ -18,6 +18,7 @@ from dataset_builder.errors import ConfigError
 from dataset_builder.pipeline import build
 from tests.conftest import article_text, jsonl, make_config, read_jsonl, write_files
 from tests.test_near_dup import near_copy, updated_version
+from tests.test_scripts import ARTICLES, copies, full_width
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,8 @@ def local_ray():
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     """Stories in several files and formats, with exact copies, near copies, updated
-    versions (grouped, not dropped), a Spanish article and records that are rejected."""
+    versions (grouped, not dropped), a Spanish article, Chinese, Japanese, Korean and Thai
+    articles with their near and full-width copies, and records that are rejected."""
     tmp = tmp_path_factory.mktemp("ray")
     stories = {i: f"Story {i}\n\n{article_text(i, words=200)}" for i in range(90)}
     files = {f"txt/story{i:03d}.txt": text for i, text in stories.items()}
@@ -46,6 +48,18 @@ def corpus(tmp_path_factory):
         )
         + "{broken\n"
     )
+    cjk = [
+        {"id": f"{script}-{name}", "title": name, "text": text}
+        for script in ("Han", "Japanese", "Hangul", "Thai")
+        for name, text in (
+            ("a", ARTICLES[script][0]),
+            ("b", ARTICLES[script][1]),
+            ("fix", copies(script)["fix"]),
+            ("footer", copies(script)["footer"]),
+            ("wide", full_width(ARTICLES[script][0])),
+        )
+    ]
+    files["cjk.jsonl"] = jsonl(*cjk)
     return write_files(tmp / "raw", files), tmp
 
 
@@ -53,7 +67,14 @@ def test_ray_engine_builds_the_local_engines_bytes(local_ray, corpus):
     raw, tmp = corpus
     local = build(make_config(tmp / "local", raw), workers=1)
     kinds = local.manifest["duplicates_by_kind"]
-    assert kinds["exact"] == 2 and kinds["near"] == 3  # the corpus exercises both global steps
+    assert kinds["exact"] == 2 + 4 and kinds["near"] == 3 + 8  # the corpus exercises both global steps
+    assert {s: c["near_duplicates"] for s, c in local.manifest["near_duplicates"]["scripts"].items()} == {
+        "Han": 2,
+        "Hangul": 2,
+        "Japanese": 2,
+        "Latin": 3,
+        "Thai": 2,
+    }
     assert local.manifest["rejected_by_reason"] and local.manifest["groups"]["groups_of_several"] >= 2
     for workers in (1, 2):
         remote = build(make_config(tmp / f"ray{workers}", raw), workers=workers, engine="ray")

@@ -1,7 +1,14 @@
 """Stage 4: exact duplicates, then near-duplicates.
 
 Exact: texts equal after NFKC, case folding and whitespace collapsing, so a re-post that
-differs only in character width, case or line wrapping is caught.
+differs only in character width, case or line wrapping is caught. In a text with an
+unspaced script (`decide.scripts`) the key also ignores spaces beside its characters
+(an ideographic space, a space a site put between 中文 and English, a line wrap inside a
+Chinese sentence) and folds the punctuation variants CJK sites swap (「」 and “”, 『』 and
+‘’, 〜 and ~, ― and —, ・ and ·, ⋯ and ...); full-width and half-width forms are NFKC's
+already. Spaces between Hangul words are kept: Korean is written with spaces. Traditional
+and Simplified Chinese are different characters and stay different texts: converting
+one into the other is a rewrite for another readership (and not one-to-one), not a copy.
 
 Near: MinHash + LSH proposes candidate pairs, and each candidate is confirmed by the real
 Jaccard similarity of the two texts' word shingles: a band collision alone never removes
@@ -16,6 +23,7 @@ number of workers.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,11 +40,26 @@ from dataset_builder.decide.minhash import (
     lsh_shape,
     shingle_set,
 )
+from dataset_builder.decide.scripts import (
+    HAN,
+    KANA,
+    KHMER,
+    LAO,
+    MYANMAR,
+    THAI,
+    fold_punctuation,
+    has_unspaced,
+)
+
+SPACED_OUT = HAN + KANA + THAI + LAO + KHMER + MYANMAR
+SPACE_BESIDE_UNSPACED = re.compile(f" (?=[{SPACED_OUT}])|(?<=[{SPACED_OUT}]) ")
 
 
 def content_key(text: str) -> bytes:
-    """128-bit hash of the text as exact dedup compares it."""
+    """128-bit hash of the text as exact dedup compares it (see the module's docstring)."""
     folded = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    if has_unspaced(folded):
+        folded = SPACE_BESIDE_UNSPACED.sub("", fold_punctuation(folded))
     return xxhash.xxh3_128_digest(folded.encode("utf-8"))
 
 

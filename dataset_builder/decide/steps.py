@@ -56,6 +56,8 @@ class DedupKeys:
     bands: np.ndarray  # (records, bands) uint64; no columns when near-dup is off
     words: np.ndarray  # (records,) bool: the text has words to compare
     groups: dict[str, list[Any]]  # split.group_by field -> its value per record
+    scripts: list[str]  # the script of each text (decide.scripts.script_of); "" when near-dup is off
+    few: np.ndarray  # (records,) bool: one shingle only, too few to judge by (Jaccard 0 or 1)
 
     @classmethod
     def concatenated(cls, blocks: list[DedupKeys]) -> DedupKeys:
@@ -65,7 +67,9 @@ class DedupKeys:
         groups = {
             name: [v for b in blocks for v in b.groups[name]] for name in (blocks[0].groups if blocks else ())
         }
-        return cls(keys, bands, words, groups)
+        scripts = [script for block in blocks for script in block.scripts]
+        few = np.concatenate([b.few for b in blocks]) if blocks else np.zeros(0, bool)
+        return cls(keys, bands, words, groups, scripts, few)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class NearStats:
     candidates: int  # pairs LSH proposed
     at_or_above: dict[str, int]  # confirmed pairs at or above each threshold
     histogram: list[int]  # confirmed pairs per `similarity_edges` bin
+    scripts: dict[str, dict[str, int]]  # script -> compared, near_duplicates, too_few_shingles
 
 
 @dataclass(frozen=True)
@@ -93,12 +98,29 @@ def similarity_edges(report_threshold: float) -> np.ndarray:
     return np.arange(min(int(report_threshold * 20), 19), 21) / 20
 
 
+def script_counts(
+    compared: Iterable[tuple[int, str, bool]], near: list[NearDuplicate]
+) -> dict[str, dict[str, int]]:
+    """Per script, in name order: how many texts were compared, how many of them were
+    removed as near-duplicates, and how many had a single shingle (too few to judge: any
+    edit makes such a text look unrelated). `compared` gives (row, script, few) per text."""
+    removed = {d.index for d in near}
+    counts: dict[str, dict[str, int]] = {}
+    for row, script, few in compared:
+        entry = counts.setdefault(script, {"compared": 0, "near_duplicates": 0, "too_few_shingles": 0})
+        entry["compared"] += 1
+        entry["near_duplicates"] += row in removed
+        entry["too_few_shingles"] += bool(few)
+    return dict(sorted(counts.items()))
+
+
 def near_stats(
     similarity: Iterable[np.ndarray],
     settings: NearDupSettings,
     compared: int,
     too_short: int,
     candidates: int,
+    scripts: dict[str, dict[str, int]],
 ) -> NearStats:
     """Counts and histogram of confirmed similarities, given in chunks so they can stream."""
     edges = similarity_edges(settings.report_threshold)
@@ -113,7 +135,7 @@ def near_stats(
         histogram += np.histogram(chunk, bins=edges)[0]
         for name, value in names.items():
             counts[name] += int((chunk >= value).sum())
-    return NearStats(compared, too_short, candidates, counts, histogram.tolist())
+    return NearStats(compared, too_short, candidates, counts, histogram.tolist(), scripts)
 
 
 def group_sizes(labels: Iterable[int]) -> dict[str, int]:
@@ -164,7 +186,8 @@ def decide(corpus: Corpus, dedup: DedupKeys, shingles: Callable[[np.ndarray, int
         pairs, similarity = similar.pairs, similar.similarity
         alive[[d.index for d in near]] = False
         too_short = int((alive & ~words).sum())
-        stats = near_stats([similarity], near_settings, len(compared), too_short, similar.candidates)
+        scripts = script_counts(((r, dedup.scripts[r], dedup.few[r]) for r in compared.tolist()), near)
+        stats = near_stats([similarity], near_settings, len(compared), too_short, similar.candidates, scripts)
     links = [pairs[similarity >= settings.near_dup.group_threshold]]
     for values in groups.values():
         links.append(value_links((value, row) for row, value in enumerate(values) if alive[row]))

@@ -23,6 +23,7 @@ import pyarrow as pa
 from dataset_builder.config import Settings
 from dataset_builder.decide.dedup import NearDupSettings, content_key
 from dataset_builder.decide.minhash import band_keys, signatures
+from dataset_builder.decide.scripts import script_of
 from dataset_builder.decide.steps import DedupKeys
 from dataset_builder.records import (
     METADATA_FIELDS,
@@ -160,11 +161,11 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
     texts = [r["text"] for r in valid]
     near: NearDupSettings | None = _stages["near"]
     if near and valid:
-        matrix, has_words = signatures(texts, near.minhash)
+        matrix, shingles = signatures(texts, near.minhash)
         bands = band_keys(matrix, *near.lsh_shape)
     else:  # as many columns as other batches have, so that batches stack
         bands = np.zeros((len(valid), near.lsh_shape[0] if near else 0), dtype=np.uint64)
-        has_words = np.zeros(len(valid), dtype=bool)
+        shingles = np.zeros(len(valid), dtype=np.int64)
     if valid:
         write_batch(_stages["spool"], batch, valid, spool_schema(columns))
     prepared = Prepared(
@@ -179,7 +180,15 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
         to_test,
     )
     groups = {name: [r.get(name) for r in valid] for name in _stages["group_by"]}
-    return prepared, DedupKeys([content_key(t) for t in texts], bands, has_words, groups)
+    keys = DedupKeys(
+        [content_key(t) for t in texts],
+        bands,
+        shingles > 0,
+        groups,
+        [script_of(t) for t in texts] if near else [""] * len(texts),
+        shingles == 1,
+    )
+    return prepared, keys
 
 
 def contaminated_detail(found: list[Match]) -> str:

@@ -48,7 +48,14 @@ from dataset_builder.decide.dedup import (
 )
 from dataset_builder.decide.minhash import collisions, fmix64
 from dataset_builder.decide.split import Move, assign_splits
-from dataset_builder.decide.steps import Corpus, Decisions, DedupKeys, group_sizes, near_stats
+from dataset_builder.decide.steps import (
+    Corpus,
+    Decisions,
+    DedupKeys,
+    group_sizes,
+    near_stats,
+    script_counts,
+)
 from dataset_builder.engines.passes import Prepared
 from dataset_builder.spool import Spool
 
@@ -123,12 +130,21 @@ class Steps:
             near = self.near_duplicates(similar, near_settings)
             dropped = pa.array(sorted(d.index for d in near), pa.int64())
             survivors = where(survivors, lambda t: pc.invert(pc.is_in(t["row"], dropped))).materialize()
+            scripts = script_counts(
+                (
+                    row
+                    for b in batches(compared, ["row", "script", "few"])
+                    for row in zip(b["row"], b["script"], b["few"], strict=True)
+                ),
+                near,
+            )
             stats = near_stats(
                 (np.asarray(b["similarity"]) for b in batches(similar, ["similarity"])),
                 near_settings,
                 compared.count(),
                 where(survivors, lambda t: pc.invert(t["words"])).count(),
                 candidates.count(),
+                scripts,
             )
         splits, moves, labels = self.splits(survivors, similar)
         crossing = []
@@ -276,7 +292,7 @@ def by_value(table: Table) -> np.ndarray:
 def record_rows(results: Table, shared: list[Any], group_by: list[str]) -> Table:
     """One row per spooled record not rejected yet: its row, rank, id and dedup keys."""
     info = shared_of(shared)
-    columns: dict[str, list[Any]] = {"row": [], "id": [], "key": [], "words": []}
+    columns: dict[str, list[Any]] = {"row": [], "id": [], "key": [], "words": [], "script": [], "few": []}
     columns |= {f"group:{name}": [] for name in group_by}
     bands = []
     for cell, keys_cell in zip(results["prepared"].to_pylist(), results["keys"].to_pylist(), strict=True):
@@ -288,6 +304,8 @@ def record_rows(results: Table, shared: list[Any], group_by: list[str]) -> Table
         columns["id"] += [i for i, k in zip(prepared.ids, keep, strict=True) if k]
         columns["key"] += [key for key, k in zip(keys.keys, keep, strict=True) if k]
         columns["words"] += keys.words[keep].tolist()
+        columns["script"] += [script for script, k in zip(keys.scripts, keep, strict=True) if k]
+        columns["few"] += keys.few[keep].tolist()
         for name in group_by:
             columns[f"group:{name}"] += [v for v, k in zip(keys.groups[name], keep, strict=True) if k]
         bands.append(keys.bands[keep])
@@ -298,6 +316,8 @@ def record_rows(results: Table, shared: list[Any], group_by: list[str]) -> Table
             "rank": pa.array(info.ranks[np.array(columns["row"], np.int64)], pa.int64()),
             "key": pa.array(columns["key"], pa.binary(16)),
             "words": pa.array(columns["words"], pa.bool_()),
+            "script": pa.array(columns["script"], pa.string()),
+            "few": pa.array(columns["few"], pa.bool_()),
             **{f"group:{name}": pa.array(columns[f"group:{name}"], pa.string()) for name in group_by},
         }
     )

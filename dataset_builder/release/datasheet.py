@@ -316,7 +316,8 @@ def duplicates(m: dict[str, Any]) -> str:
     kinds, near = m["duplicates_by_kind"], m["near_duplicates"]
     text = (
         f"Exact duplicates removed: {kinds.get('exact', 0)} (texts equal after NFKC, case folding and "
-        "whitespace collapsing). "
+        "whitespace collapsing; in Chinese, Japanese and Thai text also ignoring spaces beside their "
+        "characters and punctuation variants such as 「」 and “”). "
     )
     if not near["enabled"]:
         return text + "Near-duplicate detection was off."
@@ -334,6 +335,25 @@ def duplicates(m: dict[str, Any]) -> str:
         + (f" {near['too_short']} texts had no words to compare." if near["too_short"] else "")
         + "\n\nChance that LSH proposes a pair, by its similarity:\n\n"
         + table(["Jaccard", *curve], [["detected", *(f"{p:.3f}" for p in curve.values())]])
+        + "\n\n"
+        + by_script(near.get("scripts", {}), settings["shingle_words"])
+    )
+
+
+def by_script(scripts: dict[str, dict[str, int]], k: int) -> str:
+    """Per script, what was compared: words are tokens in scripts written with spaces,
+    characters in those written without (Han, Kana, Hangul, Thai, Lao, Khmer, Myanmar)."""
+    return (
+        f"By script (shingles are {k} words, or {k} characters in Chinese, Japanese, Korean, Thai, Lao, "
+        "Khmer and Myanmar text; a text with a single shingle is too short to judge: any edit makes it "
+        "look unrelated):\n\n"
+        + table(
+            ["script", "compared", "near-duplicates removed", "too few shingles to judge"],
+            [
+                [name, c["compared"], c["near_duplicates"], c["too_few_shingles"]]
+                for name, c in scripts.items()
+            ],
+        )
     )
 
 
