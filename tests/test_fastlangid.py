@@ -31,14 +31,9 @@ from langdetect.detector import Detector
 from langdetect.lang_detect_exception import LangDetectException
 from langdetect.utils.ngram import NGram
 
-from dataset_builder.stages.fastlangid import (
-    FastDetector,
-    _gram_key,
-    _GramIndex,
-    _remove_mail,
-    _tables,
-    seeded_factory,
-)
+from dataset_builder.stages import langkernel
+from dataset_builder.stages.fastlangid import FastDetector, remove_mail, seeded_factory
+from dataset_builder.stages.langprofiles import gram_key, load_profiles
 from tests.conftest import REPO, SHARED_CORPORA
 
 Result = list[tuple[str, float]] | None
@@ -238,22 +233,37 @@ EDGE_CASES = [
 
 
 def test_character_tables() -> None:
-    """Every code point normalised as NGram.normalize does, and upper case where str.isupper says."""
-    normal, upper = _tables()
+    """Every code point normalised as NGram.normalize does, upper case where str.isupper says,
+    a letter where str.isalpha does."""
+    profiles = load_profiles()
     rng = random.Random(0)
     points = [*range(0x10000), *rng.sample(range(0x10000, 0x110000), 20000), 0x10FFFF]
-    assert [chr(normal[cp]) for cp in points] == [NGram.normalize(chr(cp)) for cp in points]
-    assert upper.tolist() == [chr(cp).isupper() for cp in range(0x110000)]
+    assert [chr(profiles.normal[cp]) for cp in points] == [NGram.normalize(chr(cp)) for cp in points]
+    assert profiles.upper.tolist() == [chr(cp).isupper() for cp in range(0x110000)]
+    assert profiles.alpha.tolist() == [chr(cp).isalpha() for cp in range(0x110000)]
 
 
-def test_gram_index_finds_every_profile_ngram_and_nothing_else() -> None:
+def test_profiles_are_langdetects() -> None:
+    """The cached matrix holds langdetect's map row for row, its languages in its order."""
+    factory = seeded_factory(0)
+    profiles = load_profiles()
+    assert profiles.langs == tuple(factory.langlist)
+    grams = factory.word_lang_prob_map
+    assert profiles.matrix.shape == (len(grams), len(factory.langlist))
+    for row, values in enumerate(grams.values()):
+        assert profiles.matrix[row].tolist() == values[: len(factory.langlist)]
+
+
+def test_gram_table_finds_every_profile_ngram_and_nothing_else() -> None:
     grams = list(seeded_factory(0).word_lang_prob_map)
-    index = _GramIndex(grams)
-    keys = np.array([_gram_key(gram) for gram in grams], dtype=np.uint64)
-    assert index.lookup(keys).tolist() == list(range(len(grams)))
+    profiles = load_profiles()
+
+    def lookup(gram: str) -> int:
+        return langkernel._lookup(np.uint64(gram_key(gram)), profiles.gram_keys, profiles.gram_rows)
+
+    assert [lookup(gram) for gram in grams] == list(range(len(grams)))
     others = [g for g in (" ", "  ", "zzz", "qxj", "\u3042\u3042\u3042", "\U0001f600") if g not in grams]
-    missing = index.lookup(np.array([_gram_key(g) for g in others], dtype=np.uint64))
-    assert missing.tolist() == [-1] * len(others)
+    assert [lookup(g) for g in others] == [-1] * len(others)
 
 
 def test_mail_removal_is_langdetects() -> None:
@@ -263,7 +273,7 @@ def test_mail_removal_is_langdetects() -> None:
         "".join(rng.choice("ab.-_@ Z9éx@@..  \n") for _ in range(rng.randint(0, 120))) for _ in range(20000)
     ]
     texts += [f"{'a' * n}@{'b' * n}.{'c' * n} x@y {'@' * n}" for n in (1, 63, 64, 65, 254, 255, 256, 600)]
-    assert [_remove_mail(text) for text in texts] == [Detector.MAIL_RE.sub(" ", text) for text in texts]
+    assert [remove_mail(text) for text in texts] == [Detector.MAIL_RE.sub(" ", text) for text in texts]
 
 
 def test_ngrams_are_langdetects(fast: FastDetector) -> None:
