@@ -34,7 +34,6 @@ from dataset_builder.records import (
 from dataset_builder.spool import read_batch, write_batch
 from dataset_builder.stages.clean import Cleaner, clean_record
 from dataset_builder.stages.ingest import LineRange, Unit
-from dataset_builder.stages.langid import LanguageTagger
 from dataset_builder.stages.pii import find_pii, redact, summary
 from dataset_builder.stages.profile import Profile
 from dataset_builder.stages.validate import article_validator, validate_record
@@ -93,6 +92,8 @@ def init_prepare(setup: WorkerSetup) -> None:
 
 
 def init_annotate(setup: WorkerSetup) -> None:
+    from dataset_builder.stages.langid import LanguageTagger  # imports numba (~0.3 s): pass 2 only
+
     langid = setup.settings.langid
     _stages["tagger"] = LanguageTagger(langid.seed, langid.min_chars)
     _stages["allow"] = frozenset(langid.allow)

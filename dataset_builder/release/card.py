@@ -2,15 +2,17 @@
 
 The YAML header is what `load_dataset` and the Hub read: `configs` maps each split to its
 Parquet files (so audit files are never mistaken for a split) and `dataset_info` gives
-the typed features and the row counts. The features come from `datasets` itself, built
-from the Arrow schema the rows are written with.
+the typed features and the row counts, as `datasets` writes them for the Arrow schema the
+rows are written with. `dataset_info` is written here for the flat types a record has
+(strings, numbers, booleans, lists of them), since importing `datasets` alone takes most of
+a second; any other type is left to `datasets` itself (tests/test_card.py compares both).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import datasets
+import pyarrow as pa
 import yaml
 
 from dataset_builder.config import SPLITS
@@ -42,12 +44,6 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
         }
     )
     splits = [s for s in SPLITS if manifest["splits"][s]]
-    info = datasets.DatasetInfo(
-        features=datasets.Features.from_arrow_schema(record_schema()),
-        splits=datasets.SplitDict(
-            {s: datasets.SplitInfo(s, num_examples=manifest["splits"][s]) for s in splits}
-        ),
-    )
     return {
         "pretty_name": config.get("pretty_name", manifest["name"]),
         "license": config["license"],
@@ -60,8 +56,42 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
                 "data_files": [{"split": s, "path": f"data/{s}-*"} for s in splits],
             }
         ],
-        "dataset_info": info._to_yaml_dict(),
+        "dataset_info": dataset_info(record_schema(), {s: manifest["splits"][s] for s in splits}),
     }
+
+
+def dataset_info(schema: pa.Schema, rows: dict[str, int]) -> dict[str, Any]:
+    """`datasets.DatasetInfo(features=Features.from_arrow_schema(schema), splits=...)._to_yaml_dict()`."""
+    features = [_feature(field) for field in schema]
+    splits = [{"name": name, "num_bytes": 0, "num_examples": count} for name, count in rows.items()]
+    if all(features):
+        return {"features": features, "splits": splits}
+    import datasets  # a type this module does not write
+
+    info = datasets.DatasetInfo(
+        features=datasets.Features.from_arrow_schema(schema),
+        splits=datasets.SplitDict(
+            {name: datasets.SplitInfo(name, num_examples=n) for name, n in rows.items()}
+        ),
+    )
+    return info._to_yaml_dict()
+
+
+def _dtype(kind: pa.DataType) -> str | None:
+    """The name `datasets.Value` gives a flat Arrow type, or None for another type."""
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_boolean(kind):
+        return str(kind)
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return {"halffloat": "float16", "float": "float32", "double": "float64"}.get(str(kind), str(kind))
+    return None
+
+
+def _feature(field: pa.Field) -> dict[str, str] | None:
+    if pa.types.is_list(field.type):
+        item = _dtype(field.type.value_type)
+        return {"name": field.name, "list": item} if item else None
+    dtype = _dtype(field.type)
+    return {"name": field.name, "dtype": dtype} if dtype else None
 
 
 def render(manifest: dict[str, Any]) -> str:

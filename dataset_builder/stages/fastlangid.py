@@ -24,6 +24,7 @@ from __future__ import annotations
 import random
 from functools import cache
 from operator import itemgetter
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,6 +44,9 @@ MAX_TEXT_LENGTH = 10000
 N_TRIAL = 7
 # 7 trials of 1001 draws take about 14,000 words at `random.choice`'s worst acceptance rate (1/2).
 STREAM_WORDS = 1 << 15
+# numba's import and first call take ~0.5 s (more on a busy machine), what ~50 texts take
+# interpreted: a small build never compiles, a large one from its 33rd text on.
+INTERPRETED_TEXTS = 32
 MAIL_CHARS = frozenset("-_.@0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 DMARKS = tuple(NGram.DMARK_CLASS)
 # langdetect's defaults, a fresh detector, no prior map: what langkernel.detect is given.
@@ -107,17 +111,29 @@ class FastDetector:
     random stream generated up front) is there for tests of the fallback: the default is more
     than twice what the longest possible detection (7 trials of 1001 draws) takes."""
 
-    def __init__(self, seed: int = 0, stream_words: int = STREAM_WORDS) -> None:
+    def __init__(
+        self, seed: int = 0, stream_words: int = STREAM_WORDS, interpreted: int = INTERPRETED_TEXTS
+    ) -> None:
         self.seed = seed
         self.fallbacks = 0
+        self.interpreted = interpreted  # texts run interpreted before the kernel is compiled
         self.profiles = load_profiles()
         self.langs = self.profiles.langs
-        self._stream, self._gauss = gauss_table(seed, stream_words)
+        stream, self._gauss = gauss_table(seed, stream_words)
+        self._stream = stream.astype(np.int64)
+        self._lists: tuple[list[int], list[list[float]]] | None = None  # the stream and gauss, as lists
         self.replays = self._replay_matches_random()
 
     @property
     def factory(self) -> DetectorFactory:
         return seeded_factory(self.seed)
+
+    def _kernel(self) -> SimpleNamespace | None:
+        """The compiled kernel, or None while this detector still runs texts interpreted."""
+        if self.interpreted > 0:
+            self.interpreted -= 1
+            return None
+        return langkernel.compiled()
 
     def _prepare(self, text: str) -> np.ndarray:
         """Detector.append + cleaning_text + NGram.normalize: the code points langdetect cuts."""
@@ -136,22 +152,40 @@ class FastDetector:
             points = points[not_latin]
         return self.profiles.normal[points]
 
-    def ngram_rows(self, text: str) -> np.ndarray:
+    def ngram_rows(self, text: str, kernel: SimpleNamespace | None = None) -> np.ndarray:
         """Profile rows of langdetect's `_extract_ngrams(text)`, in order."""
         points, profiles = self._prepare(text), self.profiles
-        return langkernel.ngram_rows(points, profiles.upper, profiles.gram_keys, profiles.gram_rows)
+        if kernel:
+            return kernel.ngram_rows(points, profiles.upper, profiles.gram_keys, profiles.gram_rows)
+        return langkernel.ngram_rows_vectorised(
+            points, profiles.upper, profiles.gram_keys, profiles.gram_rows
+        )
 
     def probabilities(self, text: str) -> Probabilities | None:
         """langdetect's sorted (language, probability) list for `text`, or None for no features."""
-        rows = self.ngram_rows(text)
+        kernel = self._kernel()
+        rows = self.ngram_rows(text, kernel)
         if not len(rows):
             return None
         if not self.replays:
             return self._fallback(text)
-        langprob = np.zeros(len(self.langs))
-        if not langkernel.detect(rows, self._stream, self._gauss, self.profiles.matrix, SETTINGS, langprob):
+        width = len(self.langs)
+        if kernel:
+            langprob = np.zeros(width)
+            found = kernel.detect(
+                rows, self._stream, self._gauss, self.profiles.matrix, SETTINGS, np.empty(width), langprob
+            )
+        else:  # on lists of Python floats: the rows this text draws from, numbered in order
+            if self._lists is None:
+                self._lists = (self._stream.tolist(), np.asarray(self._gauss).tolist())
+            distinct, ngrams = np.unique(rows, return_inverse=True)
+            matrix, langprob = self.profiles.matrix[distinct].tolist(), [0.0] * width
+            found = langkernel.detect(
+                ngrams.tolist(), *self._lists, matrix, SETTINGS.tolist(), [0.0] * width, langprob
+            )
+        if not found:
             return self._fallback(text)
-        return self._sorted(langprob)
+        return self._sorted(np.asarray(langprob))
 
     def probabilities_batch(self, texts: list[str]) -> list[Probabilities | None]:
         """`probabilities` of each text (compiled, one text costs no more alone than in a batch)."""
@@ -178,21 +212,24 @@ class FastDetector:
 
     def _replay_matches_random(self) -> bool:
         """Whether this interpreter's `random.gauss` and `random.choice` consume the Mersenne-Twister
-        stream as replayed here, rejected `choice` draws and the cached gauss value included.
-        If not, every text falls back to langdetect."""
+        stream as the kernel replays it, rejected `choice` draws and the cached gauss value
+        included. If not, every text falls back to langdetect."""
+        stream, gauss = self._stream, self._gauss
         for n in (1, 3, 55, 1000, 4097):
             rng = random.Random(self.seed)
             expected = [rng.gauss(0.0, 1.0), *(rng.choice(range(n)) for _ in range(20))]
             expected += [rng.gauss(0.0, 1.0), rng.gauss(0.0, 1.0)]
-            got = [float(self._gauss[0, 0])]
-            pos = 4
-            for _ in range(20):
-                pick, pos = langkernel.choose(self._stream, pos, n)
-                got.append(pick)
-            if pick < 0 or pos + 4 > len(self._stream):
+            got: list[float] = [float(gauss[0, 0])]
+            pos, shift = 4, 32 - n.bit_length()
+            while len(got) < 21 and pos < len(stream):
+                pick = int(stream[pos]) >> shift
+                pos += 1
+                if pick < n:
+                    got.append(pick)
+            if len(got) < 21 or pos + 4 > len(stream):
                 continue  # a stream this short cannot show it; texts that need more fall back anyway
             # The second gauss is the one the first kept; the third makes a new pair.
-            got += [float(self._gauss[1, 0]), float(self._gauss[0, pos])]
+            got += [float(gauss[1, 0]), float(gauss[0, pos])]
             if got != expected:
                 return False
         return True
