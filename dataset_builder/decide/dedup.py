@@ -25,6 +25,7 @@ import xxhash
 
 from dataset_builder.config import NearDupConfig
 from dataset_builder.decide.graph import connected_components
+from dataset_builder.decide.jaccard import similarities
 from dataset_builder.decide.minhash import (
     MinHashSettings,
     candidate_pairs,
@@ -114,6 +115,12 @@ class ShingleSets:
     def similarity(self, a: int, b: int) -> float:
         return jaccard(self[a], self[b])
 
+    def similarities(self, pairs: np.ndarray) -> np.ndarray:
+        """`similarity` of each (a, b) row of `pairs`, all at once (`jaccard.similarities`)."""
+        indices = np.unique(pairs)  # sorted: a record's place among them is found by bisection
+        numbered = np.searchsorted(indices, pairs).reshape(-1, 2)
+        return similarities([self.sets[index] for index in indices.tolist()], numbered)
+
 
 def lsh_candidates(keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Candidate pairs as record indices: `keys[i]` are the band keys of record `rows[i]`."""
@@ -124,7 +131,7 @@ def similar_pairs(
     candidates: np.ndarray, shingles: ShingleSets, compared: int, report: float
 ) -> SimilarPairs:
     """Candidates confirmed by exact Jaccard; those below `report` are dropped."""
-    similarity = np.array([shingles.similarity(a, b) for a, b in candidates], dtype=np.float64)
+    similarity = shingles.similarities(candidates)
     keep = similarity >= report
     return SimilarPairs(candidates[keep], similarity[keep], len(candidates), compared)
 
