@@ -14,6 +14,10 @@ n-gram draw. Seeded, it is deterministic, so the same arithmetic can be done els
   `random.choice` draws, rejected `choice` draws included, are replayed from it by the
   compiled random walk (`langkernel.detect`), the same float operations in the same order.
 
+A process's first `INTERPRETED_TEXTS` texts skip numba (its start costs more than they do):
+the same `detect` runs on lists of Python floats, and the n-grams are cut by numpy over all
+positions at once (`langkernel.ngram_rows_vectorised`). The differential test runs both.
+
 A text this module cannot replay (the stream runs out, or the self-check finds that this
 interpreter's `random` differs from the replay) goes to langdetect itself, counted in
 `FastDetector.fallbacks`.
@@ -44,8 +48,9 @@ MAX_TEXT_LENGTH = 10000
 N_TRIAL = 7
 # 7 trials of 1001 draws take about 14,000 words at `random.choice`'s worst acceptance rate (1/2).
 STREAM_WORDS = 1 << 15
-# numba's import and first call take ~0.5 s (more on a busy machine), what ~50 texts take
-# interpreted: a small build never compiles, a large one from its 33rd text on.
+# numba's import and first call take ~0.5 s (more on a busy machine), what ~50 texts of
+# ~2.5 KB take interpreted (~9 ms each): a small build never compiles, a large one does at
+# its 33rd text.
 INTERPRETED_TEXTS = 32
 MAIL_CHARS = frozenset("-_.@0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 DMARKS = tuple(NGram.DMARK_CLASS)
