@@ -10,13 +10,22 @@ copies (one sentence replaced) of earlier ones. Runs the build's near-duplicate 
 memory, one process, and prints the LSH candidates per document, the seconds of each step,
 the confirmation as it was before (numpy's intersect1d one pair at a time) on the same
 candidates with both similarity lists compared, and the distinct documents removed.
+With `--datatrove-python`, datatrove's MinHash deduplication runs on the same corpus
+(bench/datatrove_minhash.py, in datatrove's own environment, e.g. `python3 -m venv
+/tmp/dt && /tmp/dt/bin/pip install datatrove regex tokenizers`), and the speed ratio and
+both tools' false removals are printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import subprocess
+import tempfile
 import time
+from collections import Counter
+from pathlib import Path
 
 import numpy as np
 from realtext import real_articles, sentences
@@ -33,30 +42,47 @@ from dataset_builder.decide.dedup import (
 from dataset_builder.decide.minhash import band_keys, jaccard, signatures
 
 
-def corpus(docs: int, pool_size: int, seed: int = 0) -> tuple[list[str], list[str]]:
-    """Texts and their kind (original, exact, near)."""
+def corpus(docs: int, pool_size: int, seed: int = 0) -> tuple[list[str], list[int]]:
+    """Texts, and the group of each: the index of the original it copies (itself for one)."""
     rng = random.Random(seed)
     pool = sorted({s for a in real_articles() if a.source == "fakenews_es" for s in sentences(a.text)})
     pool = rng.sample(pool, pool_size)
     texts: list[str] = []
-    kinds: list[str] = []
-    for _ in range(docs):
+    groups: list[int] = []
+    for n in range(docs):
         roll = rng.random()
         if texts and roll < 0.1:
-            texts.append(texts[rng.randrange(len(texts))])
-            kinds.append("exact")
+            source = rng.randrange(len(texts))
+            texts.append(texts[source])
+            groups.append(groups[source])
         elif texts and roll < 0.2:
-            parts = rng.choice(
-                [t for t, k in zip(texts[-200:], kinds[-200:], strict=True) if k == "original"]
-            )
-            parts = parts.split("\n")
+            source = rng.choice([i for i in range(max(0, n - 200), n) if groups[i] == i])
+            parts = texts[source].split("\n")
             parts[rng.randrange(len(parts))] = rng.choice(pool)
             texts.append("\n".join(parts))
-            kinds.append("near")
+            groups.append(source)
         else:
             texts.append("\n".join(rng.sample(pool, rng.randint(30, 60))))
-            kinds.append("original")
-    return texts, kinds
+            groups.append(n)
+    return texts, groups
+
+
+def datatrove(python: str, texts: list[str], groups: list[int]) -> dict[str, float]:
+    """bench/datatrove_minhash.py on the same texts, run by `python` (datatrove's environment)."""
+    with tempfile.TemporaryDirectory(prefix="near-dup-datatrove-") as tmp:
+        corpus = Path(tmp) / "corpus" / "docs.jsonl"
+        corpus.parent.mkdir()
+        with corpus.open("w", encoding="utf-8") as file:
+            for n, (text, group) in enumerate(zip(texts, groups, strict=True)):
+                file.write(json.dumps({"id": f"{n:08d}", "text": text, "group": group}) + "\n")
+        script = Path(__file__).with_name("datatrove_minhash.py")
+        done = subprocess.run(
+            [python, str(script), str(corpus), str(Path(tmp) / "work")],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -65,9 +91,13 @@ def main() -> None:
     )
     parser.add_argument("--docs", type=int, default=20000)
     parser.add_argument("--pool", type=int, default=156)
+    parser.add_argument("--no-before", action="store_true", help="skip timing the confirmation as it was")
+    parser.add_argument(
+        "--datatrove-python", help="a Python with datatrove installed: run it on the same corpus"
+    )
     args = parser.parse_args()
     settings = NearDupSettings.from_settings(load_config(None).settings.near_dup)
-    texts, kinds = corpus(args.docs, args.pool)
+    texts, groups = corpus(args.docs, args.pool)
     unique = len(set(texts))
     print(
         f"{args.docs} documents ({unique} distinct texts), {sum(map(len, texts)) / len(texts):.0f} chars each"
@@ -92,9 +122,10 @@ def main() -> None:
     ranks = id_ranks([f"{i:08d}" for i in range(len(texts))])
     dropped = near_duplicates(ranks, pairs, shingles, settings.threshold)
     clock = time.perf_counter()
-    before = np.array([jaccard(shingles[a], shingles[b]) for a, b in candidates.tolist()])
+    if not args.no_before:
+        before = np.array([jaccard(shingles[a], shingles[b]) for a, b in candidates.tolist()])
     t_before = time.perf_counter() - clock
-    same = np.array_equal(before, shingles.similarities(candidates))
+    same = args.no_before or np.array_equal(before, shingles.similarities(candidates))
 
     bands_, rows_ = settings.lsh_shape
     n = max(1, len(candidates))
@@ -110,8 +141,16 @@ def main() -> None:
     print(f"  the same similarities: {same}")
     total = t_signatures + t_candidates + t_shingles + t_confirm
     print(f"  stage (without clusters) {total:6.1f} s; as before {total - t_confirm + t_before:6.1f} s")
-    false = sum(kinds[d.index] == "original" for d in dropped)
+    sizes = Counter(groups)
+    false = sum(sizes[groups[d.index]] == 1 for d in dropped)
     print(f"removed {len(dropped)}: {false} of them distinct documents (false removals)")
+    if args.datatrove_python:
+        theirs = datatrove(args.datatrove_python, texts, groups)
+        print(
+            f"datatrove MinHash (4 stages, defaults, one process): {theirs['seconds']:.1f} s, removed "
+            f"{theirs['removed']}, {theirs['false_removals']} of them distinct documents (false removals)"
+        )
+        print(f"near-dup stage ÷ datatrove, speed: {theirs['seconds'] / total:.2f}")
 
 
 if __name__ == "__main__":
