@@ -137,10 +137,12 @@ def main() -> None:
     print(f"  candidate pairs          {t_candidates:6.1f} s")
     print(f"  shingle sets             {t_shingles:6.1f} s")
     print(f"  exact Jaccard, batched   {t_confirm:6.1f} s  ({t_confirm / n * 1e6:.2f} µs a pair)")
-    print(f"  exact Jaccard as before  {t_before:6.1f} s  ({t_before / n * 1e6:.2f} µs a pair)")
-    print(f"  the same similarities: {same}")
+    if not args.no_before:
+        print(f"  exact Jaccard as before  {t_before:6.1f} s  ({t_before / n * 1e6:.2f} µs a pair)")
+        print(f"  the same similarities: {same}")
     total = t_signatures + t_candidates + t_shingles + t_confirm
-    print(f"  stage (without clusters) {total:6.1f} s; as before {total - t_confirm + t_before:6.1f} s")
+    before_total = "" if args.no_before else f"; as before {total - t_confirm + t_before:6.1f} s"
+    print(f"  stage (without clusters) {total:6.1f} s{before_total}")
     sizes = Counter(groups)
     false = sum(sizes[groups[d.index]] == 1 for d in dropped)
     print(f"removed {len(dropped)}: {false} of them distinct documents (false removals)")
