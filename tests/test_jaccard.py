@@ -38,3 +38,24 @@ def test_shingle_sets_number_records_by_index() -> None:
     shingles = ShingleSets(records)
     assert shingles.similarities(pairs).tolist() == [shingles.similarity(a, b) for a, b in pairs.tolist()]
     assert shingles.similarities(np.zeros((0, 2), dtype=np.int64)).tolist() == []
+
+
+@pytest.mark.parametrize("at_least", [0.05, 0.3, 0.5, 0.8, 1.0])
+def test_pairs_proven_below_the_threshold_are_nan_and_only_they(
+    monkeypatch: pytest.MonkeyPatch, at_least: float
+) -> None:
+    """Compiled (stopping early) and interpreted give the same NaNs; every pair reaching
+    `at_least` keeps its exact value; every NaN is below it."""
+    sets = random_sets(2, 60)
+    pairs = np.array([(a, b) for a in range(60) for b in range(60)], dtype=np.int64)
+    expected = np.array([one_pair(sets[a], sets[b]) for a, b in pairs.tolist()])
+    results = []
+    for compiled_from in (0, 10**9):
+        monkeypatch.setattr(jaccard, "COMPILED_FROM", compiled_from)
+        results.append(jaccard.similarities(sets, pairs, at_least))
+    compiled, interpreted = results
+    assert np.array_equal(compiled, interpreted, equal_nan=True)
+    proven = np.isnan(compiled)
+    assert (expected[proven] < at_least).all()
+    assert compiled[~proven].tolist() == expected[~proven].tolist()
+    assert proven.sum() > 0 and (~proven & (expected < at_least)).sum() > 0  # a margin is kept
