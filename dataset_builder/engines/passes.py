@@ -92,7 +92,7 @@ def init_prepare(setup: WorkerSetup) -> None:
 
 
 def init_annotate(setup: WorkerSetup) -> None:
-    from dataset_builder.stages.langid import LanguageTagger  # imports numba (~0.3 s): pass 2 only
+    from dataset_builder.stages.langid import LanguageTagger  # langdetect and its arrays: pass 2 only
 
     langid = setup.settings.langid
     _stages["tagger"] = LanguageTagger(langid.seed, langid.min_chars)

@@ -41,7 +41,7 @@ class LanguageTagger:
         return self.tag_batch([text])[0]
 
     def tag_batch(self, texts: list[str]) -> list[LanguageTag]:
-        """`tag` for many texts, detected side by side."""
+        """`tag` for many texts."""
         alpha = self.detector.profiles.alpha  # str.isalpha of every code point
         judged = [i for i, text in enumerate(texts) if letters(text, alpha) >= self.min_chars]
         found = self.detector.probabilities_batch([texts[i] for i in judged])
