@@ -1,6 +1,14 @@
 """Speed and memory of a whole build, against bare langdetect on the same texts.
 
     python bench/build_speed.py --docs 20000 [--workers 1 2] [--engine local ray] [--corpus DIR]
+    python bench/build_speed.py --real [--workers 1 2] [--repeat 2]
+
+`--real`: a small corpus of real articles as users have them, the text corpora of
+../shared/corpora (Spanish, English, Japanese, Korean and Chinese news, ~4,600 articles)
+written as JSONL into a temporary folder, never into the repository. Each build is timed as
+a whole process from outside (`python -m dataset_builder build`: imports, profile loading
+and the report included), bare seeded langdetect.detect over every text in the same run,
+the runs taking turns so that a busy machine slows them alike.
 
 Generates the corpus with bench/make_corpus.py (once; reused when the folder exists), then
 for each engine and worker count builds it into a fresh output folder and prints, per stage and in
@@ -16,6 +24,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -101,24 +110,138 @@ def texts_of(corpus: Path, sample: int) -> list[str]:
 
 
 def bare_langdetect(texts: list[str]) -> float:
+    return len(texts) / timed_langdetect(texts)[0]
+
+
+def timed_langdetect(texts: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of seeded langdetect.detect over `texts`, its profiles loaded first."""
     DetectorFactory.seed = 0  # the benchmark's own process: the reference the build is compared with
     detect("warm up the profiles")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for text in texts:
         detect(text)
-    return len(texts) / (time.perf_counter() - started)
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def real_corpus(out: Path) -> list[str]:
+    """Write the real corpus into `out` (raw/*.jsonl and dataset.toml); returns its texts."""
+    corpora = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+    if not corpora.is_dir():
+        sys.exit(f"--real needs the real corpora in {corpora}")
+    sources: dict[str, list[dict[str, str]]] = {}
+    for name in (
+        "fakenews_es/fakenews_es.jsonl",
+        "livedoor_ja/livedoor_ja.jsonl",
+        "wikinews_ko/wikinews_ko.jsonl",
+        "xwlb_zh/xwlb_zh.jsonl",
+    ):
+        with (corpora / name).open(encoding="utf-8") as lines:
+            rows = [json.loads(line) for line in lines]
+        sources[name.split("/")[0]] = [
+            {
+                "title": r.get("headline") or r.get("title") or "",
+                "text": r["text"],
+                "url": r.get("link") or r.get("url"),
+            }
+            for r in rows
+        ]
+    truth = json.loads((corpora / "article_extraction_benchmark" / "ground-truth.json").read_text("utf-8"))
+    sources["zyte"] = [
+        {"title": "", "text": p["articleBody"], "url": p["url"]} for _, p in sorted(truth.items())
+    ]
+    gold = sorted((corpora / "wcxb_articles" / "ground-truth").glob("*.json"))
+    sources["wcxb"] = [
+        {
+            "title": g["ground_truth"]["title"] or "",
+            "text": g["ground_truth"]["main_content"],
+            "url": g["url"],
+        }
+        for g in (json.loads(path.read_text("utf-8")) for path in gold)
+    ]
+    (out / "raw").mkdir(parents=True)
+    texts = []
+    for name, rows in sources.items():
+        with (out / "raw" / f"{name}.jsonl").open("w", encoding="utf-8") as file:
+            for row in rows:
+                file.write(json.dumps({k: v for k, v in row.items() if v}, ensure_ascii=False) + "\n")
+                texts.append(row["text"])
+    (out / "dataset.toml").write_text(
+        'name = "bench-real"\nversion = "1.0.0"\npretty_name = "Real articles"\nlicense = "unknown"\n',
+        encoding="utf-8",
+    )
+    return texts
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def whole_process(corpus: Path, workers: int) -> tuple[float, float, str]:
+    """Wall and CPU seconds (the build and its workers) of `python -m dataset_builder build`,
+    timed from outside, and its fingerprint."""
+    out = Path(tempfile.mkdtemp(prefix="dataset-builder-bench-"))
+    command = [sys.executable, "-m", "dataset_builder", "build", "--config", str(corpus / "dataset.toml")]
+    started, cpu = time.perf_counter(), children_cpu()
+    subprocess.run([*command, "--out", str(out), "--workers", str(workers)], check=True, capture_output=True)
+    seconds, cpu = time.perf_counter() - started, children_cpu() - cpu
+    manifest = json.loads(next(out.glob("*/*/manifest.json")).read_text("utf-8"))
+    shutil.rmtree(out)
+    return seconds, cpu, manifest["fingerprint"][:16]
+
+
+def real(args: argparse.Namespace) -> None:
+    """Wall time shows what a user waits; CPU time (user + system, the build and its workers)
+    is what a busy machine disturbs least, so both ratios are printed."""
+    corpus = Path(tempfile.mkdtemp(prefix="dataset-builder-real-"))
+    texts = real_corpus(corpus)
+    chars = sum(map(len, texts))
+    print(f"real corpus: {len(texts)} articles, {chars / len(texts):.0f} characters on average, in {corpus}")
+    wall: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    fingerprints = set()
+    for _ in range(args.repeat):  # runs take turns: a busy machine slows them all alike
+        seconds, used = timed_langdetect(texts)
+        wall["langdetect"] = min(wall.get("langdetect", 1e9), seconds)
+        cpu["langdetect"] = min(cpu.get("langdetect", 1e9), used)
+        for workers in args.workers:
+            seconds, used, fingerprint = whole_process(corpus, workers)
+            fingerprints.add(fingerprint)
+            wall[f"{workers}"] = min(wall.get(f"{workers}", 1e9), seconds)
+            cpu[f"{workers}"] = min(cpu.get(f"{workers}", 1e9), used)
+    print(
+        f"bare seeded langdetect.detect, one process: {wall['langdetect']:.1f} s wall, "
+        f"{cpu['langdetect']:.1f} s CPU ({len(texts) / wall['langdetect']:.0f} docs/s)"
+    )
+    for workers in args.workers:
+        key = f"{workers}"
+        print(
+            f"build --workers {workers}, whole process: {wall[key]:.1f} s wall "
+            f"({wall['langdetect'] / wall[key]:.2f}x bare langdetect), {cpu[key]:.1f} s CPU "
+            f"({cpu['langdetect'] / cpu[key]:.2f}x)"
+        )
+    if "1" in wall and "2" in wall:
+        print(f"2 workers ÷ 1 worker (wall): {wall['1'] / wall['2']:.2f}")
+    print(f"best of {args.repeat}; fingerprints: {'all the same' if len(fingerprints) == 1 else 'DIFFERENT'}")
+    shutil.rmtree(corpus)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--docs", type=int, required=True)
+    parser.add_argument("--docs", type=int)
+    parser.add_argument("--real", action="store_true", help="real articles from ../shared/corpora")
+    parser.add_argument("--repeat", type=int, default=1, help="with --real: runs, the best kept")
     parser.add_argument("--corpus", type=Path, help="default: /tmp/dataset-builder-corpus-DOCS")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--engine", nargs="+", choices=ENGINES, default=["local"])
     parser.add_argument("--langdetect-sample", type=int, default=2000)
     args = parser.parse_args()
+    if args.real:
+        return real(args)
+    if args.docs is None:
+        parser.error("give --docs N or --real")
     corpus = args.corpus or Path(tempfile.gettempdir()) / f"dataset-builder-corpus-{args.docs}"
     if not (corpus / "truth.jsonl").exists():
         shutil.rmtree(corpus, ignore_errors=True)

@@ -43,18 +43,16 @@ def main() -> None:
     parser.add_argument("--min-chars", type=int, default=2000)
     parser.add_argument("--max-chars", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=64)
     args = parser.parse_args()
     texts = [a.text for a in real_articles() if args.min_chars <= len(a.text) <= args.max_chars]
     chars = sum(map(len, texts)) / len(texts)
     span = f"{args.min_chars}-{args.max_chars}"
     print(f"{len(texts)} real articles of {span} chars ({chars:.0f} on average), seed {args.seed}")
 
-    detector = FastDetector(args.seed, batch_size=args.batch_size)
+    detector = FastDetector(args.seed)
     runs: list[tuple[str, Callable[[], Results]]] = [
         ("langdetect 1.0.9, seeded", lambda: langdetect_all(texts, args.seed)),
         ("FastDetector, one at a time", lambda: [detector.probabilities(text) for text in texts]),
-        (f"FastDetector, batches of {args.batch_size}", lambda: detector.probabilities_batch(texts)),
     ]
     # Runs take turns, so that a busy machine slows them all alike; each keeps its best time.
     best = [float("inf")] * len(runs)

@@ -24,7 +24,7 @@ from dataset_builder.engines.base import ENGINES
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.pipeline import Release, build, rebuild_release
 from dataset_builder.records import balanced
-from dataset_builder.release import diff, hub, verify
+from dataset_builder.release import diff, verify
 from dataset_builder.release.publish import read_manifest
 from dataset_builder.report import page as report
 from dataset_builder.stages.ingest import READERS
@@ -338,6 +338,8 @@ def report_command(release: Path, output: Path | None) -> None:
 def publish_command(release: Path, repo: str, token: str | None) -> None:
     """Upload a verified RELEASE to the Hugging Face Hub as one commit tagged vVERSION, so that
     load_dataset("ORG/NAME", revision="vVERSION") loads exactly it."""
+    from dataset_builder.release import hub  # imports huggingface_hub (~0.3 s): only to publish
+
     try:
         upload = hub.plan(release, repo)
         url = hub.send(upload, token)

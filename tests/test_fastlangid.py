@@ -31,14 +31,9 @@ from langdetect.detector import Detector
 from langdetect.lang_detect_exception import LangDetectException
 from langdetect.utils.ngram import NGram
 
-from dataset_builder.stages.fastlangid import (
-    FastDetector,
-    _gram_key,
-    _GramIndex,
-    _remove_mail,
-    _tables,
-    seeded_factory,
-)
+from dataset_builder.stages import langkernel
+from dataset_builder.stages.fastlangid import FastDetector, remove_mail, seeded_factory
+from dataset_builder.stages.langprofiles import gram_key, gram_slots, load_profiles
 from tests.conftest import REPO, SHARED_CORPORA
 
 Result = list[tuple[str, float]] | None
@@ -55,13 +50,19 @@ def langdetect(text: str, seed: int = 0) -> Result:
 
 
 @cache
-def shared_detector() -> FastDetector:
-    return FastDetector(seed=0)
+def shared_detector(mode: str = "compiled") -> FastDetector:
+    """A detector that runs every text compiled, or every text interpreted (as a process's first)."""
+    return FastDetector(seed=0, interpreted=0 if mode == "compiled" else 10**9)
 
 
-@pytest.fixture
-def fast() -> FastDetector:
-    return shared_detector()
+@pytest.fixture(params=["compiled", "interpreted"])
+def fast(request: pytest.FixtureRequest) -> FastDetector:
+    return shared_detector(request.param)
+
+
+def share(texts: list[str], detector: FastDetector) -> list[str]:
+    """Every text for the compiled detector; every 8th for the interpreted one (~10 ms a text)."""
+    return texts if detector.interpreted == 0 else texts[::8]
 
 
 def assert_identical(texts: list[str], detector: FastDetector) -> list[Result]:
@@ -238,22 +239,43 @@ EDGE_CASES = [
 
 
 def test_character_tables() -> None:
-    """Every code point normalised as NGram.normalize does, and upper case where str.isupper says."""
-    normal, upper = _tables()
+    """Every code point normalised as NGram.normalize does, upper case where str.isupper says,
+    a letter where str.isalpha does."""
+    profiles = load_profiles()
     rng = random.Random(0)
     points = [*range(0x10000), *rng.sample(range(0x10000, 0x110000), 20000), 0x10FFFF]
-    assert [chr(normal[cp]) for cp in points] == [NGram.normalize(chr(cp)) for cp in points]
-    assert upper.tolist() == [chr(cp).isupper() for cp in range(0x110000)]
+    assert [chr(profiles.normal[cp]) for cp in points] == [NGram.normalize(chr(cp)) for cp in points]
+    assert profiles.upper.tolist() == [chr(cp).isupper() for cp in range(0x110000)]
+    assert profiles.alpha.tolist() == [chr(cp).isalpha() for cp in range(0x110000)]
 
 
-def test_gram_index_finds_every_profile_ngram_and_nothing_else() -> None:
+def test_profiles_are_langdetects() -> None:
+    """The cached matrix holds langdetect's map row for row, its languages in its order."""
+    factory = seeded_factory(0)
+    profiles = load_profiles()
+    assert profiles.langs == tuple(factory.langlist)
+    grams = factory.word_lang_prob_map
+    assert profiles.matrix.shape == (len(grams), len(factory.langlist))
+    for row, values in enumerate(grams.values()):
+        assert profiles.matrix[row].tolist() == values[: len(factory.langlist)]
+
+
+def test_gram_table_finds_every_profile_ngram_and_nothing_else() -> None:
+    """Each key in the table's slot chain; absent keys end at an empty slot."""
     grams = list(seeded_factory(0).word_lang_prob_map)
-    index = _GramIndex(grams)
-    keys = np.array([_gram_key(gram) for gram in grams], dtype=np.uint64)
-    assert index.lookup(keys).tolist() == list(range(len(grams)))
+    profiles = load_profiles()
+    keys, rows = profiles.gram_keys, profiles.gram_rows
+
+    def lookup(gram: str) -> int:
+        key = gram_key(gram)
+        slot = int(gram_slots(np.array([key], dtype=np.uint64))[0])
+        while int(keys[slot]) not in (key, 0):
+            slot = (slot + 1) % len(keys)
+        return int(rows[slot]) if keys[slot] else -1
+
+    assert [lookup(gram) for gram in grams] == list(range(len(grams)))
     others = [g for g in (" ", "  ", "zzz", "qxj", "\u3042\u3042\u3042", "\U0001f600") if g not in grams]
-    missing = index.lookup(np.array([_gram_key(g) for g in others], dtype=np.uint64))
-    assert missing.tolist() == [-1] * len(others)
+    assert [lookup(g) for g in others] == [-1] * len(others)
 
 
 def test_mail_removal_is_langdetects() -> None:
@@ -263,7 +285,7 @@ def test_mail_removal_is_langdetects() -> None:
         "".join(rng.choice("ab.-_@ Z9éx@@..  \n") for _ in range(rng.randint(0, 120))) for _ in range(20000)
     ]
     texts += [f"{'a' * n}@{'b' * n}.{'c' * n} x@y {'@' * n}" for n in (1, 63, 64, 65, 254, 255, 256, 600)]
-    assert [_remove_mail(text) for text in texts] == [Detector.MAIL_RE.sub(" ", text) for text in texts]
+    assert [remove_mail(text) for text in texts] == [Detector.MAIL_RE.sub(" ", text) for text in texts]
 
 
 def test_ngrams_are_langdetects(fast: FastDetector) -> None:
@@ -276,21 +298,23 @@ def test_ngrams_are_langdetects(fast: FastDetector) -> None:
         detector = seeded_factory(0).create()
         detector.append(text)
         detector.cleaning_text()
-        assert [grams[row] for row in fast.ngram_rows(text).tolist()] == detector._extract_ngrams(), text[:80]
+        kernel = langkernel.compiled() if fast.interpreted == 0 else None
+        rows = fast.ngram_rows(text, kernel).tolist()
+        assert [grams[row] for row in rows] == detector._extract_ngrams(), text[:80]
 
 
 def test_catalog_sentences_in_many_languages(fast: FastDetector) -> None:
-    texts = list(catalog_texts())
+    texts = share(list(catalog_texts()), fast)
     results = assert_identical(texts, fast)
     labels = {result[0][0] for result in results if result}
-    assert len(texts) >= 1500
+    assert len(texts) >= 1500 // (1 if fast.interpreted == 0 else 8)
     assert len(labels) >= 40, sorted(labels)
-    assert sum(len(text) > 10000 for text in texts) >= 20
+    assert sum(len(text) > 10000 for text in texts) >= 20 // (1 if fast.interpreted == 0 else 8)
     assert fast.fallbacks == 0
 
 
 def test_mixed_scripts_and_edge_cases(fast: FastDetector) -> None:
-    texts = EDGE_CASES + mixed_texts(catalog_messages()) + soup_texts(150, seed=3)
+    texts = EDGE_CASES + share(mixed_texts(catalog_messages()) + soup_texts(150, seed=3), fast)
     results = assert_identical(texts, fast)
     assert results[0] is None and results[3] is None  # no features: langdetect raises
     assert fast.fallbacks == 0
@@ -304,9 +328,9 @@ def test_seed_articles(fast: FastDetector) -> None:
 
 @pytest.mark.skipif(not SHARED_CORPORA.is_dir(), reason="../shared/corpora (real news) not present")
 def test_real_news_articles(fast: FastDetector) -> None:
-    texts = corpus_texts()
+    texts = share(corpus_texts(), fast)
     results = assert_identical(texts, fast)
-    assert len(texts) >= 900
+    assert len(texts) >= 900 // (1 if fast.interpreted == 0 else 8)
     assert {"es", "en"} <= {result[0][0] for result in results if result}
     assert fast.fallbacks == 0
 
@@ -314,7 +338,8 @@ def test_real_news_articles(fast: FastDetector) -> None:
 @given(st.text(st.sampled_from(SOUP) | st.characters(), max_size=300))
 @settings(max_examples=200, deadline=None, derandomize=True)
 def test_any_text(text: str) -> None:
-    assert shared_detector().probabilities(text) == langdetect(text)
+    assert shared_detector("compiled").probabilities(text) == langdetect(text)
+    assert shared_detector("interpreted").probabilities(text) == langdetect(text)
 
 
 @pytest.mark.parametrize("seed", [1, 12345])
@@ -324,9 +349,10 @@ def test_other_seeds(seed: int) -> None:
     assert_identical(texts, FastDetector(seed=seed))
 
 
-def test_falls_back_where_the_stream_runs_out() -> None:
+@pytest.mark.parametrize("interpreted", [0, 10**9])
+def test_falls_back_where_the_stream_runs_out(interpreted: int) -> None:
     """With a stream too short for long trials, those texts go to langdetect, counted."""
-    detector = FastDetector(seed=0, stream_words=700)
+    detector = FastDetector(seed=0, stream_words=700, interpreted=interpreted)
     messages = catalog_messages()
     texts = [m for msgs in messages.values() for m in msgs[::900]] + EDGE_CASES
     assert_identical(texts, detector)

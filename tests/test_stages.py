@@ -14,7 +14,8 @@ from dataset_builder.decide.dedup import content_key, exact_duplicates, id_ranks
 from dataset_builder.decide.split import split_of
 from dataset_builder.spool import SplitBuckets
 from dataset_builder.stages.fastlangid import seeded_factory
-from dataset_builder.stages.langid import LanguageTagger
+from dataset_builder.stages.langid import LanguageTagger, letters
+from dataset_builder.stages.langprofiles import load_profiles
 from tests.conftest import REPO, article_text
 
 RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
@@ -54,6 +55,16 @@ def test_tagger_gives_langdetects_labels_and_scores_on_real_articles():
         detector.append(text)
         top = detector.get_probabilities()[0]
         assert (tag.language, tag.score) == (top.lang, top.prob)
+
+
+@given(st.text(st.characters(codec=None, categories=None), max_size=200))
+def test_letters_are_counted_as_str_isalpha_counts_them(text):
+    assert letters(text, load_profiles().alpha) == sum(ch.isalpha() for ch in text)
+
+
+def test_letters_in_every_script_and_surrogates():
+    text = "Ab1 é\u0301 中文 한국어 ١٢٣ ² ½ \ud800 \U0001d400\U0001f600 ǅ ⅷ"
+    assert letters(text, load_profiles().alpha) == sum(ch.isalpha() for ch in text)
 
 
 def test_short_or_letterless_text_is_undetermined():

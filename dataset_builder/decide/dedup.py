@@ -33,6 +33,7 @@ import xxhash
 
 from dataset_builder.config import NearDupConfig
 from dataset_builder.decide.graph import connected_components
+from dataset_builder.decide.jaccard import similarities
 from dataset_builder.decide.minhash import (
     MinHashSettings,
     candidate_pairs,
@@ -137,6 +138,13 @@ class ShingleSets:
     def similarity(self, a: int, b: int) -> float:
         return jaccard(self[a], self[b])
 
+    def similarities(self, pairs: np.ndarray, at_least: float = 0.0) -> np.ndarray:
+        """`similarity` of each (a, b) row of `pairs`, all at once; NaN where it is proven
+        below `at_least` (`jaccard.similarities`)."""
+        indices = np.unique(pairs)  # sorted: a record's place among them is found by bisection
+        numbered = np.searchsorted(indices, pairs).reshape(-1, 2)
+        return similarities([self.sets[index] for index in indices.tolist()], numbered, at_least)
+
 
 def lsh_candidates(keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Candidate pairs as record indices: `keys[i]` are the band keys of record `rows[i]`."""
@@ -147,8 +155,8 @@ def similar_pairs(
     candidates: np.ndarray, shingles: ShingleSets, compared: int, report: float
 ) -> SimilarPairs:
     """Candidates confirmed by exact Jaccard; those below `report` are dropped."""
-    similarity = np.array([shingles.similarity(a, b) for a, b in candidates], dtype=np.float64)
-    keep = similarity >= report
+    similarity = shingles.similarities(candidates, report)
+    keep = similarity >= report  # NaN, proven below, is not
     return SimilarPairs(candidates[keep], similarity[keep], len(candidates), compared)
 
 

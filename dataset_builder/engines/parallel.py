@@ -11,6 +11,7 @@ import gc
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain, islice
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -25,12 +26,17 @@ def map_ordered(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
 ) -> Iterator[R]:
-    """`map(fn, items)` over `workers` processes, each set up once by `initializer`."""
-    if workers <= 1:
+    """`map(fn, items)` over `workers` processes, each set up once by `initializer`. A single
+    item is mapped in this process: forking a pool and setting up a worker for it would cost
+    more than the item (a small build's only batch)."""
+    items = iter(items)
+    head = list(islice(items, 2))
+    if workers <= 1 or len(head) < 2:
         if initializer:
             initializer(*initargs)
-        yield from map(fn, items)
+        yield from map(fn, chain(head, items))
         return
+    items = chain(head, items)
     # Workers are forked: freezing the collector first keeps their garbage collections from
     # writing to (and so copying) every object of the parent's heap they share.
     gc.freeze()

@@ -38,7 +38,6 @@ from dataset_builder.stages.clean import Cleaner, clean_record
 from dataset_builder.stages.columns import INPUT, coerce, pick, to_arrow
 from dataset_builder.stages.decontaminate import EvalIndex, Match, matches_batch
 from dataset_builder.stages.ingest import LineRange, Unit
-from dataset_builder.stages.langid import LanguageTagger
 from dataset_builder.stages.pii import find_pii, redact, summary
 from dataset_builder.stages.profile import Profile
 from dataset_builder.stages.validate import article_validator, validate_record
@@ -104,6 +103,8 @@ def init_prepare(setup: WorkerSetup) -> None:
 
 
 def init_annotate(setup: WorkerSetup) -> None:
+    from dataset_builder.stages.langid import LanguageTagger  # langdetect and its arrays: pass 2 only
+
     langid = setup.settings.langid
     _stages["tagger"] = LanguageTagger(langid.seed, langid.min_chars)
     _stages["allow"] = frozenset(langid.allow)

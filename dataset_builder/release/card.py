@@ -2,15 +2,18 @@
 
 The YAML header is what `load_dataset` and the Hub read: `configs` maps each split to its
 Parquet files (so audit files are never mistaken for a split) and `dataset_info` gives
-the typed features and the row counts. The features come from `datasets` itself, built
-from the Arrow schema the rows are written with.
+the typed features and the row counts, as `datasets` writes them for the Arrow schema the
+rows are written with. `dataset_info` is written here for the types a record has (strings,
+numbers, booleans, timestamps, dates, lists of them; labels as ClassLabel), since importing
+`datasets` alone takes most of a second; any other type is left to `datasets` itself
+(tests/test_card.py compares both).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import datasets
+import pyarrow as pa
 import yaml
 
 from dataset_builder.config import SPLITS, Column, parse_columns
@@ -31,16 +34,6 @@ def size_category(rows: int) -> str:
     return next((label for limit, label in SIZE_CATEGORIES if rows < limit), "n>1B")
 
 
-def features(columns: tuple[Column, ...]) -> datasets.Features:
-    """The rows' features as `datasets` derives them from their Arrow schema, with each
-    label column a ClassLabel of its values (stored as their index)."""
-    found = datasets.Features.from_arrow_schema(record_schema(columns))
-    for column in columns:
-        if column.type == "label":
-            found[column.name] = datasets.ClassLabel(names=list(column.values))
-    return found
-
-
 def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
     config = manifest["config"]
     languages = sorted(
@@ -52,12 +45,7 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
         }
     )
     splits = [s for s in SPLITS if manifest["splits"][s]]
-    info = datasets.DatasetInfo(
-        features=features(parse_columns(config["ingest"].get("columns", {}))),
-        splits=datasets.SplitDict(
-            {s: datasets.SplitInfo(s, num_examples=manifest["splits"][s]) for s in splits}
-        ),
-    )
+    columns = parse_columns(config["ingest"].get("columns", {}))
     return {
         "pretty_name": config.get("pretty_name", manifest["name"]),
         "license": config["license"],
@@ -70,8 +58,67 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
                 "data_files": [{"split": s, "path": f"data/{s}-*"} for s in splits],
             }
         ],
-        "dataset_info": info._to_yaml_dict(),
+        "dataset_info": dataset_info(
+            record_schema(columns), {s: manifest["splits"][s] for s in splits}, labels(columns)
+        ),
     }
+
+
+def labels(columns: tuple[Column, ...]) -> dict[str, tuple[str, ...]]:
+    """The label columns and their values: stored as the value's index, read as a ClassLabel."""
+    return {column.name: tuple(column.values) for column in columns if column.type == "label"}
+
+
+def dataset_info(
+    schema: pa.Schema, rows: dict[str, int], labels: dict[str, tuple[str, ...]] | None = None
+) -> dict[str, Any]:
+    """`datasets.DatasetInfo(features=..., splits=...)._to_yaml_dict()`, the features being
+    `Features.from_arrow_schema(schema)` with each of `labels` a `ClassLabel` of its values."""
+    labels = labels or {}
+    features = [
+        _class_label(field.name, labels[field.name]) if field.name in labels else _feature(field)
+        for field in schema
+    ]
+    splits = [{"name": name, "num_bytes": 0, "num_examples": count} for name, count in rows.items()]
+    if all(features):
+        return {"features": features, "splits": splits}
+    import datasets  # a type this module does not write
+
+    found = datasets.Features.from_arrow_schema(schema)
+    for name, values in labels.items():
+        found[name] = datasets.ClassLabel(names=list(values))
+    info = datasets.DatasetInfo(
+        features=found,
+        splits=datasets.SplitDict(
+            {name: datasets.SplitInfo(name, num_examples=n) for name, n in rows.items()}
+        ),
+    )
+    return info._to_yaml_dict()
+
+
+def _dtype(kind: pa.DataType) -> str | None:
+    """The name `datasets.Value` gives a flat Arrow type, or None for another type."""
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_boolean(kind):
+        return str(kind)
+    if pa.types.is_timestamp(kind):
+        return str(kind)  # "timestamp[us, tz=UTC]"
+    if pa.types.is_date32(kind) or pa.types.is_date64(kind):
+        return str(kind).removesuffix("[day]").removesuffix("[ms]")
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return {"halffloat": "float16", "float": "float32", "double": "float64"}.get(str(kind), str(kind))
+    return None
+
+
+def _feature(field: pa.Field) -> dict[str, str] | None:
+    if pa.types.is_list(field.type):
+        item = _dtype(field.type.value_type)
+        return {"name": field.name, "list": item} if item else None
+    dtype = _dtype(field.type)
+    return {"name": field.name, "dtype": dtype} if dtype else None
+
+
+def _class_label(name: str, values: tuple[str, ...]) -> dict[str, Any]:
+    return {"name": name, "dtype": {"class_label": {"names": {str(i): v for i, v in enumerate(values)}}}}
 
 
 def render(manifest: dict[str, Any]) -> str:
