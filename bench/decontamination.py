@@ -25,7 +25,6 @@ rewording a copy gets).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import random
 import re
@@ -34,8 +33,9 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from build_speed import StageClock  # bench/ is on the path when a script here runs
 
 from dataset_builder.config import EvalSetSettings, load_config
 from dataset_builder.engines import passes
@@ -47,17 +47,6 @@ from dataset_builder.stages.ingest import LineRange, discover, read_units
 HERE = Path(__file__).resolve().parent
 FAKENEWS = HERE.parent.parent / "shared" / "corpora" / "fakenews_es" / "fakenews_es.jsonl"
 PASS_1 = "read, clean, validate"
-
-
-class StageClock:
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    @contextlib.contextmanager
-    def stage(self, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-        started = time.perf_counter()
-        yield lambda advance: None
-        self.seconds[description] = self.seconds.get(description, 0.0) + time.perf_counter() - started
 
 
 def corpus(docs: int, seed: int) -> Path:
