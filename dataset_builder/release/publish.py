@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 
 from dataset_builder.config import SPLITS
 from dataset_builder.errors import BuildError
+from dataset_builder.processes import held_in_parent_only
 from dataset_builder.records import Duplicate, Rejection
 from dataset_builder.spool import SplitBuckets
 
@@ -210,10 +211,12 @@ def release_lock(folder: Path, version: str) -> Iterator[list[str]]:
     """Hold OUT/NAME/.VERSION.lock for a whole build, so two builds never write one version.
 
     The kernel releases an flock when its process dies, even by SIGKILL, so a lock is never
-    stale. Holding it, the build removes what interrupted builds left behind; it yields
-    notes saying what it removed."""
+    stale; forked workers do not inherit it (`processes.held_in_parent_only`), so it is
+    the building process that holds it, not a worker that outlived it. Holding it, the
+    build removes what interrupted builds left behind; it yields notes saying what it
+    removed."""
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / f".{version}.lock").open("a") as handle:
+    with (folder / f".{version}.lock").open("a") as handle, held_in_parent_only(handle.fileno()):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
