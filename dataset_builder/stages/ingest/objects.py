@@ -1,22 +1,38 @@
 """From a parsed object (a JSON value, a CSV row, a Parquet row) to a record: keys renamed
-by `ingest.fields`, an id derived where the source gives none."""
+by `ingest.fields`, an id derived where the source gives none.
+
+JSON may escape a lone UTF-16 surrogate (`"\\ud800"`): valid JSON, but no UTF-8 text, so
+nothing downstream could write it. A record holding one is rejected (reason `decode`,
+naming the field), or has it replaced by U+FFFD with `on_decode_error = "replace"`."""
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from dataset_builder.records import Record, Rejection
 from dataset_builder.stages.ingest.files import sha256
 
+SURROGATE = re.compile("[\ud800-\udfff]")
 
-def map_object(value: Any, prov: dict[str, Any], fields: dict[str, str]) -> Record | Rejection:
-    """Rename source keys to record fields (config `ingest.fields`); other keys are not kept."""
+
+def map_object(
+    value: Any, prov: dict[str, Any], fields: dict[str, str], replace: bool = False
+) -> Record | Rejection:
+    """Rename source keys to record fields (config `ingest.fields`); other keys are not kept.
+    Lone surrogates are replaced if `replace`, else the record is rejected."""
     if not isinstance(value, dict):
         return Rejection(
             **prov, reason="json", detail=f"expected a JSON object, found {type(value).__name__}"
         )
     record: Record = {field: value[key] for field, key in fields.items() if key in value}
+    for field, kept in record.items():
+        clean = without_surrogates(kept, f"$.{field}", replace)
+        if isinstance(clean, Surrogate):
+            return Rejection(**prov, reason="decode", detail=clean.where)
+        record[field] = clean
     source_id = record.get("id")
     if source_id is None or source_id == "":
         record["id"] = derived_id(prov["raw_path"], prov["raw_line"])
@@ -26,14 +42,51 @@ def map_object(value: Any, prov: dict[str, Any], fields: dict[str, str]) -> Reco
     return record
 
 
-def parse_object(text: str, prov: dict[str, Any], fields: dict[str, str]) -> Record | Rejection:
+@dataclass(frozen=True)
+class Surrogate:
+    """Where a lone surrogate sits, for the rejection's detail."""
+
+    where: str
+
+
+def without_surrogates(value: Any, path: str, replace: bool) -> Any:
+    """`value` with lone surrogates replaced by U+FFFD (`replace`), or a `Surrogate` saying
+    where the first one is."""
+    if isinstance(value, str):
+        found = SURROGATE.search(value)
+        if found is None:
+            return value
+        if replace:
+            return SURROGATE.sub("\ufffd", value)
+        return Surrogate(
+            f"{path}: a lone surrogate U+{ord(found.group()):04X} at character {found.start() + 1} "
+            "(escaped in the JSON) is not text and cannot be written as UTF-8"
+        )
+    if isinstance(value, list):
+        items = [without_surrogates(v, f"{path}[{i}]", replace) for i, v in enumerate(value)]
+        return next((v for v in items if isinstance(v, Surrogate)), items)
+    if isinstance(value, dict):
+        pairs = [
+            (
+                without_surrogates(k, f"{path} (a key)", replace),
+                without_surrogates(v, f"{path}.{SURROGATE.sub('?', str(k))}", replace),
+            )
+            for k, v in value.items()
+        ]
+        return next((x for pair in pairs for x in pair if isinstance(x, Surrogate)), dict(pairs))
+    return value
+
+
+def parse_object(
+    text: str, prov: dict[str, Any], fields: dict[str, str], replace: bool = False
+) -> Record | Rejection:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         return Rejection(**prov, reason="json", detail=f"invalid JSON: {exc.msg} (column {exc.colno})")
     except RecursionError:
         return Rejection(**prov, reason="json", detail="JSON nested too deeply")
-    return map_object(value, prov, fields)
+    return map_object(value, prov, fields, replace)
 
 
 def derived_id(rel: str, line: int) -> str:

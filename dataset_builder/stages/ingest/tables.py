@@ -39,13 +39,12 @@ def read_table(file: InputFile, settings: IngestSettings) -> Iterator[Record | R
     """CSV or TSV, streamed (a quoted field may span lines): one record per row, named by
     its header or the configured columns, then mapped like JSON."""
     table = table_format(file.rel, settings.tables)
-    with open_input(file) as sample:
-        guess = decode(
-            sample.read(DETECTION_SAMPLE), settings.fallback_encoding, settings.replace_undecodable
-        )
+    with open_input(file) as stream:
+        sample = stream.read(DETECTION_SAMPLE)
+    guess = decode(sample, settings.fallback_encoding, settings.replace_undecodable)
     if isinstance(guess, UnicodeDecodeError):
         prov = provenance(file, 1, file_sha256(file.path) or "", "csv", None)
-        yield Rejection(**prov, reason="decode", detail=describe(b"", guess, line=False))
+        yield Rejection(**prov, reason="decode", detail=describe(sample, guess))
         return
     errors = "replace" if guess.encoding == REPLACED else "strict"
     encoding = "utf-8" if guess.encoding == REPLACED else guess.encoding
