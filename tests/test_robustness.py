@@ -50,3 +50,41 @@ def test_lone_surrogates_are_replaced_when_asked(tmp_path):
     assert read_jsonl(release.path / "audit/rejects.jsonl") == []
     (row,) = [r for p in (release.path / "data").glob("*.parquet") for r in pq.read_table(p).to_pylist()]
     assert row["title"] == "T\ufffd" and row["text"].endswith("\ufffd")
+
+
+def test_csv_rows_after_a_broken_quote_or_a_huge_field_are_read(tmp_path):
+    rows = [f'"Title {i}","{article_text(i)}"\n' for i in range(6)]
+    rows[1] = f'"x" junk,"{article_text(1)}"\n'  # a broken quote
+    rows[3] = f'"Huge","{"word " * 30_000}"\n'  # 150,000 characters: over csv's default field limit
+    release = run_build(tmp_path, {"table.csv": "title,text\n" + "".join(rows)})
+    assert_accounted(release)
+    rejects = rejects_by_place(release)
+    assert rejects[("table.csv", 3)]["reason"] == "csv"
+    assert "expected after" in rejects[("table.csv", 3)]["detail"]
+    assert release.manifest["counts"]["read"] == 6  # every row: read on after the broken one
+    assert release.manifest["counts"]["kept"] == 5  # the huge field is within max_record_bytes
+
+
+def test_a_csv_field_over_max_record_bytes_is_rejected_and_the_rows_after_it_read(tmp_path):
+    rows = [f'"Title {i}","{article_text(i)}"\n' for i in range(4)]
+    rows[1] = f'"Huge","{"word " * 3_000}"\n'
+    release = run_build(
+        tmp_path, {"table.csv": "title,text\n" + "".join(rows)}, ingest={"max_record_bytes": 10_000}
+    )
+    assert_accounted(release)
+    reject = rejects_by_place(release)[("table.csv", 3)]
+    assert reject["reason"] == "too-large" and "ingest.max_record_bytes (10,000 bytes)" in reject["detail"]
+    assert release.manifest["counts"]["read"] == 4
+    assert release.manifest["counts"]["kept"] == 3
+
+
+def test_csv_bytes_that_stop_decoding_past_the_sample_reject_the_rest_of_the_file(tmp_path):
+    good = "".join(f'"Title {i}","{article_text(i)}"\n' for i in range(3)).encode()
+    padding = b"".join(f'"Pad {i} {"x" * 1000}",""\n'.encode() for i in range(1100))  # > 1 MiB
+    release = run_build(
+        tmp_path, {"table.csv": b"title,text\n" + good + padding + b'"Bad","\xff\xfe"\n' + good}
+    )
+    assert_accounted(release)
+    rejects = [r for r in rejects_by_place(release).values() if r["reason"] == "decode"]
+    assert len(rejects) == 1 and "not valid UTF-8" in rejects[0]["detail"], rejects
+    assert "the rest of the file is not read" in rejects[0]["detail"]
