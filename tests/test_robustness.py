@@ -122,3 +122,18 @@ def test_personal_information_is_found_in_linear_time(text):
     started = time.perf_counter()
     pii.find_pii(text, "US")
     assert time.perf_counter() - started < 1.0
+
+
+def test_a_page_over_max_html_bytes_is_rejected_unread(tmp_path):
+    paragraph = f"<p>{article_text(1)}</p>"
+    page = f"<html><body><article>{paragraph * 2}</article></body></html>"
+    release = run_build(
+        tmp_path,
+        {"small.html": page, "huge.html": page.replace("</article>", paragraph * 200 + "</article>")},
+        ingest={"max_html_bytes": 50_000},
+    )
+    assert_accounted(release)
+    reject = rejects_by_place(release)[("huge.html", 1)]
+    assert reject["reason"] == "too-large"
+    assert "more than ingest.max_html_bytes (50,000)" in reject["detail"], reject
+    assert release.manifest["counts"]["kept"] == 1

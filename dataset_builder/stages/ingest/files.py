@@ -76,9 +76,11 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
-def read_whole(file: InputFile, settings: IngestSettings, fmt: str) -> bytes | Rejection:
-    """A file read whole, within the size limit (counted after decompression)."""
-    limit = settings.max_file_bytes
+def read_whole(
+    file: InputFile, settings: IngestSettings, fmt: str, setting: str = "max_file_bytes"
+) -> bytes | Rejection:
+    """A file read whole, within the size limit `ingest.<setting>` (counted after decompression)."""
+    limit = getattr(settings, setting)
     compressed = bool(compression(file.rel))
     data = b""
     if compressed or file.size <= limit:
@@ -90,7 +92,7 @@ def read_whole(file: InputFile, settings: IngestSettings, fmt: str) -> bytes | R
     return Rejection(
         **provenance(file, 1, file_sha256(file.path), fmt, None),
         reason="too-large",
-        detail=f"the file {size} more than ingest.max_file_bytes ({limit:,})",
+        detail=f"the file {size} more than ingest.{setting} ({limit:,})",
     )
 
 
