@@ -137,3 +137,40 @@ def test_a_page_over_max_html_bytes_is_rejected_unread(tmp_path):
     assert reject["reason"] == "too-large"
     assert "more than ingest.max_html_bytes (50,000)" in reject["detail"], reject
     assert release.manifest["counts"]["kept"] == 1
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz", ".zst"])
+def test_a_truncated_compressed_file_says_so_at_the_line_it_stops(tmp_path, suffix):
+    body = jsonl(*({"text": article_text(i)} for i in range(40))).encode()
+    compressed = compress(body, suffix)
+    cut = compressed[: len(compressed) * 2 // 3]
+    release = run_build(tmp_path, {f"feed.jsonl{suffix}": cut, "other.txt": article_text(99)})
+    assert_accounted(release)
+    rejects = rejects_by_place(release)
+    (unreadable,) = [r for r in rejects.values() if r["reason"] == "unreadable"]
+    assert unreadable["raw_path"] == f"feed.jsonl{suffix}"
+    assert "ended before" in unreadable["detail"], unreadable
+    kept = release.manifest["counts"]["kept"] - 1  # of feed.jsonl
+    assert kept < 40 and unreadable["raw_line"] == kept + 1  # the first record not read
+    assert [r for r in rejects.values() if r["reason"] == "json"] == []  # no half line parsed
+
+
+def test_every_frame_of_a_zst_file_is_read(tmp_path):
+    frames = [jsonl(*({"text": article_text(i)} for i in range(k, k + 5))).encode() for k in (0, 5)]
+    release = run_build(tmp_path, {"feed.jsonl.zst": b"".join(compress(f, ".zst") for f in frames)})
+    assert release.manifest["counts"]["kept"] == 10
+
+
+def compress(data: bytes, suffix: str) -> bytes:
+    import bz2
+    import gzip
+    import lzma
+
+    import zstandard
+
+    return {
+        ".gz": gzip.compress,
+        ".bz2": bz2.compress,
+        ".xz": lzma.compress,
+        ".zst": zstandard.ZstdCompressor().compress,
+    }[suffix](data)

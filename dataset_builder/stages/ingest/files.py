@@ -63,8 +63,53 @@ DECOMPRESSORS: dict[str, Callable[[BinaryIO], Any]] = {
     ".gz": lambda raw: gzip.GzipFile(fileobj=raw),
     ".bz2": bz2.BZ2File,
     ".xz": lzma.LZMAFile,
-    ".zst": lambda raw: zstandard.ZstdDecompressor().stream_reader(raw),
+    ".zst": lambda raw: ZstdReader(raw),
 }
+
+
+class ZstdReader(io.RawIOBase):
+    """A .zst file's bytes, across all its frames, ending in `EOFError` when the file ends
+    inside a frame. zstandard's `stream_reader` ends a truncated file silently, as if the
+    records before the cut were all (and it stops after the first frame).
+
+    Compressed bytes are fed `ZSTD_FEED` at a time, so that one call cannot expand to more
+    than ~16 MB (a zstd block of 128 KiB can be 4 bytes long)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.frame = zstandard.ZstdDecompressor().decompressobj()
+        self.started = False  # bytes of the current frame have been fed
+        self.pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.pending:
+            data = self.raw.read(ZSTD_FEED)
+            if not data:
+                if self.started:
+                    raise EOFError("Compressed file ended before the end of its zstd frame (truncated)")
+                return 0
+            self.started = True
+            output = self.frame.decompress(data)
+            while self.frame.eof:  # a frame ended: the next one, if any, needs a new decompressor
+                rest, self.frame = self.frame.unused_data, zstandard.ZstdDecompressor().decompressobj()
+                self.started = bool(rest)
+                output += self.frame.decompress(rest) if rest else b""
+                if not rest:
+                    break
+            self.pending = memoryview(output)
+        size = min(len(buffer), len(self.pending))
+        buffer[:size], self.pending = self.pending[:size], self.pending[size:]
+        return size
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+ZSTD_FEED = 512
 
 
 def file_sha256(path: Path) -> str | None:
