@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 
 import pyarrow.parquet as pq
@@ -12,8 +13,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dataset_builder.stages import pii
-from tests.conftest import article_text, jsonl, read_jsonl, run_build
+from dataset_builder import pipeline
+from dataset_builder.stages import ingest, pii
+from tests.conftest import article_text, jsonl, make_config, read_jsonl, run_build, write_files
 from tests.test_hostile import assert_accounted, rejects_by_place
 
 LONE = "\ud800"
@@ -174,3 +176,31 @@ def compress(data: bytes, suffix: str) -> bytes:
         ".xz": lzma.compress,
         ".zst": zstandard.ZstdCompressor().compress,
     }[suffix](data)
+
+
+@pytest.mark.parametrize("swapped", ["secret.txt", "folder"])
+def test_a_file_swapped_for_a_symlink_after_discovery_is_not_followed(tmp_path, monkeypatch, swapped):
+    """The race: raw/ is listed, then a file (or a folder above one) becomes a symlink to a
+    file outside raw/ before it is opened. Its text must not reach the release."""
+    outside = write_files(tmp_path / "outside", {"secret.txt": "root:x:0:0:SECRET-PASSWD-LINE " * 20})
+    raw = write_files(
+        tmp_path / "raw",
+        {"good.txt": article_text(1), "secret.txt": article_text(2), "folder/secret.txt": article_text(3)},
+    )
+
+    def discover_then_swap(raw_dir):
+        inventory = ingest.discover(raw_dir)
+        target = raw_dir / swapped
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+        target.symlink_to(outside / "secret.txt" if swapped == "secret.txt" else outside)
+        return inventory
+
+    monkeypatch.setattr(pipeline, "discover", discover_then_swap)
+    release = pipeline.build(make_config(tmp_path, raw))
+    assert_accounted(release)
+    texts = [
+        r["text"] for p in (release.path / "data").glob("*.parquet") for r in pq.read_table(p).to_pylist()
+    ]
+    assert texts and not any("SECRET-PASSWD-LINE" in t for t in texts)
+    (reject,) = [r for r in rejects_by_place(release).values() if r["reason"] == "unreadable"]
+    assert "replaced by a symbolic link after it was listed" in reject["detail"], reject

@@ -67,7 +67,7 @@ def version_drift(manifest: dict[str, Any]) -> list[str]:
 def input_drift(manifest: dict[str, Any], raw_dir: Path) -> list[str]:
     """Input files missing, changed or added since the release was built."""
     recorded = {entry["path"]: entry["sha256"] for entry in manifest["inputs"]}
-    found = {f.rel: file_sha256(f.path) for f in discover(raw_dir).files}
+    found = {f.rel: file_sha256(f) for f in discover(raw_dir).files}
     drift = [f"{p}: missing" for p in sorted(recorded.keys() - found.keys())]
     drift += [f"{p}: changed" for p in sorted(recorded.keys() & found.keys()) if recorded[p] != found[p]]
     drift += [f"{p}: not in the release's inputs" for p in sorted(found.keys() - recorded.keys())]

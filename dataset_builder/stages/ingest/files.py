@@ -7,10 +7,13 @@ counting decompressed bytes, so a compression bomb is one more too-large record.
 from __future__ import annotations
 
 import bz2
+import errno
 import gzip
 import hashlib
 import io
 import lzma
+import os
+import stat
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,10 +49,45 @@ def input_format(name: str) -> str:
     return suffixes[-1] if suffixes else ""
 
 
+def open_raw(file: InputFile) -> BinaryIO:
+    """The file's bytes as stored, opened without following a symbolic link anywhere below
+    raw/: discovery skips symlinks, but a file (or folder) swapped for one after that would
+    otherwise be read, `/etc/passwd` into a split. Each folder is opened relative to the one
+    above it (`O_NOFOLLOW`), and the opened file itself must be a regular file (`fstat`),
+    so what is checked is what is read."""
+    parts = PurePosixPath(file.rel).parts
+    root = Path(*file.path.parts[: len(file.path.parts) - len(parts)])
+    folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for name in parts[:-1]:
+            inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY | NO_FOLLOW, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        fd = os.open(parts[-1], os.O_RDONLY | os.O_NONBLOCK | NO_FOLLOW, dir_fd=folder)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise OSError(
+                exc.errno, "it was replaced by a symbolic link after it was listed (not followed)"
+            ) from None
+        raise
+    finally:
+        os.close(folder)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(
+            errno.EINVAL, "it was replaced by something other than a regular file after it was listed"
+        )
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+NO_FOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
+
+
 def open_input(file: InputFile) -> BinaryIO:
     """The file's bytes, decompressed when its name says so."""
     decompressor = DECOMPRESSORS.get(compression(file.rel))
-    raw = file.path.open("rb")
+    raw = open_raw(file)
     if decompressor is None:
         return raw
     return io.BufferedReader(decompressor(raw))
@@ -112,10 +150,10 @@ class ZstdReader(io.RawIOBase):
 ZSTD_FEED = 512
 
 
-def file_sha256(path: Path) -> str | None:
+def file_sha256(file: InputFile) -> str | None:
     """SHA-256 of a file's bytes as stored; None if it cannot be read (its records are rejects)."""
     try:
-        with path.open("rb") as fh:
+        with open_raw(file) as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         return None
@@ -135,7 +173,7 @@ def read_whole(
         return data
     size = "decompresses to more than" if compressed else f"has {file.size:,} bytes,"
     return Rejection(
-        **provenance(file, 1, file_sha256(file.path), fmt, None),
+        **provenance(file, 1, file_sha256(file), fmt, None),
         reason="too-large",
         detail=f"the file {size} more than ingest.{setting} ({limit:,})",
     )

@@ -21,6 +21,7 @@ from dataset_builder.stages.ingest.files import (
     file_sha256,
     input_format,
     open_input,
+    open_raw,
     provenance,
     sha256,
 )
@@ -44,7 +45,7 @@ def read_table(file: InputFile, settings: IngestSettings) -> Iterator[Record | R
         sample = stream.read(DETECTION_SAMPLE)
     guess = decode(sample, settings.fallback_encoding, settings.replace_undecodable)
     if isinstance(guess, UnicodeDecodeError):
-        prov = provenance(file, 1, file_sha256(file.path) or "", "csv", None)
+        prov = provenance(file, 1, file_sha256(file) or "", "csv", None)
         yield Rejection(**prov, reason="decode", detail=describe(sample, guess))
         return
     errors = "replace" if guess.encoding == REPLACED else "strict"
@@ -130,10 +131,10 @@ class RowLines:
 def read_parquet(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
     """Parquet from another pipeline, in batches: one record per row, mapped like JSON."""
     try:
-        parquet = pq.ParquetFile(file.path)
+        parquet = pq.ParquetFile(open_raw(file))
     except (pa.ArrowInvalid, OSError) as exc:
         yield Rejection(
-            **provenance(file, 1, file_sha256(file.path) or "", "parquet", None),
+            **provenance(file, 1, file_sha256(file) or "", "parquet", None),
             reason="parquet",
             detail=f"not a readable Parquet file: {exc}",
         )
