@@ -204,3 +204,22 @@ def test_a_file_swapped_for_a_symlink_after_discovery_is_not_followed(tmp_path, 
     assert texts and not any("SECRET-PASSWD-LINE" in t for t in texts)
     (reject,) = [r for r in rejects_by_place(release).values() if r["reason"] == "unreadable"]
     assert "replaced by a symbolic link after it was listed" in reject["detail"], reject
+
+
+def test_a_deeply_nested_value_is_rejected_with_any_number_of_workers(tmp_path):
+    deep: object = "x"
+    for _ in range(700):
+        deep = {"a": deep}
+    record = {"text": article_text(1), "authors": [deep]}
+    raw = write_files(
+        tmp_path / "raw",
+        {"deep.json": json.dumps([record, {"text": article_text(2)}]), "deep.jsonl": jsonl(record)},
+    )
+    release = pipeline.build(make_config(tmp_path, raw), workers=2)
+    assert_accounted(release)
+    rejects = rejects_by_place(release)
+    for place in (("deep.json", 1), ("deep.jsonl", 1)):
+        assert rejects[place]["reason"] == "json"
+        assert rejects[place]["detail"].startswith("$.authors[0].a.a.a"), rejects[place]
+        assert rejects[place]["detail"].endswith(": nested more than 64 levels deep")
+    assert release.manifest["counts"]["kept"] == 1

@@ -3,7 +3,10 @@ by `ingest.fields`, an id derived where the source gives none.
 
 JSON may escape a lone UTF-16 surrogate (`"\\ud800"`): valid JSON, but no UTF-8 text, so
 nothing downstream could write it. A record holding one is rejected (reason `decode`,
-naming the field), or has it replaced by U+FFFD with `on_decode_error = "replace"`."""
+naming the field), or has it replaced by U+FFFD with `on_decode_error = "replace"`.
+A value nested more than `MAX_DEPTH` deep is rejected too (reason `json`): the stages
+after this one (and pickling to a worker) recurse into values, and would fail on it with
+a RecursionError."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from dataset_builder.records import Record, Rejection
 from dataset_builder.stages.ingest.files import sha256
 
 SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_DEPTH = 64  # lists and objects inside a record's field
 
 
 def map_object(
@@ -29,9 +33,9 @@ def map_object(
         )
     record: Record = {field: value[key] for field, key in fields.items() if key in value}
     for field, kept in record.items():
-        clean = without_surrogates(kept, f"$.{field}", replace)
-        if isinstance(clean, Surrogate):
-            return Rejection(**prov, reason="decode", detail=clean.where)
+        clean = checked(kept, f"$.{field}", replace)
+        if isinstance(clean, Unfit):
+            return Rejection(**prov, reason=clean.reason, detail=clean.detail)
         record[field] = clean
     source_id = record.get("id")
     if source_id is None or source_id == "":
@@ -43,37 +47,41 @@ def map_object(
 
 
 @dataclass(frozen=True)
-class Surrogate:
-    """Where a lone surrogate sits, for the rejection's detail."""
+class Unfit:
+    """Why a value cannot be kept (a lone surrogate, too deep a nesting), and where."""
 
-    where: str
+    reason: str
+    detail: str
 
 
-def without_surrogates(value: Any, path: str, replace: bool) -> Any:
-    """`value` with lone surrogates replaced by U+FFFD (`replace`), or a `Surrogate` saying
-    where the first one is."""
+def checked(value: Any, path: str, replace: bool, depth: int = 0) -> Any:
+    """`value` with lone surrogates replaced by U+FFFD (`replace`), or `Unfit` saying where
+    the first one is, or where it is nested more than `MAX_DEPTH` deep."""
+    if depth > MAX_DEPTH:
+        return Unfit("json", f"{path}: nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, str):
         found = SURROGATE.search(value)
         if found is None:
             return value
         if replace:
             return SURROGATE.sub("\ufffd", value)
-        return Surrogate(
+        return Unfit(
+            "decode",
             f"{path}: a lone surrogate U+{ord(found.group()):04X} at character {found.start() + 1} "
-            "(escaped in the JSON) is not text and cannot be written as UTF-8"
+            "(escaped in the JSON) is not text and cannot be written as UTF-8",
         )
     if isinstance(value, list):
-        items = [without_surrogates(v, f"{path}[{i}]", replace) for i, v in enumerate(value)]
-        return next((v for v in items if isinstance(v, Surrogate)), items)
+        items = [checked(v, f"{path}[{i}]", replace, depth + 1) for i, v in enumerate(value)]
+        return next((v for v in items if isinstance(v, Unfit)), items)
     if isinstance(value, dict):
         pairs = [
             (
-                without_surrogates(k, f"{path} (a key)", replace),
-                without_surrogates(v, f"{path}.{SURROGATE.sub('?', str(k))}", replace),
+                checked(k, f"{path} (a key)", replace, depth),
+                checked(v, f"{path}.{SURROGATE.sub('?', str(k))}", replace, depth + 1),
             )
             for k, v in value.items()
         ]
-        return next((x for pair in pairs for x in pair if isinstance(x, Surrogate)), dict(pairs))
+        return next((x for pair in pairs for x in pair if isinstance(x, Unfit)), dict(pairs))
     return value
 
 
