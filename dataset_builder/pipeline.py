@@ -17,6 +17,7 @@ anything is published.
 from __future__ import annotations
 
 import contextlib
+import errno
 import shutil
 import tempfile
 from collections import deque
@@ -115,7 +116,34 @@ def build(
 ) -> Release:
     """Build and publish one release, with report.html unless `report` is false, running the
     per-record passes on `engine` ("local" or "ray"; the release is the same). Raises
-    BuildError (or ConfigError) with a message."""
+    BuildError (or ConfigError) with a message; a write that fails (a full disk) is one too,
+    and leaves nothing behind but what was already published."""
+    try:
+        return build_release(config, workers, progress, strict, report, engine, ray_address)
+    except OSError as exc:
+        raise BuildError(write_failure(exc, config.releases)) from exc
+
+
+def write_failure(exc: OSError, releases: Path) -> str:
+    """What a failed write says: the file, the system's reason, and for a full disk what
+    to free (the spool of every record lives beside the releases)."""
+    reason = exc.strerror or str(exc)
+    where = f" ({exc.filename})" if exc.filename else ""
+    message = f"cannot write{where}: {reason}; nothing was published"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(exc):
+        message += f". The disk is full: free space where {releases} is (the build spools records there)"
+    return message
+
+
+def build_release(
+    config: BuildConfig,
+    workers: int,
+    progress: Progress | None,
+    strict: bool,
+    report: bool,
+    engine: str,
+    ray_address: str | None,
+) -> Release:
     inventory = discover(config.raw_dir)
     entries, sources_sha = load_sources(config.raw_dir)
     sources = {"path": SOURCES, "sha256": sources_sha, "entries": entries} if sources_sha else None

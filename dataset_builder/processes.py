@@ -48,8 +48,10 @@ def held_in_parent_only(fd: int) -> Iterator[None]:
 
 def die_with_parent(parent: int) -> None:
     """Make this (forked) worker die with `parent`, the building process, and leave Ctrl-C
-    to the parent: the parent stops the build and says so, workers print no traceback."""
+    to the parent: the parent stops the build and says so, workers print no traceback.
+    SIGTERM, whose handler in the parent (the CLI's) raises, kills a worker outright."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

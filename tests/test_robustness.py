@@ -3,9 +3,14 @@ what the build says about each, with nothing lost."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import time
 
 import pyarrow.parquet as pq
@@ -14,8 +19,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dataset_builder import pipeline
+from dataset_builder.errors import BuildError
 from dataset_builder.stages import ingest, pii
-from tests.conftest import article_text, jsonl, make_config, read_jsonl, run_build, write_files
+from tests.conftest import article_text, jsonl, make_config, read_jsonl, run_build, run_cli, write_files
 from tests.test_hostile import assert_accounted, rejects_by_place
 
 LONE = "\ud800"
@@ -223,3 +229,128 @@ def test_a_deeply_nested_value_is_rejected_with_any_number_of_workers(tmp_path):
         assert rejects[place]["detail"].startswith("$.authors[0].a.a.a"), rejects[place]
         assert rejects[place]["detail"].endswith(": nested more than 64 levels deep")
     assert release.manifest["counts"]["kept"] == 1
+
+
+def disk_full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device", "/full/disk/file")
+
+
+@pytest.mark.parametrize(
+    "writer",
+    [
+        "dataset_builder.engines.passes.write_batch",  # pass 1: the spool
+        "dataset_builder.spool.SplitBuckets.add",  # pass 2: the split buckets
+        "dataset_builder.release.publish.write_parquet",  # publish
+    ],
+)
+def test_a_full_disk_in_any_pass_is_a_message_and_leaves_nothing(tmp_path, monkeypatch, writer):
+    """The fault injected into each writer, so the check runs where mount is not allowed."""
+    raw = write_files(tmp_path / "raw", {f"a{i}.txt": article_text(i) for i in range(5)})
+    monkeypatch.setattr(writer, disk_full)
+    with pytest.raises(BuildError) as failure:
+        pipeline.build(make_config(tmp_path, raw))
+    message = str(failure.value)
+    assert message.startswith(
+        "cannot write (/full/disk/file): No space left on device; nothing was published"
+    )
+    assert "The disk is full: free space where" in message
+    assert [p.name for p in (tmp_path / "dist" / "test").iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_a_full_disk_on_a_real_small_file_system(tmp_path):
+    """The same on a 1 MiB tmpfs, through the CLI: a message and exit 1, no traceback."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(
+            f"cannot mount a tmpfs here ({mounted.stderr.decode().strip()}); the injected faults cover it"
+        )
+    try:
+        write_files(tmp_path / "raw", {f"a{i}.txt": article_text(i, words=2000) for i in range(150)})
+        result = run_cli(
+            "build",
+            "--raw",
+            "raw",
+            "--out",
+            str(mount_point),
+            "--name",
+            "t",
+            "--version",
+            "1.0.0",
+            cwd=tmp_path,
+        )
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "No space left on device" in result.stderr and "The disk is full" in result.stderr
+
+
+def test_text_in_square_brackets_is_printed_as_it_is(tmp_path):
+    write_files(tmp_path / "raw", {"a.txt": article_text(1)})
+    refused = run_cli("build", "--name", "Bad Name!", cwd=tmp_path)
+    assert refused.returncode == 2 and "[a-z0-9]" in refused.stderr, refused.stderr
+    published = run_cli("build", "--out", "o[/x]", "--name", "t", "--version", "1.0.0", cwd=tmp_path)
+    assert published.returncode == 0, published.stderr
+    assert "o[/x]/t/1.0.0" in published.stdout
+
+
+@pytest.mark.parametrize("garbage", ["not json", "{}", "[]", '{"fingerprint": 3}'])
+def test_a_garbage_manifest_beside_the_new_version_is_a_message(tmp_path, garbage):
+    write_files(tmp_path / "raw", {"a.txt": article_text(1)})
+    write_files(tmp_path / "dist" / "t" / "0.9.0", {"manifest.json": garbage})
+    result = run_cli("build", "--out", "dist", "--name", "t", "--version", "1.0.0", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert (
+        "0.9.0/manifest.json is not a release manifest" in result.stderr
+        or "not a readable release" in result.stderr
+    )
+    verified = run_cli("verify", "dist/t/0.9.0", cwd=tmp_path)
+    assert verified.returncode == 1 and "Traceback" not in verified.stderr, verified.stderr
+    assert "error:" in verified.stderr
+
+
+@pytest.mark.parametrize(
+    ("signal_number", "code", "said"),
+    [(signal.SIGTERM, 143, "terminated (SIGTERM)"), (signal.SIGINT, 130, "interrupted (Ctrl-C)")],
+)
+def test_sigterm_or_ctrl_c_to_the_process_group_is_one_line(tmp_path, signal_number, code, said):
+    write_files(tmp_path / "raw", {f"doc{i:04d}.txt": article_text(i, words=300) for i in range(1500)})
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dataset_builder",
+            "build",
+            "--out",
+            "dist",
+            "--name",
+            "t",
+            "--version",
+            "1.0.0",
+            "--workers",
+            "2",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if line.startswith("▸ read, clean, validate"):
+            break
+    time.sleep(1.5)
+    os.killpg(process.pid, signal_number)
+    rest = process.stderr.read()
+    process.wait(timeout=60)
+    stderr = "".join(seen) + rest
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr
+    assert f"error: {said}; nothing was published" in stderr
+    assert [p for p in (tmp_path / "dist" / "t").iterdir() if not p.name.endswith(".lock")] == []

@@ -247,7 +247,42 @@ def remove_leftovers(folder: Path, version: str) -> list[str]:
 
 
 def read_manifest(release: Path) -> dict[str, Any]:
+    """A release's manifest, or a BuildError saying why it is none: unreadable, not JSON,
+    or without the keys every release's manifest has (what `verify`, `diff`, the report
+    and the next version's build read)."""
     try:
-        return json.loads((release / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BuildError(f"{release} exists but is not a readable release ({exc}); move it away") from None
+    if problem := manifest_problem(manifest):
+        raise BuildError(f"{release / MANIFEST} is not a release manifest ({problem}); move the folder away")
+    return manifest
+
+
+MANIFEST_KEYS = {
+    "name": str,
+    "version": str,
+    "fingerprint": str,
+    "files": list,
+    "inputs": list,
+    "counts": dict,
+    "config": dict,
+    "versions": dict,
+    "command": str,
+}
+FILE_KEYS = {"path": str, "sha256": str, "bytes": int}
+
+
+def manifest_problem(manifest: Any) -> str | None:
+    """What is wrong with the shape of a manifest, or None."""
+    if not isinstance(manifest, dict):
+        return f"a JSON {type(manifest).__name__}, not an object"
+    for key, kind in MANIFEST_KEYS.items():
+        if not isinstance(manifest.get(key), kind):
+            return f"{key!r} is missing or not a {kind.__name__}"
+    for number, entry in enumerate(manifest["files"], start=1):
+        if not isinstance(entry, dict) or any(not isinstance(entry.get(k), t) for k, t in FILE_KEYS.items()):
+            return f"files entry {number} lacks a path, sha256 or byte count"
+        if entry["path"].startswith("/") or ".." in entry["path"].split("/"):
+            return f"files entry {number} points outside the release: {entry['path']!r}"
+    return None
