@@ -278,11 +278,9 @@ def display_path(path: Path) -> str:
 @click.option(
     "--datasheet",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("DATASHEET.md"),
-    show_default=True,
-    help="The maintainers' DATASHEET.md to rebuild with.",
+    help="The maintainers' DATASHEET.md to rebuild with. Default: the one beside the raw folder.",
 )
-def verify_command(release: Path, rebuild: bool, raw: Path, datasheet: Path) -> None:
+def verify_command(release: Path, rebuild: bool, raw: Path, datasheet: Path | None) -> None:
     """Check RELEASE against its manifest: every file's SHA-256 and size, no extra file, the
     fingerprint. With --rebuild, build it again into a temporary folder and compare.
 

@@ -302,18 +302,27 @@ def base_warnings(run: Build) -> list[str]:
     ]
 
 
-def rebuild_release(release: Path, raw_dir: Path, datasheet_path: Path, workers: int = 1) -> verify.Report:
+def rebuild_release(
+    release: Path, raw_dir: Path, datasheet_path: Path | None = None, workers: int = 1
+) -> verify.Report:
     """Build `release` again, from `raw_dir` and its recorded config, into a temporary
-    folder, and compare the two file by file (`verify --rebuild`)."""
+    folder, and compare the two file by file (`verify --rebuild`).
+
+    The versions published beside it are inputs too (the changelog compares with the
+    previous one, `split.base` keeps another's splits): the temporary folder links to each,
+    by absolute path, so the rebuild sees what the build saw from any working directory.
+    The maintainers' DATASHEET.md defaults to the one beside `raw_dir`."""
+    release, raw_dir = release.resolve(), raw_dir.resolve()
+    datasheet_path = (datasheet_path or raw_dir.parent / "DATASHEET.md").resolve()
     report = verify.check_files(release)
     manifest = read_manifest(release)
     report.warnings += [f"input {line}" for line in verify.input_drift(manifest, raw_dir)]
     with tempfile.TemporaryDirectory(prefix="dataset-builder-verify-") as tmp:
         out = Path(tmp)
-        base = manifest["config"]["split"].get("base")
-        if base:  # the base release is an input too: the rebuild reads it where it is
-            (out / manifest["name"]).mkdir()
-            (out / manifest["name"] / base).symlink_to(release.parent / base)
+        (out / manifest["name"]).mkdir()
+        for sibling in sorted(release.parent.iterdir()):
+            if sibling.is_dir() and not sibling.name.startswith(".") and sibling.name != release.name:
+                (out / manifest["name"] / sibling.name).symlink_to(sibling)
         config = verify.rebuild_config(manifest, raw_dir, datasheet_path, out)
         rebuilt = build(config, workers=workers, report=False)
         verify.compare_rebuild(manifest, rebuilt.manifest, report)

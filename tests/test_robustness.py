@@ -354,3 +354,23 @@ def test_sigterm_or_ctrl_c_to_the_process_group_is_one_line(tmp_path, signal_num
     assert "Traceback" not in stderr
     assert f"error: {said}; nothing was published" in stderr
     assert [p for p in (tmp_path / "dist" / "t").iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_verify_rebuild_of_a_later_version_from_any_folder(tmp_path):
+    """The rebuild of 1.1.0 compares with 1.0.0 in its changelog, as the build did; and it
+    runs from any working directory (a relative or an absolute release path)."""
+    project = tmp_path / "project"
+    write_files(project / "raw", {f"a{i}.txt": article_text(i) for i in range(4)})
+    write_files(project, {"DATASHEET.md": "# Datasheet\n"})
+    assert run_cli("build", "--out", "dist", "--name", "t", "--version", "1.0.0", cwd=project).returncode == 0
+    write_files(project / "raw", {"a9.txt": article_text(9)})
+    assert run_cli("build", "--out", "dist", "--name", "t", "--version", "1.1.0", cwd=project).returncode == 0
+    here = run_cli("verify", "dist/t/1.1.0", "--rebuild", cwd=project)
+    assert here.returncode == 0, here.stderr
+    assert "verified and rebuilt byte for byte" in here.stdout
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    there = run_cli(
+        "verify", str(project / "dist/t/1.1.0"), "--rebuild", "--raw", str(project / "raw"), cwd=elsewhere
+    )
+    assert there.returncode == 0, there.stderr
