@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -149,17 +150,19 @@ def build_command(
         "name": name,
         "version": version,
     }
+    stop_on_sigterm()
     try:
         config = load_config(config_path, overrides=overrides)
-        release = build(
-            config,
-            workers=workers or available_cores(),
-            progress=RichProgress(),
-            strict=strict,
-            report=not no_report,
-            engine=engine,
-            ray_address=ray_address,
-        )
+        with stopped_cleanly():
+            release = build(
+                config,
+                workers=workers or available_cores(),
+                progress=RichProgress(),
+                strict=strict,
+                report=not no_report,
+                engine=engine,
+                ray_address=ray_address,
+            )
     except ConfigError as exc:
         fail(str(exc), code=2)
     except BuildError as exc:
@@ -172,8 +175,34 @@ def available_cores() -> int:
 
 
 def fail(message: str, code: int) -> None:
+    """Print `message` as it is (escaped: text in square brackets is not Rich markup) and exit."""
     err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, markup=True)
     sys.exit(code)
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (a scheduler, `kill`) ends the build like Ctrl-C does: the work folder and any
+    staging folder are removed on the way out, and the CLI says so (exit 143)."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a BaseException, like KeyboardInterrupt: nothing may swallow it)."""
+
+
+@contextlib.contextmanager
+def stopped_cleanly() -> Iterator[None]:
+    """Ctrl-C and SIGTERM as one line each instead of a traceback."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        fail("interrupted (Ctrl-C); nothing was published", code=130)
+    except Terminated:
+        fail("terminated (SIGTERM); nothing was published", code=143)
 
 
 def print_summary(release: Release) -> None:
@@ -189,8 +218,8 @@ def print_summary(release: Release) -> None:
         err.print(f"... and {len(release.rejects) - SHOWN_REJECTS} more, listed in audit/rejects.jsonl")
     for move in release.manifest["moved"]:
         err.print(
-            f"[yellow]moved[/] {move['id']} from {move['before']} to {move['after']}: its group "
-            f"(smallest id {move['group']}) now holds records of several splits",
+            f"[yellow]moved[/] {escape(move['id'])} from {move['before']} to {move['after']}: its group "
+            f"(smallest id {escape(move['group'])}) now holds records of several splits",
             soft_wrap=True,
         )
     for warning in release.warnings:
@@ -201,7 +230,7 @@ def print_summary(release: Release) -> None:
 def summary_table(release: Release) -> Table:
     m = release.manifest
     counts = m["counts"]
-    table = Table(title=f"{m['name']} {m['version']}", show_header=False, title_justify="left")
+    table = Table(title=escape(f"{m['name']} {m['version']}"), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     table.add_row("files", f"{len(m['inputs'])} read, {len(m['skipped'])} skipped")
@@ -237,10 +266,10 @@ def summary_table(release: Release) -> Table:
         f"+ duplicates {counts['duplicates']}" + (" ✓" if balanced(counts) else " ✗"),
     )
     status = "unchanged, already published" if release.unchanged else "published"
-    table.add_row("release", f"{display_path(release.path)} ({status})")
+    table.add_row("release", f"{escape(display_path(release.path))} ({status})")
     table.add_row("fingerprint", m["fingerprint"][:16])
     if (release.path / report.NAME).is_file():
-        table.add_row("report", display_path(release.path / report.NAME))
+        table.add_row("report", escape(display_path(release.path / report.NAME)))
     return table
 
 
@@ -266,11 +295,9 @@ def display_path(path: Path) -> str:
 @click.option(
     "--datasheet",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("DATASHEET.md"),
-    show_default=True,
-    help="The maintainers' DATASHEET.md to rebuild with.",
+    help="The maintainers' DATASHEET.md to rebuild with. Default: the one beside the raw folder.",
 )
-def verify_command(release: Path, rebuild: bool, raw: Path, datasheet: Path) -> None:
+def verify_command(release: Path, rebuild: bool, raw: Path, datasheet: Path | None) -> None:
     """Check RELEASE against its manifest: every file's SHA-256 and size, no extra file, the
     fingerprint. With --rebuild, build it again into a temporary folder and compare.
 
@@ -284,10 +311,11 @@ def verify_command(release: Path, rebuild: bool, raw: Path, datasheet: Path) -> 
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     for problem in report.problems:
-        err.print(f"[bold red]differs:[/] {problem}", soft_wrap=True)
+        err.print(f"[bold red]differs:[/] {escape(problem)}", soft_wrap=True)
     if not report.ok:
         sys.exit(1)
-    out.print(f"{display_path(release)}: verified" + (" and rebuilt byte for byte" if rebuild else ""))
+    done = f"{display_path(release)}: verified" + (" and rebuilt byte for byte" if rebuild else "")
+    out.print(done, markup=False)
 
 
 @main.command("diff")
@@ -328,7 +356,7 @@ def report_command(release: Path, output: Path | None) -> None:
         written = report.write(release, report.changes_since_previous(release), output)
     except BuildError as exc:
         fail(str(exc), code=1)
-    out.print(f"wrote {display_path(written)}")
+    out.print(f"wrote {display_path(written)}", markup=False)
 
 
 @main.command("publish")
@@ -347,4 +375,4 @@ def publish_command(release: Path, repo: str, token: str | None) -> None:
         fail(str(exc), code=2)
     except BuildError as exc:
         fail(str(exc), code=1)
-    out.print(f"published {len(upload.files)} files to {repo}, tag {upload.tag}: {url}")
+    out.print(f"published {len(upload.files)} files to {repo}, tag {upload.tag}: {url}", markup=False)

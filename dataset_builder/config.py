@@ -91,6 +91,7 @@ class IngestSettings:
     fields: Mapping[str, str]
     max_file_bytes: int
     max_record_bytes: int
+    max_html_bytes: int
     fallback_encoding: str | None
     replace_undecodable: bool
     tables: tuple[TableFormat, ...] = ()
@@ -196,6 +197,7 @@ class Settings:
                 fields=dict(ingest["fields"]),
                 max_file_bytes=ingest["max_file_bytes"],
                 max_record_bytes=ingest["max_record_bytes"],
+                max_html_bytes=ingest["max_html_bytes"],
                 fallback_encoding=ingest["fallback_encoding"] or None,
                 replace_undecodable=ingest["on_decode_error"] == "replace",
                 tables=tuple(

@@ -17,6 +17,7 @@ anything is published.
 from __future__ import annotations
 
 import contextlib
+import errno
 import shutil
 import tempfile
 from collections import deque
@@ -117,7 +118,34 @@ def build(
 ) -> Release:
     """Build and publish one release, with report.html unless `report` is false, running the
     per-record passes on `engine` ("local" or "ray"; the release is the same). Raises
-    BuildError (or ConfigError) with a message."""
+    BuildError (or ConfigError) with a message; a write that fails (a full disk) is one too,
+    and leaves nothing behind but what was already published."""
+    try:
+        return build_release(config, workers, progress, strict, report, engine, ray_address)
+    except OSError as exc:
+        raise BuildError(write_failure(exc, config.releases)) from exc
+
+
+def write_failure(exc: OSError, releases: Path) -> str:
+    """What a failed write says: the file, the system's reason, and for a full disk what
+    to free (the spool of every record lives beside the releases)."""
+    reason = exc.strerror or str(exc)
+    where = f" ({exc.filename})" if exc.filename else ""
+    message = f"cannot write{where}: {reason}; nothing was published"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(exc):
+        message += f". The disk is full: free space where {releases} is (the build spools records there)"
+    return message
+
+
+def build_release(
+    config: BuildConfig,
+    workers: int,
+    progress: Progress | None,
+    strict: bool,
+    report: bool,
+    engine: str,
+    ray_address: str | None,
+) -> Release:
     ingest = config.settings.ingest
     inventory = discover(config.raw_dir, ingest.include, ingest.exclude)
     entries, sources_sha = load_sources(config.raw_dir)
@@ -342,18 +370,27 @@ def base_warnings(run: Build) -> list[str]:
     ]
 
 
-def rebuild_release(release: Path, raw_dir: Path, datasheet_path: Path, workers: int = 1) -> verify.Report:
+def rebuild_release(
+    release: Path, raw_dir: Path, datasheet_path: Path | None = None, workers: int = 1
+) -> verify.Report:
     """Build `release` again, from `raw_dir` and its recorded config, into a temporary
-    folder, and compare the two file by file (`verify --rebuild`)."""
+    folder, and compare the two file by file (`verify --rebuild`).
+
+    The versions published beside it are inputs too (the changelog compares with the
+    previous one, `split.base` keeps another's splits): the temporary folder links to each,
+    by absolute path, so the rebuild sees what the build saw from any working directory.
+    The maintainers' DATASHEET.md defaults to the one beside `raw_dir`."""
+    release, raw_dir = release.resolve(), raw_dir.resolve()
+    datasheet_path = (datasheet_path or raw_dir.parent / "DATASHEET.md").resolve()
     report = verify.check_files(release)
     manifest = read_manifest(release)
     report.warnings += [f"input {line}" for line in verify.input_drift(manifest, raw_dir)]
     with tempfile.TemporaryDirectory(prefix="dataset-builder-verify-") as tmp:
         out = Path(tmp)
-        base = manifest["config"]["split"].get("base")
-        if base:  # the base release is an input too: the rebuild reads it where it is
-            (out / manifest["name"]).mkdir()
-            (out / manifest["name"] / base).symlink_to(release.parent / base)
+        (out / manifest["name"]).mkdir()
+        for sibling in sorted(release.parent.iterdir()):
+            if sibling.is_dir() and not sibling.name.startswith(".") and sibling.name != release.name:
+                (out / manifest["name"] / sibling.name).symlink_to(sibling)
         config = verify.rebuild_config(manifest, raw_dir, datasheet_path, out)
         rebuilt = build(config, workers=workers, report=False)
         verify.compare_rebuild(manifest, rebuilt.manifest, report)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -120,3 +122,68 @@ def test_leftovers_of_dead_builds_are_removed_and_reported(project, tmp_path):
         ".1.0.0.partial-abc" in w and "interrupted build of version 1.0.0" in w for w in release.warnings
     )
     assert any(".0.9.0.work-def" in w and "interrupted build of version 0.9.0" in w for w in release.warnings)
+
+
+def descendants(pid: int) -> set[int]:
+    """The pids of `pid`'s children and their children, from /proc."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                for child in (task / "children").read_text().split():
+                    if int(child) not in found:
+                        found.add(int(child))
+                        todo.append(int(child))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie waiting for init to reap it does not count)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGKILL, signal.SIGTERM])
+def test_workers_die_with_a_killed_build_and_free_the_lock(project, tmp_path, signal_number):
+    """What the OOM killer or a scheduler does: kill the build's own pid mid-pass. Its
+    workers must not outlive it (holding the version lock), and the next build must start."""
+    raw = write_files(
+        tmp_path / "raw",
+        {f"doc{i:04d}.txt": f"Story {i}\n\n{article_text(i, words=300)}" for i in range(1500)},
+    )
+    (tmp_path / "dataset.toml").write_text(f'name = "crash"\nversion = "1.0.0"\nraw = "{raw}"\n')
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dataset_builder", "build", "--out", str(out), "--workers", "2"],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"},
+    )
+    workers: set[int] = set()
+    for line in process.stderr:
+        if line.startswith("▸ read, clean, validate"):
+            break
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+        workers = descendants(process.pid)
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the build never started its workers"
+    process.send_signal(signal_number)
+    process.wait()
+    process.stderr.close()
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    survivors = [pid for pid in workers if alive(pid)]
+    for pid in survivors:  # do not leave them to the next test
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == [], f"workers {survivors} outlived the killed build"
+    with release_lock(out / "crash", "1.0.0"):
+        pass  # nobody holds the lock any more

@@ -6,7 +6,6 @@ import json
 import os
 import resource
 from dataclasses import replace
-from pathlib import Path
 
 import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
@@ -168,14 +167,14 @@ def test_symlinks_are_reported_not_followed(tmp_path):
 def test_unreadable_file_is_a_reject(tmp_path, monkeypatch):
     # Tests run as root in CI, where chmod cannot make a file unreadable: fail the read instead.
     raw = write_files(tmp_path / "raw", {"a.txt": article_text(1), "locked.txt": article_text(2)})
-    real_open = Path.open
+    real_open = os.open
 
-    def open_file(path: Path, *args, **kwargs):
-        if path.name == "locked.txt":
+    def open_file(path, flags, mode=0o777, *, dir_fd=None):
+        if os.fspath(path).endswith("locked.txt"):
             raise PermissionError(13, "Permission denied")
-        return real_open(path, *args, **kwargs)
+        return real_open(path, flags, mode, dir_fd=dir_fd)
 
-    monkeypatch.setattr(Path, "open", open_file)
+    monkeypatch.setattr(os, "open", open_file)
     release = build(make_config(tmp_path, raw))
     assert_accounted(release)
     reject = rejects_by_place(release)[("locked.txt", 1)]

@@ -8,11 +8,14 @@ stays bounded however long the input is.
 from __future__ import annotations
 
 import gc
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain, islice
 from typing import Any, TypeVar
+
+from dataset_builder.processes import die_with_parent
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -53,7 +56,13 @@ def pool_map(
     initializer: Callable[..., None] | None,
     initargs: tuple[Any, ...],
 ) -> Iterator[R]:
-    with ProcessPoolExecutor(workers, initializer=initializer, initargs=initargs) as pool:
+    """The pool's workers die with this process (`processes.die_with_parent`); when the
+    build stops early (an error, Ctrl-C, a consumer that stops reading) the batches not yet
+    started are cancelled rather than run to the end."""
+    pool = ProcessPoolExecutor(
+        workers, initializer=start_worker, initargs=(os.getpid(), initializer, initargs)
+    )
+    try:
         pending: deque[Future[R]] = deque()
         for item in items:
             pending.append(pool.submit(fn, item))
@@ -61,6 +70,16 @@ def pool_map(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    die_with_parent(parent)
+    if initializer:
+        initializer(*initargs)
 
 
 def batched(items: Iterable[T], size: int, weight: Callable[[T], int] | None = None) -> Iterator[list[T]]:

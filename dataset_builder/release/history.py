@@ -3,14 +3,13 @@ of the one `split.base` names. Both are inputs of a build, like its raw files.""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from dataset_builder.errors import ConfigError
-from dataset_builder.release.publish import MANIFEST
+from dataset_builder.errors import BuildError, ConfigError
+from dataset_builder.release.publish import MANIFEST, read_manifest
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ def previous_version(releases: Path, version: str) -> PublishedVersion | None:
     path = max(older, key=lambda p: version_key(p.name), default=None)
     if path is None:
         return None
-    manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(path)  # a garbage manifest is a BuildError naming it
     return PublishedVersion(path.name, manifest["fingerprint"], path)
 
 
@@ -58,9 +57,9 @@ def load_base(releases: Path, version: str | None) -> Base | None:
         return None
     release = releases / version
     try:
-        manifest = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
+        manifest = read_manifest(release)
         rows = pq.read_table(release / "lineage.parquet", columns=["id", "fate"]).to_pylist()
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, BuildError) as exc:
         raise ConfigError(f"split.base = {version!r}: cannot read the release at {release} ({exc})") from None
     splits = {
         row["id"]: row["fate"].removeprefix("split:") for row in rows if row["fate"].startswith("split:")

@@ -71,7 +71,7 @@ def make_manifest(
         "inputs": [
             {
                 "path": f.rel,
-                "sha256": file_sha256(f.path),
+                "sha256": file_sha256(f),
                 "bytes": f.size,
                 "records": ledger.records_per_file[f.rel],
             }

@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 
 from dataset_builder.config import SPLITS
 from dataset_builder.errors import BuildError
+from dataset_builder.processes import held_in_parent_only
 from dataset_builder.records import Duplicate, Rejection
 from dataset_builder.spool import SplitBuckets
 
@@ -222,10 +223,12 @@ def release_lock(folder: Path, version: str) -> Iterator[list[str]]:
     """Hold OUT/NAME/.VERSION.lock for a whole build, so two builds never write one version.
 
     The kernel releases an flock when its process dies, even by SIGKILL, so a lock is never
-    stale. Holding it, the build removes what interrupted builds left behind; it yields
-    notes saying what it removed."""
+    stale; forked workers do not inherit it (`processes.held_in_parent_only`), so it is
+    the building process that holds it, not a worker that outlived it. Holding it, the
+    build removes what interrupted builds left behind; it yields notes saying what it
+    removed."""
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / f".{version}.lock").open("a") as handle:
+    with (folder / f".{version}.lock").open("a") as handle, held_in_parent_only(handle.fileno()):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -256,7 +259,42 @@ def remove_leftovers(folder: Path, version: str) -> list[str]:
 
 
 def read_manifest(release: Path) -> dict[str, Any]:
+    """A release's manifest, or a BuildError saying why it is none: unreadable, not JSON,
+    or without the keys every release's manifest has (what `verify`, `diff`, the report
+    and the next version's build read)."""
     try:
-        return json.loads((release / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BuildError(f"{release} exists but is not a readable release ({exc}); move it away") from None
+    if problem := manifest_problem(manifest):
+        raise BuildError(f"{release / MANIFEST} is not a release manifest ({problem}); move the folder away")
+    return manifest
+
+
+MANIFEST_KEYS = {
+    "name": str,
+    "version": str,
+    "fingerprint": str,
+    "files": list,
+    "inputs": list,
+    "counts": dict,
+    "config": dict,
+    "versions": dict,
+    "command": str,
+}
+FILE_KEYS = {"path": str, "sha256": str, "bytes": int}
+
+
+def manifest_problem(manifest: Any) -> str | None:
+    """What is wrong with the shape of a manifest, or None."""
+    if not isinstance(manifest, dict):
+        return f"a JSON {type(manifest).__name__}, not an object"
+    for key, kind in MANIFEST_KEYS.items():
+        if not isinstance(manifest.get(key), kind):
+            return f"{key!r} is missing or not a {kind.__name__}"
+    for number, entry in enumerate(manifest["files"], start=1):
+        if not isinstance(entry, dict) or any(not isinstance(entry.get(k), t) for k, t in FILE_KEYS.items()):
+            return f"files entry {number} lacks a path, sha256 or byte count"
+        if entry["path"].startswith("/") or ".." in entry["path"].split("/"):
+            return f"files entry {number} points outside the release: {entry['path']!r}"
+    return None

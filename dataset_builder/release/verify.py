@@ -69,7 +69,7 @@ def input_drift(manifest: dict[str, Any], raw_dir: Path) -> list[str]:
     recorded = {entry["path"]: entry["sha256"] for entry in manifest["inputs"]}
     ingest = manifest["config"]["ingest"]
     chosen = discover(raw_dir, tuple(ingest.get("include", ())), tuple(ingest.get("exclude", ())))
-    found = {f.rel: file_sha256(f.path) for f in chosen.files}
+    found = {f.rel: file_sha256(f) for f in chosen.files}
     drift = [f"{p}: missing" for p in sorted(recorded.keys() - found.keys())]
     drift += [f"{p}: changed" for p in sorted(recorded.keys() & found.keys()) if recorded[p] != found[p]]
     drift += [f"{p}: not in the release's inputs" for p in sorted(found.keys() - recorded.keys())]

@@ -7,10 +7,13 @@ counting decompressed bytes, so a compression bomb is one more too-large record.
 from __future__ import annotations
 
 import bz2
+import errno
 import gzip
 import hashlib
 import io
 import lzma
+import os
+import stat
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,10 +49,45 @@ def input_format(name: str) -> str:
     return suffixes[-1] if suffixes else ""
 
 
+def open_raw(file: InputFile) -> BinaryIO:
+    """The file's bytes as stored, opened without following a symbolic link anywhere below
+    raw/: discovery skips symlinks, but a file (or folder) swapped for one after that would
+    otherwise be read, `/etc/passwd` into a split. Each folder is opened relative to the one
+    above it (`O_NOFOLLOW`), and the opened file itself must be a regular file (`fstat`),
+    so what is checked is what is read."""
+    parts = PurePosixPath(file.rel).parts
+    root = Path(*file.path.parts[: len(file.path.parts) - len(parts)])
+    folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for name in parts[:-1]:
+            inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY | NO_FOLLOW, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        fd = os.open(parts[-1], os.O_RDONLY | os.O_NONBLOCK | NO_FOLLOW, dir_fd=folder)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise OSError(
+                exc.errno, "it was replaced by a symbolic link after it was listed (not followed)"
+            ) from None
+        raise
+    finally:
+        os.close(folder)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(
+            errno.EINVAL, "it was replaced by something other than a regular file after it was listed"
+        )
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+NO_FOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
+
+
 def open_input(file: InputFile) -> BinaryIO:
     """The file's bytes, decompressed when its name says so."""
     decompressor = DECOMPRESSORS.get(compression(file.rel))
-    raw = file.path.open("rb")
+    raw = open_raw(file)
     if decompressor is None:
         return raw
     return io.BufferedReader(decompressor(raw))
@@ -63,22 +101,69 @@ DECOMPRESSORS: dict[str, Callable[[BinaryIO], Any]] = {
     ".gz": lambda raw: gzip.GzipFile(fileobj=raw),
     ".bz2": bz2.BZ2File,
     ".xz": lzma.LZMAFile,
-    ".zst": lambda raw: zstandard.ZstdDecompressor().stream_reader(raw),
+    ".zst": lambda raw: ZstdReader(raw),
 }
 
 
-def file_sha256(path: Path) -> str | None:
+class ZstdReader(io.RawIOBase):
+    """A .zst file's bytes, across all its frames, ending in `EOFError` when the file ends
+    inside a frame. zstandard's `stream_reader` ends a truncated file silently, as if the
+    records before the cut were all (and it stops after the first frame).
+
+    Compressed bytes are fed `ZSTD_FEED` at a time, so that one call cannot expand to more
+    than ~16 MB (a zstd block of 128 KiB can be 4 bytes long)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.frame = zstandard.ZstdDecompressor().decompressobj()
+        self.started = False  # bytes of the current frame have been fed
+        self.pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.pending:
+            data = self.raw.read(ZSTD_FEED)
+            if not data:
+                if self.started:
+                    raise EOFError("Compressed file ended before the end of its zstd frame (truncated)")
+                return 0
+            self.started = True
+            output = self.frame.decompress(data)
+            while self.frame.eof:  # a frame ended: the next one, if any, needs a new decompressor
+                rest, self.frame = self.frame.unused_data, zstandard.ZstdDecompressor().decompressobj()
+                self.started = bool(rest)
+                output += self.frame.decompress(rest) if rest else b""
+                if not rest:
+                    break
+            self.pending = memoryview(output)
+        size = min(len(buffer), len(self.pending))
+        buffer[:size], self.pending = self.pending[:size], self.pending[size:]
+        return size
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+ZSTD_FEED = 512
+
+
+def file_sha256(file: InputFile) -> str | None:
     """SHA-256 of a file's bytes as stored; None if it cannot be read (its records are rejects)."""
     try:
-        with path.open("rb") as fh:
+        with open_raw(file) as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         return None
 
 
-def read_whole(file: InputFile, settings: IngestSettings, fmt: str) -> bytes | Rejection:
-    """A file read whole, within the size limit (counted after decompression)."""
-    limit = settings.max_file_bytes
+def read_whole(
+    file: InputFile, settings: IngestSettings, fmt: str, setting: str = "max_file_bytes"
+) -> bytes | Rejection:
+    """A file read whole, within the size limit `ingest.<setting>` (counted after decompression)."""
+    limit = getattr(settings, setting)
     compressed = bool(compression(file.rel))
     data = b""
     if compressed or file.size <= limit:
@@ -86,11 +171,11 @@ def read_whole(file: InputFile, settings: IngestSettings, fmt: str) -> bytes | R
             data = stream.read(limit + 1)
     if len(data) <= limit and (compressed or file.size <= limit):
         return data
-    size = "decompresses to more than" if compressed else f"has {file.size:,} bytes,"
+    size = "decompresses to" if compressed else f"has {file.size:,} bytes,"
     return Rejection(
-        **provenance(file, 1, file_sha256(file.path), fmt, None),
+        **provenance(file, 1, file_sha256(file), fmt, None),
         reason="too-large",
-        detail=f"the file {size} more than ingest.max_file_bytes ({limit:,})",
+        detail=f"the file {size} more than ingest.{setting} ({limit:,})",
     )
 
 

@@ -43,9 +43,13 @@ def read_json(file: InputFile, settings: IngestSettings) -> Iterator[Record | Re
         return
     items = value if isinstance(value, list) else [value]
     for number, item in enumerate(items, start=1):
-        item_bytes = json.dumps(item, ensure_ascii=False, sort_keys=True).encode()
+        # surrogatepass: a lone surrogate is hashed as it is, then rejected by map_object
+        item_bytes = json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")
         yield map_object(
-            item, {**prov, "raw_line": number, "raw_sha256": sha256(item_bytes)}, settings.fields
+            item,
+            {**prov, "raw_line": number, "raw_sha256": sha256(item_bytes)},
+            settings.fields,
+            settings.replace_undecodable,
         )
 
 
@@ -89,7 +93,7 @@ def jsonl_items(
             )
         else:
             prov = provenance(file, number, sha256(line), "jsonl", decoded.encoding)
-            yield parse_object(decoded.text, prov, settings.fields)
+            yield parse_object(decoded.text, prov, settings.fields, settings.replace_undecodable)
 
 
 def peek(fh: BinaryIO, size: int) -> bytes:
@@ -166,4 +170,4 @@ def read_wide_jsonl(
         line = line.rstrip("\r")
         if line.strip():
             prov = provenance(file, number, sha256(line.encode(unit)), "jsonl", encoding)
-            yield parse_object(line, prov, settings.fields)
+            yield parse_object(line, prov, settings.fields, settings.replace_undecodable)

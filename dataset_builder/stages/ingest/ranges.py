@@ -17,6 +17,7 @@ from dataset_builder.stages.ingest.files import (
     InputFile,
     compression,
     input_format,
+    open_raw,
     unreadable,
 )
 from dataset_builder.stages.ingest.jsonlines import WIDE, jsonl_items, lines, peek
@@ -40,7 +41,7 @@ class LineRange:
         yield from with_sources(self.file, self.settings, self.parsed(), "jsonl", self.first)
 
     def parsed(self) -> Iterator[Record | Rejection]:
-        with self.file.path.open("rb") as fh:
+        with open_raw(self.file) as fh:
             fh.seek(self.start)
             numbered = itertools.islice(lines(fh, self.settings.max_record_bytes, self.first), self.count)
             yield from jsonl_items(self.file, numbered, self.settings)
@@ -57,7 +58,7 @@ def read_units(file: InputFile, settings: IngestSettings, lines_per_range: int) 
         yield from read_file(file, settings)
         return
     try:
-        with file.path.open("rb") as fh:
+        with open_raw(file) as fh:
             wide = bom_encoding(peek(fh, 4)) in WIDE
             if not wide:
                 yield from line_ranges(file, fh, settings, lines_per_range)

@@ -37,12 +37,15 @@ def read_file(file: InputFile, settings: IngestSettings) -> Iterator[Record | Re
 def with_sources(
     file: InputFile, settings: IngestSettings, items: Iterator[Record | Rejection], fmt: str, line: int = 1
 ) -> Iterator[Record | Rejection]:
-    """`items` filled from raw/sources.toml; a read error ends them with a rejection at `line`."""
+    """`items` filled from raw/sources.toml; a read error (a truncated compressed file, a
+    disk error) ends them with a rejection at the line after the last item (`line` if none),
+    so the records the file no longer gives are seen to be missing."""
     known = sources.for_file(file.rel, list(settings.sources))
     try:
         for item in items:
             if known and isinstance(item, dict):
                 sources.fill(item, known)
+            line = (item.raw_line if isinstance(item, Rejection) else item["raw_line"]) + 1
             yield item
     except READ_ERRORS as exc:  # after any records read before it
         yield unreadable(file, fmt, line, exc)

@@ -16,10 +16,12 @@ from dataset_builder.config import IngestSettings, TableFormat
 from dataset_builder.records import Record, Rejection
 from dataset_builder.stages.decode import REPLACED, decode, describe
 from dataset_builder.stages.ingest.files import (
+    CHUNK,
     InputFile,
     file_sha256,
     input_format,
     open_input,
+    open_raw,
     provenance,
     sha256,
 )
@@ -39,52 +41,100 @@ def read_table(file: InputFile, settings: IngestSettings) -> Iterator[Record | R
     """CSV or TSV, streamed (a quoted field may span lines): one record per row, named by
     its header or the configured columns, then mapped like JSON."""
     table = table_format(file.rel, settings.tables)
-    with open_input(file) as sample:
-        guess = decode(
-            sample.read(DETECTION_SAMPLE), settings.fallback_encoding, settings.replace_undecodable
-        )
+    with open_input(file) as stream:
+        sample = stream.read(DETECTION_SAMPLE)
+    guess = decode(sample, settings.fallback_encoding, settings.replace_undecodable)
     if isinstance(guess, UnicodeDecodeError):
-        prov = provenance(file, 1, file_sha256(file.path) or "", "csv", None)
-        yield Rejection(**prov, reason="decode", detail=describe(b"", guess, line=False))
+        prov = provenance(file, 1, file_sha256(file) or "", "csv", None)
+        yield Rejection(**prov, reason="decode", detail=describe(sample, guess))
         return
     errors = "replace" if guess.encoding == REPLACED else "strict"
     encoding = "utf-8" if guess.encoding == REPLACED else guess.encoding
+    limit = settings.max_record_bytes
+    csv.field_size_limit(max(csv.field_size_limit(), limit))  # `RowLines` bounds rows instead
     with (
         open_input(file) as stream,
         io.TextIOWrapper(stream, encoding=encoding, errors=errors, newline="") as text,
     ):
-        reader = csv.reader(text, delimiter=table.delimiter, quotechar=table.quote, strict=True)
+        lines = RowLines(text, limit)
+        reader = csv.reader(lines, delimiter=table.delimiter, quotechar=table.quote, strict=True)
         names = list(table.columns)
-        start = 1
-        try:
-            for row in reader:
-                line, start = start, reader.line_num + 1
-                if table.header and not names:
-                    names = row
-                    continue
-                if not any(cell.strip() for cell in row):
-                    continue
-                prov = provenance(
-                    file, line, sha256(json.dumps(row, ensure_ascii=False).encode()), "csv", guess.encoding
+        while True:
+            start = lines.number + 1
+            lines.row = 0
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, RowTooLarge) as exc:  # read on at the next line
+                too_large = isinstance(exc, RowTooLarge)
+                detail = (
+                    f"the row is longer than ingest.max_record_bytes ({limit:,} bytes)"
+                    if too_large
+                    else str(exc)
                 )
-                if len(row) != len(names):
-                    detail = f"the row has {len(row)} fields, the header {len(names)}"
-                    yield Rejection(**prov, reason="csv", detail=detail)
-                else:
-                    yield map_object(dict(zip(names, row, strict=True)), prov, settings.fields)
-        except csv.Error as exc:
-            yield Rejection(
-                **provenance(file, start, "", "csv", guess.encoding), reason="csv", detail=str(exc)
-            )
+                prov = provenance(file, start, "", "csv", guess.encoding)
+                yield Rejection(**prov, reason="too-large" if too_large else "csv", detail=detail)
+                continue
+            except UnicodeDecodeError as exc:  # past the sample the encoding was guessed from
+                detail = (
+                    f"from line {start} on, the bytes are not valid {encoding.upper()} ({exc.reason}); "
+                    "the rest of the file is not read: convert it to UTF-8"
+                )
+                yield Rejection(**provenance(file, start, "", "csv", None), reason="decode", detail=detail)
+                return
+            if table.header and not names:
+                names = row
+                continue
+            if not any(cell.strip() for cell in row):
+                continue
+            digest = sha256(json.dumps(row, ensure_ascii=False).encode())
+            prov = provenance(file, start, digest, "csv", guess.encoding)
+            if len(row) != len(names):
+                detail = f"the row has {len(row)} fields, the header {len(names)}"
+                yield Rejection(**prov, reason="csv", detail=detail)
+            else:
+                yield map_object(dict(zip(names, row, strict=True)), prov, settings.fields)
+
+
+class RowTooLarge(Exception):
+    """A CSV row's lines add up to more than `ingest.max_record_bytes` characters."""
+
+
+class RowLines:
+    """A text stream's lines for `csv.reader`, numbered, never more than `limit` characters
+    for one row (the reader sets `row` to 0 before each): a quote left open, or a line
+    without end, cannot pull the rest of the file into memory. Past the limit, the rest of
+    the physical line is skipped and `RowTooLarge` raised; the reader reads on after it."""
+
+    def __init__(self, text: io.TextIOBase, limit: int) -> None:
+        self.text, self.limit = text, limit
+        self.number = 0  # lines read
+        self.row = 0  # characters of the current row so far
+
+    def __iter__(self) -> RowLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline(self.limit + 1 - self.row)
+        if not line:
+            raise StopIteration
+        self.number += 1
+        self.row += len(line)
+        if self.row > self.limit:
+            while not line.endswith(("\n", "\r")) and (line := self.text.readline(CHUNK)):
+                pass
+            raise RowTooLarge
+        return line
 
 
 def read_parquet(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
     """Parquet from another pipeline, in batches: one record per row, mapped like JSON."""
     try:
-        parquet = pq.ParquetFile(file.path)
+        parquet = pq.ParquetFile(open_raw(file))
     except (pa.ArrowInvalid, OSError) as exc:
         yield Rejection(
-            **provenance(file, 1, file_sha256(file.path) or "", "parquet", None),
+            **provenance(file, 1, file_sha256(file) or "", "parquet", None),
             reason="parquet",
             detail=f"not a readable Parquet file: {exc}",
         )

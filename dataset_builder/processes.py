@@ -1,0 +1,59 @@
+"""Forked workers that die with the build and never hold its lock.
+
+A worker forked by the building process inherits its open files, the version lock among
+them: an flock is held as long as any process keeps a descriptor of it open, so a worker
+that outlived a killed build (SIGKILL by the OOM killer or a scheduler) kept every later
+build of that version out. Two things prevent it:
+
+- `held_in_parent_only`: a descriptor registered here is closed in every forked child
+  (`os.register_at_fork`), so only the building process holds the lock;
+- `die_with_parent`, run first in every worker: the kernel sends the worker SIGKILL when
+  the building process dies (`PR_SET_PDEATHSIG`, Linux), and a worker whose parent died
+  before that was set exits at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+from collections.abc import Iterator
+
+PR_SET_PDEATHSIG = 1
+
+_parent_only: set[int] = set()
+
+
+def _close_parent_only() -> None:
+    for fd in _parent_only:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _parent_only.clear()
+
+
+os.register_at_fork(after_in_child=_close_parent_only)
+
+
+@contextlib.contextmanager
+def held_in_parent_only(fd: int) -> Iterator[None]:
+    """While inside, `fd` is closed in any process forked from this one."""
+    _parent_only.add(fd)
+    try:
+        yield
+    finally:
+        _parent_only.discard(fd)
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this (forked) worker die with `parent`, the building process, and leave Ctrl-C
+    to the parent: the parent stops the build and says so, workers print no traceback.
+    SIGTERM, whose handler in the parent (the CLI's) raises, kills a worker outright."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
