@@ -42,16 +42,21 @@ def config(project: Path, out: Path):
     return load_config(project / "dataset.toml", overrides={"out": str(out)})
 
 
-def kill_during(project: Path, out: Path, stage: str, delay: float) -> str:
-    """Start a CLI build, SIGKILL it `delay` seconds into `stage`; returns the last stage seen."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dataset_builder", "build", "--out", str(out), "--workers", "1"],
+def start_build(project: Path, out: Path, workers: int) -> subprocess.Popen[str]:
+    """A CLI build of `project` into `out`, its progress lines readable on stderr."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "dataset_builder", "build", "--out", str(out), "--workers", str(workers)],
         cwd=project,
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"},
     )
+
+
+def kill_during(project: Path, out: Path, stage: str, delay: float) -> str:
+    """Start a CLI build, SIGKILL it `delay` seconds into `stage`; returns the last stage seen."""
+    process = start_build(project, out, workers=1)
     seen = "start"
     for line in process.stderr:
         if line.startswith("▸ "):
@@ -158,14 +163,7 @@ def test_workers_die_with_a_killed_build_and_free_the_lock(project, tmp_path, si
     )
     (tmp_path / "dataset.toml").write_text(f'name = "crash"\nversion = "1.0.0"\nraw = "{raw}"\n')
     out = tmp_path / "out"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dataset_builder", "build", "--out", str(out), "--workers", "2"],
-        cwd=tmp_path,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"},
-    )
+    process = start_build(tmp_path, out, workers=2)
     workers: set[int] = set()
     for line in process.stderr:
         if line.startswith("▸ read, clean, validate"):

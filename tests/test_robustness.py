@@ -194,8 +194,8 @@ def test_a_file_swapped_for_a_symlink_after_discovery_is_not_followed(tmp_path, 
         {"good.txt": article_text(1), "secret.txt": article_text(2), "folder/secret.txt": article_text(3)},
     )
 
-    def discover_then_swap(raw_dir):
-        inventory = ingest.discover(raw_dir)
+    def discover_then_swap(raw_dir, *patterns):
+        inventory = ingest.discover(raw_dir, *patterns)
         target = raw_dir / swapped
         shutil.rmtree(target) if target.is_dir() else target.unlink()
         target.symlink_to(outside / "secret.txt" if swapped == "secret.txt" else outside)
