@@ -40,44 +40,26 @@ def main() -> None:
     def reader() -> JsonlReader:
         return JsonlReader(str(corpus.parent), glob_pattern=corpus.name)
 
+    def one_process(step: int, pipeline: list, tasks: int = 1) -> LocalPipelineExecutor:
+        """A stage run in this process alone (workers=1), as the comparison is one process each."""
+        return LocalPipelineExecutor(pipeline=pipeline, tasks=tasks, workers=1, logging_dir=f"{logs}/{step}")
+
+    signatures, buckets, remove = (str(work / name) for name in ("signatures", "buckets", "remove"))
     stages = [
-        LocalPipelineExecutor(
-            pipeline=[reader(), MinhashDedupSignature(output_folder=str(work / "signatures"), config=config)],
-            tasks=1,
-            workers=1,
-            logging_dir=f"{logs}/1",
-        ),
-        LocalPipelineExecutor(
-            pipeline=[
-                MinhashDedupBuckets(
-                    input_folder=str(work / "signatures"), output_folder=str(work / "buckets"), config=config
-                )
-            ],
+        one_process(1, [reader(), MinhashDedupSignature(output_folder=signatures, config=config)]),
+        one_process(
+            2,
+            [MinhashDedupBuckets(input_folder=signatures, output_folder=buckets, config=config)],
             tasks=config.num_buckets,
-            workers=1,
-            logging_dir=f"{logs}/2",
         ),
-        LocalPipelineExecutor(
-            pipeline=[
-                MinhashDedupCluster(
-                    input_folder=str(work / "buckets"), output_folder=str(work / "remove"), config=config
-                )
-            ],
-            tasks=1,
-            workers=1,
-            logging_dir=f"{logs}/3",
-        ),
-        LocalPipelineExecutor(
-            pipeline=[
+        one_process(3, [MinhashDedupCluster(input_folder=buckets, output_folder=remove, config=config)]),
+        one_process(
+            4,
+            [
                 reader(),
-                MinhashDedupFilter(
-                    input_folder=str(work / "remove"), exclusion_writer=JsonlWriter(str(work / "removed"))
-                ),
+                MinhashDedupFilter(input_folder=remove, exclusion_writer=JsonlWriter(str(work / "removed"))),
                 JsonlWriter(str(work / "kept")),
             ],
-            tasks=1,
-            workers=1,
-            logging_dir=f"{logs}/4",
         ),
     ]
     started = time.perf_counter()
