@@ -38,7 +38,7 @@ from dataset_builder.engines.passes import AnnotateTask, WorkerSetup
 from dataset_builder.errors import BuildError
 from dataset_builder.ledger import Index, Ledger
 from dataset_builder.records import Rejection, balanced, record_schema
-from dataset_builder.release import card, croissant, datasheet, diff, verify
+from dataset_builder.release import card, croissant, datasheet, diff, quality, verify
 from dataset_builder.release.history import Base, PublishedVersion, load_base, previous_version
 from dataset_builder.release.manifest import make_manifest
 from dataset_builder.release.publish import (
@@ -189,6 +189,10 @@ def run_passes(run: Build) -> SplitBuckets:
     near = NearDupSettings.from_settings(run.config.settings.near_dup)
     books.apply_decisions(run.index, run.ledger, run.spool, decisions, ranks, near)
     buckets = second_pass(run, decisions.splits, ranks)
+    settings = run.config.settings
+    run.ledger.quality_summary = quality.summary(
+        run.ledger.quality, settings.quality, run.spool, run.index.ids, settings.pii
+    )
     run.ledger.leakage = books.leakage(run.index, decisions.crossing, decisions.splits, near.group_threshold)
     return buckets
 

@@ -40,6 +40,8 @@ from dataset_builder.stages.decontaminate import EvalIndex, Match, matches_batch
 from dataset_builder.stages.ingest import LineRange, Unit
 from dataset_builder.stages.pii import find_pii, redact, summary
 from dataset_builder.stages.profile import Profile
+from dataset_builder.stages.quality import columns as quality_columns
+from dataset_builder.stages.quality import failures, signals_batch
 from dataset_builder.stages.validate import article_validator, validate_record
 
 BATCH_SIZE = 64
@@ -81,6 +83,8 @@ class Annotated:
     routes: list[tuple[str, int]]  # per row of `kept`
     missing: Counter[str]
     profiles: dict[str, Profile]  # per split
+    failed: list[list[str]] = field(default_factory=list)  # per row, the quality bounds it broke
+    signals: list[dict[str, Any] | None] = field(default_factory=list)  # per row (None: not allowed)
 
 
 AnnotateTask = tuple[str, list[int], list[tuple[str, int]]]
@@ -111,6 +115,7 @@ def init_annotate(setup: WorkerSetup) -> None:
     _stages["columns"] = setup.settings.ingest.columns
     _stages["pii"] = setup.settings.pii
     _stages["spool"] = setup.spool
+    _stages["quality"] = setup.settings.quality
 
 
 def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
@@ -220,19 +225,32 @@ def annotate(task: AnnotateTask) -> Annotated:
     batch, offsets, routes = task
     records = read_batch(_stages["spool"], batch).take(pa.array(offsets, pa.int64())).to_pylist()
     tags = _stages["tagger"].tag_batch([r["text"] for r in records])
-    allow, pii = _stages["allow"], _stages["pii"]
+    allow, pii, quality = _stages["allow"], _stages["pii"], _stages["quality"]
+    allowed = [not allow or tag.language in allow for tag in tags]
+    scored = iter(
+        signals_batch(
+            [r["text"] for r, ok in zip(records, allowed, strict=True) if ok],
+            [t.language for t, ok in zip(tags, allowed, strict=True) if ok],
+        )
+    )
     outcomes = []
+    failed: list[list[str]] = []
+    signals: list[dict[str, Any] | None] = []
     kept: list[Record] = []
     kept_routes: list[tuple[str, int]] = []
     missing: Counter[str] = Counter()
     profiles: defaultdict[str, Profile] = defaultdict(Profile)
-    for record, tag, (split, bucket) in zip(records, tags, routes, strict=True):
-        if allow and tag.language not in allow:
+    for record, tag, ok, (split, bucket) in zip(records, tags, allowed, routes, strict=True):
+        values = next(scored) if ok else None
+        broken = failures(values, quality.bounds_for(tag.language), tag.language) if values else []
+        signals.append(values)
+        failed.append(broken if quality.filter else [])
+        if not ok or (quality.filter and broken):
             outcomes.append((tag.language, None, frozenset(), False))
             continue
         findings = find_pii(record["text"], pii.phone_region)
         outcomes.append((tag.language, summary(findings), frozenset(f.kind for f in findings), True))
-        record.update(language=tag.language, language_score=tag.score)
+        record.update(language=tag.language, language_score=tag.score, **quality_columns(values or {}))
         if findings and pii.redact:
             record["text"] = redact(record["text"], findings)
         missing.update(f for f in METADATA_FIELDS if record.get(f) in (None, []))
@@ -240,4 +258,4 @@ def annotate(task: AnnotateTask) -> Annotated:
         kept_routes.append((split, bucket))
         profiles[split].add([record])
     tagged = pa.RecordBatch.from_pylist(kept, schema=record_schema(_stages["columns"]))
-    return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles))
+    return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles), failed, signals)
