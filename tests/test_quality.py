@@ -122,8 +122,8 @@ def test_signals_are_published_and_filtering_is_off_by_default(tmp_path: Path) -
     assert all(f"quality_{name}" in short for name in SIGNALS)
     words = release.manifest["quality"]["signals"]["words"]
     assert (words["fail"], words["pass"]) == (1, 1)
-    assert [e["excerpt"] for e in words["below"]] == [records[1]["text"]]
-    assert [e["value"] for e in words["above"]] == [float(len(ARTICLE.split()))]
+    assert [e["excerpt"] for e in words["failing"]] == [records[1]["text"]]
+    assert [e["value"] for e in words["passing"]] == [float(len(ARTICLE.split()))]
     assert sum(words["counts"]) == 2
 
 

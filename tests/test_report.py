@@ -110,7 +110,7 @@ def test_every_number_shown_is_the_manifests(release):
 def test_charts_are_svg_images_inside_the_page(release):
     page = lxml.html.fromstring((release.path / "report.html").read_bytes())
     images = page.xpath("//img")
-    assert len(images) == 6
+    assert len(images) == 7  # funnel, languages, lengths, publishers, years, similarity, quality
     for image in images:
         header, payload = image.get("src").split(",", 1)
         assert header == "data:image/svg+xml;base64"

@@ -69,7 +69,8 @@ def summary(
     scores: Scores, settings: QualitySettings, spool: Spool, ids: list[str], pii: PiiSettings
 ) -> dict[str, Any]:
     """The manifest's `quality`: filter on or off, rejects per signal, and per signal its
-    histogram, default cut, counts each side and the nearest records each side (their
+    histogram, default cut, counts each side and the records nearest the cut on each side
+    (`failing`, `passing` the default cut) (their
     excerpts redacted as the release's texts are, with `pii.redact`)."""
     wanted: dict[str, list[tuple[int, float]]] = {}
     signals: dict[str, dict[str, Any]] = {}
@@ -99,11 +100,10 @@ def summary(
             entry["counts"] = counts.tolist()
             if shown:
                 order = np.lexsort((rows[known], np.abs(data - shown[1])))
-                side = data[order] < shown[1]
-                below = [(int(rows[known][i]), float(data[i])) for i in order[side][:EXAMPLES]]
-                above = [(int(rows[known][i]), float(data[i])) for i in order[~side][:EXAMPLES]]
-                wanted[name] = below + above
-                entry["below"], entry["above"] = len(below), len(above)
+                failing = data[order] < shown[1] if shown[0] == "min" else data[order] > shown[1]
+                sides = [order[failing][:EXAMPLES], order[~failing][:EXAMPLES]]
+                wanted[name] = [(int(rows[known][i]), float(data[i])) for side in sides for i in side]
+                entry["failing"], entry["passing"] = len(sides[0]), len(sides[1])
         signals[name] = entry
     shown_rows = sorted({row for found in wanted.values() for row, _ in found})
     texts = dict(spool.take(np.array(shown_rows, dtype=np.int64), "text"))
@@ -112,7 +112,7 @@ def summary(
     for name, found in wanted.items():
         entry = signals[name]
         examples = [{"id": ids[r], "value": v, "excerpt": excerpt(texts[r])} for r, v in found]
-        entry["below"], entry["above"] = examples[: entry["below"]], examples[entry["below"] :]
+        entry["failing"], entry["passing"] = examples[: entry["failing"]], examples[entry["failing"] :]
     return {"filter": settings.filter, "rejected": dict(sorted(scores.rejected.items())), "signals": signals}
 
 

@@ -84,6 +84,8 @@ def draw_charts(m: dict[str, Any]) -> dict[str, Any]:
     }
     if m["near_duplicates"]["enabled"]:
         svgs["similarity"] = charts.similarity(m)
+    if m.get("quality", {}).get("signals"):
+        svgs["quality"] = charts.quality(m)
     return {
         "charts": {name: base64.b64encode(svg.encode("utf-8")).decode("ascii") for name, svg in svgs.items()},
         "fonts": charts.fonts_used(),

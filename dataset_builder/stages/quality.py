@@ -24,6 +24,7 @@ measures their cost against pass 1.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -37,6 +38,8 @@ from dataset_builder.decide.scripts import HAN, KANA, KHMER, LAO, MYANMAR, THAI
 CHARACTER_WORDS = HAN + KANA + THAI + LAO + KHMER + MYANMAR
 CHARACTER_WORD = f"[{CHARACTER_WORDS}]"
 WORD = re.compile(f"{CHARACTER_WORD}|(?:(?!{CHARACTER_WORD})\\w)+")
+PLAIN_WORD = re.compile(r"\w+")  # the same, for a text without a character-word script (10x faster)
+HAS_CHARACTER_WORD = re.compile(CHARACTER_WORD)
 TOP_NGRAMS = (2, 3, 4)
 DUP_NGRAMS = (5, 6, 7, 8, 9, 10)
 
@@ -59,7 +62,9 @@ PREFIX = "quality_"
 
 END_PUNCT = frozenset(".!?\"'”’»」』。！？…")  # C4's . ? ! " and their other-script forms
 BULLETS = frozenset("-*•●○■□▪▫◦‣∙·–—")
-SENTENCE_END = re.compile(f"[.!?…]+(?=\\s|$)|[。！？]+|\\n|(?<=[{THAI}]) +(?=[{THAI}])")
+SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|[。！？]+|\n")
+THAI_SENTENCE_END = re.compile(f"[.!?…]+(?=\\s|$)|[。！？]+|\\n|(?<=[{THAI}]) +(?=[{THAI}])")
+HAS_THAI = re.compile(f"[{THAI}]")
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 ANY_WORD = re.compile(r"\w")
 
@@ -89,7 +94,7 @@ def base_language(language: str) -> str:
 
 def signals_batch(texts: Sequence[str], languages: Sequence[str]) -> list[dict[str, Any]]:
     """The signals of each text (`SIGNALS`), `languages` being their language tags."""
-    words = [WORD.findall(text) for text in texts]
+    words = [(WORD if HAS_CHARACTER_WORD.search(text) else PLAIN_WORD).findall(text) for text in texts]
     repetition = ngram_signals(words)
     return [
         {**line_signals(text, found, language), **repeated}
@@ -106,7 +111,7 @@ def line_signals(text: str, words: list[str], language: str) -> dict[str, Any]:
     symbols = text.count("#") + text.count("...") + text.count("…")
     return {
         "words": count,
-        "sentences": sum(1 for part in SENTENCE_END.split(text) if ANY_WORD.search(part)),
+        "sentences": sentences(text),
         "mean_word_length": chars / count if count else 0.0,
         "symbol_word_ratio": symbols / count if count else 0.0,
         "lines_end_punct": share(lines, lambda line: line[-1] in END_PUNCT),
@@ -116,6 +121,13 @@ def line_signals(text: str, words: list[str], language: str) -> dict[str, Any]:
         "dup_para_frac": repeated_share(paragraphs),
         "stop_words": stop_words(text, words, language),
     }
+
+
+def sentences(text: str) -> int:
+    """The parts between sentence ends (and line breaks) that hold a word; in Thai text a
+    space between two Thai characters ends a sentence too."""
+    ends = THAI_SENTENCE_END if HAS_THAI.search(text) else SENTENCE_END
+    return sum(1 for part in ends.split(text) if ANY_WORD.search(part))
 
 
 def share(lines: list[str], test: Any) -> float:
@@ -134,53 +146,65 @@ def stop_words(text: str, words: list[str], language: str) -> int | None:
         return None
     if base_language(language) in SUBSTRING_STOP_WORDS:
         return sum(1 for word in listed if word in text)
-    present = {word.casefold() for word in words}
-    return sum(1 for word in listed if word in present)
+    present = set(words)
+    return sum(1 for w in listed if w in present or w.capitalize() in present or w.upper() in present)
 
 
 def ngram_signals(words: list[list[str]]) -> list[dict[str, float]]:
     """Gopher's repetition signals of a batch's texts, in numpy over all their words at once.
 
-    Words become ids (equal words, equal ids), an n-gram is the fmix64 chain of its ids and
-    its text's number; `np.unique` counts each n-gram within its text."""
+    Words become ids (equal words, equal ids); the n-gram at a position is the fmix64 chain
+    of its text's number and its ids, grown by one word per n. An n-gram can repeat only
+    where the (n-1)-grams at its position and the next both repeat, so each n counts
+    (`np.unique`) only those positions: every occurrence of a repeated n-gram is among them,
+    and the sorts shrink as n grows."""
     vocabulary: dict[str, int] = {}
     lengths = np.array([len(w) for w in words], dtype=np.int64)
     flat = [word for text in words for word in text]
-    ids = np.fromiter((vocabulary.setdefault(w, len(vocabulary)) for w in flat), np.uint64, len(flat))
-    chars = np.fromiter(map(len, flat), np.int64, len(flat))
+    size = len(flat)
+    ids = np.fromiter(map(vocabulary.setdefault, flat, itertools.count()), np.uint64, size)
+    chars = np.fromiter(map(len, flat), np.int64, size)
     doc = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
-    ends = np.cumsum(lengths)
-    total = np.bincount(doc, weights=chars, minlength=len(words)) if len(flat) else np.zeros(len(words))
+    room = np.cumsum(lengths)[doc] - np.arange(size)  # words from each position to its text's end
+    total = np.bincount(doc, weights=chars, minlength=len(words)) if size else np.zeros(len(words))
     cumulative = np.concatenate([[0], np.cumsum(chars)])
+    keys = fmix64(doc.astype(np.uint64) + np.uint64(1))
+    repeated = np.ones(size + 1, dtype=bool)
+    repeated[size] = False
     answers: dict[str, np.ndarray] = {}
-    for n in (*TOP_NGRAMS, *DUP_NGRAMS):
-        positions = np.flatnonzero(np.arange(len(flat)) + n <= ends[doc]) if len(flat) else doc
-        counts = ngram_counts(ids, doc, positions, n)
-        gram_chars = cumulative[positions + n] - cumulative[positions]
+    for n in range(1, DUP_NGRAMS[-1] + 1):
+        candidates = np.flatnonzero((room >= n) & repeated[:-1] & (repeated[1:] if n > 1 else True))
+        keys[candidates] = fmix64(keys[candidates] ^ ids[candidates + n - 1])
+        counts = occurrences(keys[candidates])
+        repeated = np.zeros(size + 1, dtype=bool)
+        repeated[candidates[counts > 1]] = True
         if n in TOP_NGRAMS:
+            gram_chars = cumulative[candidates + n] - cumulative[candidates]
             score = np.where(counts > 1, counts * (1 << 32) + gram_chars, 0)
             best = np.zeros(len(words), dtype=np.int64)
-            np.maximum.at(best, doc[positions], score)
+            np.maximum.at(best, doc[candidates], score)
             covered = (best >> 32) * (best & 0xFFFFFFFF)
-        else:
-            marks = np.zeros(len(flat) + 1, dtype=np.int64)
-            repeated = positions[counts > 1]
-            np.add.at(marks, repeated, 1)
-            np.add.at(marks, repeated + n, -1)
+            answers[f"top_{n}gram_frac"] = fraction(covered, total)
+        elif n in DUP_NGRAMS:
+            marks = np.zeros(size + 1, dtype=np.int64)
+            starts = np.flatnonzero(repeated[:-1])
+            np.add.at(marks, starts, 1)
+            np.add.at(marks, starts + n, -1)
             inside = np.cumsum(marks[:-1]) > 0
             covered = np.bincount(doc[inside], weights=chars[inside], minlength=len(words))
-        key = f"top_{n}gram_frac" if n in TOP_NGRAMS else f"dup_{n}gram_frac"
-        answers[key] = np.divide(covered, total, out=np.zeros(len(words)), where=total > 0)
-    return [{key: float(values[i]) for key, values in answers.items()} for i in range(len(words))]
+            answers[f"dup_{n}gram_frac"] = fraction(covered, total)
+    names = [f"top_{n}gram_frac" for n in TOP_NGRAMS] + [f"dup_{n}gram_frac" for n in DUP_NGRAMS]
+    return [{key: float(answers[key][i]) for key in names} for i in range(len(words))]
 
 
-def ngram_counts(ids: np.ndarray, doc: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
-    """For each n-gram starting at `positions`, how often it occurs in its own text."""
-    if not len(positions):
+def fraction(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    return np.divide(part, whole, out=np.zeros(len(whole)), where=whole > 0)
+
+
+def occurrences(keys: np.ndarray) -> np.ndarray:
+    """For each key, how often it occurs among `keys`."""
+    if not len(keys):
         return np.zeros(0, dtype=np.int64)
-    keys = fmix64(doc[positions].astype(np.uint64) + np.uint64(1))
-    for offset in range(n):
-        keys = fmix64(keys ^ ids[positions + offset])
     _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     return counts[inverse]
 
