@@ -141,3 +141,17 @@ def test_real_chinese_and_japanese_news_is_not_cut_by_english_bounds(tmp_path: P
         assert rejected / len(texts) < 0.10, (name, rejected)
         lengths = sorted(v["mean_word_length"] for v in found if v["words"])
         assert lengths[len(lengths) // 2] < 1.2  # a character is a word; Latin words and numbers too
+
+
+def test_the_report_shows_each_cut_with_its_counts_and_nearest_records(tmp_path: Path) -> None:
+    import lxml.html
+
+    records = [{"text": ARTICLE}, {"text": "The rules are new and that is all."}]
+    release = run_build(tmp_path, {"a.jsonl": jsonl(*records)})
+    page = lxml.html.fromstring((release.path / "report.html").read_bytes())
+    (row,) = page.xpath('//section[@id="quality"]//tr[td/code="words"]')
+    cells = [cell.text_content().strip() for cell in row.xpath("td")]
+    assert cells[1:5] == ["min 50.0", "1", "1", "0"]  # the cut; fail, pass; none rejected (filter off)
+    assert "The rules are new and that is all." in cells[5]  # the failing side
+    assert cells[5].startswith("8 ")  # its value
+    assert ARTICLE[:40] in cells[6]

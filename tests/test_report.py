@@ -25,6 +25,7 @@ from tests.conftest import article_text, jsonl, make_config, read_jsonl, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 SECTIONS = (
+    "quality",
     "summary",
     "funnel",
     "languages",
@@ -302,7 +303,7 @@ def test_report_renders_in_headless_chromium(tmp_path, release):
         browser.close()
     assert problems == []
     assert all(url.startswith(("file:", "data:")) for url in requests)
-    assert len(sizes) == 6 and all(done and width > 300 for done, width in sizes)
+    assert len(sizes) == 7 and all(done and width > 300 for done, width in sizes)
     assert height > 2000 and shot.stat().st_size > 50_000
 
 
