@@ -11,8 +11,9 @@ import pytest
 
 from dataset_builder.config import load_config
 from dataset_builder.errors import ConfigError
+from dataset_builder.pipeline import build
 from dataset_builder.stages.quality import SIGNALS, signals_batch
-from tests.conftest import SHARED_CORPORA, jsonl, read_jsonl, run_build
+from tests.conftest import SHARED_CORPORA, jsonl, make_config, read_jsonl, run_build, write_files
 
 ENGLISH = (
     "The cat sat on the mat. The cat sat on the mat.\n"
@@ -105,6 +106,21 @@ def test_the_filter_rejects_with_signal_value_and_bound(tmp_path: Path) -> None:
     assert release.manifest["rejected_by_reason"] == {"quality": 2}
     assert release.manifest["quality"]["rejected"]["words"] == 1
     assert release.manifest["quality"]["rejected"]["lines_start_bullet"] == 1
+    datasheet = (release.path / "DATASHEET.md").read_text(encoding="utf-8")
+    assert "| lines_start_bullet | 1 |" in datasheet  # rejects by signal
+    assert "| words | 50 | 100000 |" in datasheet  # the bounds applied
+
+
+def test_a_filtered_build_is_the_same_for_any_worker_count(tmp_path: Path) -> None:
+    records = [{"text": f"{ARTICLE} Item {i}." if i % 3 else f"Only {i} words here."} for i in range(150)]
+    raw = write_files(tmp_path / "raw", {"a.jsonl": jsonl(*records)})
+    fingerprints = set()
+    for workers in (1, 2):
+        config = make_config(tmp_path / str(workers), raw, quality={"filter": True})
+        release = build(config, workers=workers, report=False)
+        assert release.manifest["rejected_by_reason"] == {"quality": 50}
+        fingerprints.add(release.manifest["fingerprint"])
+    assert len(fingerprints) == 1
 
 
 def test_signals_are_published_and_filtering_is_off_by_default(tmp_path: Path) -> None:
