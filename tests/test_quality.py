@@ -171,3 +171,14 @@ def test_the_report_shows_each_cut_with_its_counts_and_nearest_records(tmp_path:
     assert "The rules are new and that is all." in cells[5]  # the failing side
     assert cells[5].startswith("8 ")  # its value
     assert ARTICLE[:40] in cells[6]
+
+
+def test_the_report_of_a_release_from_before_quality_signals_still_renders(tmp_path: Path) -> None:
+    from dataset_builder.report.page import render
+
+    release = run_build(tmp_path, {"a.jsonl": jsonl({"text": ARTICLE})})
+    manifest = json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["quality"]
+    (release.path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    page = render(release.path, None)
+    assert 'id="quality"' not in page and 'id="funnel"' in page
