@@ -182,3 +182,20 @@ def test_the_report_of_a_release_from_before_quality_signals_still_renders(tmp_p
     (release.path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     page = render(release.path, None)
     assert 'id="quality"' not in page and 'id="funnel"' in page
+
+
+def test_a_release_without_signal_columns_differs_from_one_with_them_by_nothing(tmp_path: Path) -> None:
+    """diff leaves the derived quality_* columns out: the first build after they came marks
+    no record as changed."""
+    import shutil
+
+    from dataset_builder.release import diff
+
+    release = run_build(tmp_path, {"a.jsonl": jsonl({"text": ARTICLE}, {"text": ARTICLE + " More."})})
+    old = tmp_path / "old"
+    shutil.copytree(release.path, old)
+    for path in (old / "data").glob("*.parquet"):
+        table = pq.read_table(path)
+        pq.write_table(table.select([c for c in table.column_names if not c.startswith("quality_")]), path)
+    changes = diff.compare(old, release.path, ("before", "after"))
+    assert not changes.changed and not changes.added and not changes.removed
