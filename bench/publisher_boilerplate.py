@@ -17,7 +17,7 @@ import argparse
 import json
 from pathlib import Path
 
-from dataset_builder.decide.boilerplate import learn, publisher_of, strip
+from dataset_builder.decide.boilerplate import learn, publisher_of, strip, text_lines
 
 CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
 
@@ -63,8 +63,12 @@ def main() -> None:
     args = parser.parse_args()
     removed_all: list[tuple[str, str]] = []
     for name, (publishers, texts) in corpora().items():
-        learned = learn(publishers, texts, args.min_articles, args.min_share, args.max_publishers)
-        by_publisher = {p: {line.line_hash for line in lines} for p, lines in learned.items()}
+        seen = [text_lines(text) for text in texts]
+        learned = learn(publishers, seen, args.min_articles, args.min_share, args.max_publishers)
+        by_publisher = {p: set(lines) for p, lines in learned.items()}
+        examples = {
+            (p, h): line for p, lines in zip(publishers, seen, strict=True) for h, line in lines.items()
+        }
         occurrences = touched = 0
         for publisher, text in zip(publishers, texts, strict=True):
             if publisher in by_publisher:
@@ -79,8 +83,8 @@ def main() -> None:
         )
         if args.lines:
             for publisher, found in learned.items():
-                for line in found:
-                    print(f"    [{publisher}] {line.articles:4d}  {line.example[:110]}")
+                for hashed, n in sorted(found.items(), key=lambda item: (-item[1], item[0])):
+                    print(f"    [{publisher}] {n:4d}  {examples[(publisher, hashed)][:110]}")
     step = max(1, len(removed_all) // args.sample)
     print(f"\nsample: every {step}th of {len(removed_all)} removed occurrences")
     for number, (name, line) in enumerate(removed_all[::step][: args.sample]):

@@ -137,6 +137,16 @@ class PiiSettings:
 
 
 @dataclass(frozen=True)
+class BoilerplateSettings:
+    """`[boilerplate]`: whether each publisher's own repeated lines are learned and removed."""
+
+    learn: bool
+    min_articles: int
+    min_share: float
+    max_publishers: int
+
+
+@dataclass(frozen=True)
 class Bound:
     """A quality signal's bounds: a record outside them fails (None: no bound that side)."""
 
@@ -218,6 +228,7 @@ class Settings:
     publish: PublishSettings
     decontaminate: tuple[EvalSetSettings, ...] = ()
     quality: QualitySettings = QualitySettings(False, (), {})
+    boilerplate: BoilerplateSettings = BoilerplateSettings(False, 5, 0.15, 3)
 
     @classmethod
     def resolve(
@@ -265,6 +276,7 @@ class Settings:
             ),
             publish=PublishSettings(**merged["publish"]),
             quality=QualitySettings.resolve(merged["quality"]),
+            boilerplate=BoilerplateSettings(**merged["boilerplate"]),
             decontaminate=tuple(
                 EvalSetSettings(
                     name=entry["name"],

@@ -3,7 +3,7 @@ quotation three outlets share stays, and so do lines too rare to be furniture.""
 
 from __future__ import annotations
 
-from dataset_builder.decide.boilerplate import learn, line_hash, normalise, publisher_of, strip
+from dataset_builder.decide.boilerplate import learn, line_hash, normalise, publisher_of, strip, text_lines
 
 PROMO = "Sign up for the Daily Brief newsletter at dailybrief.example/signup"
 QUOTE = '"We will not back down," the minister said on Tuesday.'
@@ -27,20 +27,20 @@ def corpus() -> tuple[list[str], list[str]]:
 
 def test_a_publishers_promo_line_is_learned_and_a_shared_quote_is_not() -> None:
     publishers, texts = corpus()
-    learned = learn(publishers, texts, min_articles=3, min_share=0.3, max_publishers=3)
-    assert list(learned) == ["Daily Brief"]
-    (line,) = learned["Daily Brief"]
-    assert (line.example, line.articles) == (PROMO, 10)
+    learned = learn(publishers, map(text_lines, texts), min_articles=3, min_share=0.3, max_publishers=3)
     # the quote is in 4 of 10 Daily Brief articles (above both bounds) but in three outlets
-    text, removed = strip(texts[0], {line.line_hash})
+    assert learned == {"Daily Brief": {line_hash(PROMO): 10}}
+    text, removed = strip(texts[0], set(learned["Daily Brief"]))
     assert removed == [PROMO]
     assert QUOTE in text and PROMO not in text
 
 
 def test_a_line_below_the_share_or_the_count_stays() -> None:
     publishers, texts = corpus()
-    assert learn(publishers, texts, min_articles=11, min_share=0.3, max_publishers=3) == {}
-    only_quote = learn(publishers[10:], texts[10:], min_articles=3, min_share=0.7, max_publishers=3)
+    assert learn(publishers, map(text_lines, texts), min_articles=11, min_share=0.3, max_publishers=3) == {}
+    only_quote = learn(
+        publishers[10:], map(text_lines, texts[10:]), min_articles=3, min_share=0.7, max_publishers=3
+    )
     assert only_quote == {}  # the quote: 3 of 5 articles of each outlet, under 0.7
 
 

@@ -9,8 +9,8 @@ outlets rightly share is not furniture, which is where corpus-wide span removal 
 `sentence_dedup`, dolma's paragraph Bloom filter) cuts too much.
 
 Pure functions over texts and publisher names, deterministic (counts and sorted hashes, no
-order of arrival): `learn` is a whole-corpus step, `strip` applies it to one text. Not yet
-wired into the build (README, "Quality signals": what is left).
+order of arrival): `learn` is a whole-corpus step over each article's line hashes (which
+pass 1 returns), `strip` applies it to one text (engines/boilerplate.py, before dedup).
 """
 
 from __future__ import annotations
@@ -19,24 +19,12 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import xxhash
 
 DIGITS = re.compile(r"\d+")
 SPACES = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class LearnedLine:
-    """One publisher's boilerplate line: its hash, an example as written, and in how many
-    of the publisher's articles it occurs."""
-
-    publisher: str
-    line_hash: int
-    example: str
-    articles: int
 
 
 def normalise(line: str) -> str:
@@ -73,31 +61,30 @@ def publisher_of(source: str | None, url: str | None, raw_path: str) -> str:
 
 def learn(
     publishers: Sequence[str],
-    texts: Iterable[str],
+    lines: Iterable[Iterable[int]],
     min_articles: int,
     min_share: float,
     max_publishers: int,
-) -> dict[str, list[LearnedLine]]:
-    """Per publisher, its boilerplate lines (most articles first, then by hash)."""
+) -> dict[str, dict[int, int]]:
+    """Per publisher, its boilerplate lines' hashes and in how many of its articles each
+    occurs; `lines` holds each article's distinct line hashes (`text_lines`)."""
     articles: Counter[str] = Counter(publishers)
     per_publisher: defaultdict[str, Counter[int]] = defaultdict(Counter)
-    examples: dict[tuple[str, int], str] = {}
     outlets: defaultdict[int, set[str]] = defaultdict(set)
-    for publisher, text in zip(publishers, texts, strict=True):
-        for hashed, line in text_lines(text).items():
+    for publisher, hashes in zip(publishers, lines, strict=True):
+        for hashed in hashes:
             per_publisher[publisher][hashed] += 1
-            examples.setdefault((publisher, hashed), line)
             outlets[hashed].add(publisher)
-    learned: dict[str, list[LearnedLine]] = {}
+    learned: dict[str, dict[int, int]] = {}
     for publisher in sorted(per_publisher):
         total = articles[publisher]
-        found = [
-            LearnedLine(publisher, hashed, examples[(publisher, hashed)], n)
-            for hashed, n in per_publisher[publisher].items()
+        found = {
+            hashed: n
+            for hashed, n in sorted(per_publisher[publisher].items())
             if n >= min_articles and n >= min_share * total and len(outlets[hashed]) < max_publishers
-        ]
+        }
         if found:
-            learned[publisher] = sorted(found, key=lambda line: (-line.articles, line.line_hash))
+            learned[publisher] = found
     return learned
 
 
