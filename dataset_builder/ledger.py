@@ -96,6 +96,9 @@ class Ledger:
     contamination: list[dict[str, Any]] = field(default_factory=list)  # every match, audit rows
     to_test: set[str] = field(default_factory=set)  # ids `split` decontamination sends to test
     quality: Scores = field(default_factory=Scores)  # every scored record's signals
+    lines: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)  # per spool row, with
+    # boilerplate.learn: publisher and line hashes
+    learned: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per publisher, lines removed
     quality_summary: dict[str, Any] = field(default_factory=dict)  # the manifest's `quality`
 
     def counts(self) -> dict[str, int]:
@@ -121,6 +124,7 @@ def account(prepared: Prepared, spool: Spool, index: Index, ledger: Ledger) -> N
     ledger.encodings.update(r.raw_encoding or "" for r in prepared.rejected)
     ledger.rejects.extend(prepared.rejected)
     ledger.unspooled.extend(prepared.rejected)
+    ledger.lines.extend(prepared.lines)
     ledger.contamination.extend(prepared.contamination)
     ledger.to_test.update(prepared.to_test)
 

@@ -54,3 +54,93 @@ def test_the_publisher_is_the_source_else_the_host_else_the_folder() -> None:
     assert publisher_of(None, "https://www.chinadaily.com.cn/a", "x/y.txt") == "chinadaily.com.cn"
     assert publisher_of(None, None, "feeds/xinhua/a.txt") == "feeds/xinhua"
     assert publisher_of(None, None, "a.txt") == "."
+
+
+FOOTER = [
+    "Sign up for the Daily Brief newsletter and get the day's news in your inbox every morning.",
+    "Contact the editor at editor@dailybrief.example with corrections or tips about this story.",
+    "The views expressed by contributors do not necessarily reflect those of the Daily Brief.",
+    "Copyright Daily Brief Media Group, all rights reserved, no reproduction without permission.",
+]
+SENTENCES = [
+    "The council approved the new budget for schools on Monday after a long debate.",
+    "Engineers said the bridge on the river road will close for repairs next week.",
+    "Farmers in the valley expect a smaller harvest after the dry summer months.",
+    "The hospital opened a new wing for children with room for forty more beds.",
+    "Water prices will rise in the spring as the city replaces its old pipes.",
+    "A new bus line will link the airport with the central station from May.",
+]
+
+
+def learned_build(tmp_path, workers: int = 1, learn: bool = True):
+    from dataset_builder.pipeline import build
+    from tests.conftest import jsonl, make_config, write_files
+
+    records = [
+        {"source": "Daily Brief", "text": "\n\n".join([sentence, QUOTE if i < 2 else "", *FOOTER])}
+        for i, sentence in enumerate(SENTENCES)
+    ]
+    # the first report again, as another page of the site printed it: without the footer
+    records.append({"source": "Daily Brief", "text": f"{SENTENCES[0]}\n\n{QUOTE}"})
+    records += [
+        {
+            "source": "Post",
+            "text": f"The Post asked ten voters what the result means for their towns.\n\n{QUOTE}",
+        },
+        {"source": "Star", "text": f"{QUOTE}\n\nThe Star reports that the opposition will appeal in court."},
+    ]
+    raw = write_files(tmp_path / "raw", {"a.jsonl": jsonl(*records)})
+    config = make_config(tmp_path / f"out{workers}{learn}", raw, boilerplate={"learn": learn})
+    return build(config, workers=workers, report=False)
+
+
+def published_texts(release) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return [
+        row["text"]
+        for path in sorted((release.path / "data").glob("*.parquet"))
+        for row in pq.read_table(path).to_pylist()
+    ]
+
+
+def test_a_build_removes_a_publishers_footer_before_dedup_and_keeps_the_shared_quote(tmp_path) -> None:
+    without = learned_build(tmp_path, learn=False)
+    # the six short reports share a long footer: as written they are similar enough to be
+    # grouped (Jaccard >= 0.5); without it, no pair is
+    assert without.manifest["near_duplicates"]["pairs_at_or_above"]["group_threshold"] > 0
+    release = learned_build(tmp_path)
+    assert release.manifest["near_duplicates"]["pairs_at_or_above"]["group_threshold"] == 0
+    # once the footer is gone, the reprint is an exact duplicate (its keys were computed again)
+    assert release.manifest["counts"] == {"read": 9, "rejected": 0, "duplicates": 1, "kept": 8}
+    assert release.manifest["duplicates_by_kind"] == {"exact": 1}
+    texts = published_texts(release)
+    assert not any(line in text for text in texts for line in FOOTER)
+    assert sum(QUOTE in text for text in texts) == 4  # two Daily Brief reports, Post, Star
+    assert all(sentence in "".join(texts) for sentence in SENTENCES)
+    learned = release.manifest["boilerplate_learned"]
+    (publisher,) = learned["publishers"]
+    assert publisher == "Daily Brief"
+    # the copyright line goes by the default rule `copyright` already; the three others are learned
+    assert {(e["line"], e["articles"]) for e in learned["publishers"][publisher]} == {
+        (f, 6) for f in FOOTER[:3]
+    }
+    assert (learned["lines"], learned["removed"]) == (3, 18)
+
+
+def test_learned_boilerplate_is_the_same_for_any_worker_count(tmp_path) -> None:
+    one, two = learned_build(tmp_path, workers=1), learned_build(tmp_path, workers=2)
+    assert one.manifest["fingerprint"] == two.manifest["fingerprint"]
+
+
+def test_the_ray_engine_refuses_the_step_clearly(tmp_path) -> None:
+    import pytest
+
+    from dataset_builder.errors import ConfigError
+    from dataset_builder.pipeline import build
+    from tests.conftest import jsonl, make_config, write_files
+
+    raw = write_files(tmp_path / "raw", {"a.jsonl": jsonl({"text": SENTENCES[0]})})
+    config = make_config(tmp_path, raw, boilerplate={"learn": True})
+    with pytest.raises(ConfigError, match="local engine only"):
+        build(config, engine="ray")

@@ -25,6 +25,7 @@ import xxhash
 
 DIGITS = re.compile(r"\d+")
 SPACES = re.compile(r"\s+")
+BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def normalise(line: str) -> str:
@@ -89,7 +90,8 @@ def learn(
 
 
 def strip(text: str, boilerplate: set[int]) -> tuple[str, list[str]]:
-    """The text without its lines whose hash is in `boilerplate`, and the lines removed."""
+    """The text without its lines whose hash is in `boilerplate` (at most one blank line
+    left between paragraphs, as cleaning leaves them), and the lines removed."""
     kept, removed = [], []
     for line in text.split("\n"):
         stripped = line.strip()
@@ -97,4 +99,6 @@ def strip(text: str, boilerplate: set[int]) -> tuple[str, list[str]]:
             removed.append(stripped)
         else:
             kept.append(line)
-    return "\n".join(kept), removed
+    if not removed:
+        return text, removed
+    return BLANK_LINES.sub("\n\n", "\n".join(kept)).strip("\n"), removed

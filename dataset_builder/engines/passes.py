@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from dataset_builder.config import Settings
+from dataset_builder.decide.boilerplate import publisher_of, text_lines
 from dataset_builder.decide.dedup import NearDupSettings, content_key
 from dataset_builder.decide.minhash import band_keys, signatures
 from dataset_builder.decide.scripts import script_of
@@ -71,6 +72,8 @@ class Prepared:
     objects: int  # records read from objects (JSON, tables), which have keys
     contamination: list[dict[str, Any]] = field(default_factory=list)  # audit rows, every match
     to_test: list[str] = field(default_factory=list)  # ids of spooled records `split` sends to test
+    lines: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)  # per spooled record, with
+    # `boilerplate.learn`: its publisher and its distinct line hashes (decide/boilerplate.py)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ def init_prepare(setup: WorkerSetup) -> None:
     _stages["group_by"] = settings.split.group_by
     _stages["spool"] = setup.spool
     _stages["evalsets"] = list(setup.evalsets)
+    _stages["boilerplate"] = settings.boilerplate.learn
 
 
 def init_annotate(setup: WorkerSetup) -> None:
@@ -164,14 +168,6 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
             rejected.append(record)
         else:
             valid.append(to_arrow(record, columns))
-    texts = [r["text"] for r in valid]
-    near: NearDupSettings | None = _stages["near"]
-    if near and valid:
-        matrix, shingles = signatures(texts, near.minhash)
-        bands = band_keys(matrix, *near.lsh_shape)
-    else:  # as many columns as other batches have, so that batches stack
-        bands = np.zeros((len(valid), near.lsh_shape[0] if near else 0), dtype=np.uint64)
-        shingles = np.zeros(len(valid), dtype=np.int64)
     if valid:
         write_batch(_stages["spool"], batch, valid, spool_schema(columns))
     prepared = Prepared(
@@ -184,9 +180,28 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
         objects,
         contamination,
         to_test,
+        [publisher_lines(r) for r in valid] if _stages["boilerplate"] else [],
     )
-    groups = {name: [r.get(name) for r in valid] for name in _stages["group_by"]}
-    keys = DedupKeys(
+    return prepared, dedup_keys(valid, _stages["near"], _stages["group_by"])
+
+
+def publisher_lines(record: Record) -> tuple[str, tuple[int, ...]]:
+    publisher = publisher_of(record.get("source"), record.get("url"), record["raw_path"])
+    return publisher, tuple(sorted(text_lines(record["text"])))
+
+
+def dedup_keys(valid: list[Record], near: NearDupSettings | None, group_by: tuple[str, ...]) -> DedupKeys:
+    """What the global steps compare of a batch's spooled records (also for records that
+    learned boilerplate left shorter, engines/boilerplate.py)."""
+    texts = [r["text"] for r in valid]
+    if near and valid:
+        matrix, shingles = signatures(texts, near.minhash)
+        bands = band_keys(matrix, *near.lsh_shape)
+    else:  # as many columns as other batches have, so that batches stack
+        bands = np.zeros((len(valid), near.lsh_shape[0] if near else 0), dtype=np.uint64)
+        shingles = np.zeros(len(valid), dtype=np.int64)
+    groups = {name: [r.get(name) for r in valid] for name in group_by}
+    return DedupKeys(
         [content_key(t) for t in texts],
         bands,
         shingles > 0,
@@ -194,7 +209,6 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
         [script_of(t) for t in texts] if near else [""] * len(texts),
         shingles == 1,
     )
-    return prepared, keys
 
 
 def contaminated_detail(found: list[Match]) -> str:

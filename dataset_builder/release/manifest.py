@@ -87,6 +87,12 @@ def make_manifest(
     }
     if config.settings.decontaminate:
         manifest["decontamination"] = decontamination(ledger)
+    if config.settings.boilerplate.learn:
+        manifest["boilerplate_learned"] = {
+            "publishers": ledger.learned,
+            "lines": sum(len(found) for found in ledger.learned.values()),
+            "removed": sum(line["articles"] for found in ledger.learned.values() for line in found),
+        }
     return manifest
 
 
