@@ -144,3 +144,28 @@ def test_the_ray_engine_refuses_the_step_clearly(tmp_path) -> None:
     config = make_config(tmp_path, raw, boilerplate={"learn": True})
     with pytest.raises(ConfigError, match="local engine only"):
         build(config, engine="ray")
+
+
+def test_the_datasheet_report_and_rules_command_list_the_learned_lines(tmp_path) -> None:
+    import re
+
+    import lxml.html
+
+    from dataset_builder.config import load_config
+    from dataset_builder.report.page import render
+    from tests.conftest import run_cli
+
+    release = learned_build(tmp_path)
+    datasheet = (release.path / "DATASHEET.md").read_text(encoding="utf-8")
+    assert f"| Daily Brief | {FOOTER[0]} | 6 |" in datasheet
+    page = lxml.html.fromstring(render(release.path, None))
+    shown = [row.text_content() for row in page.xpath('//section[@id="learned-boilerplate"]//tr')]
+    assert any(FOOTER[1] in row and row.rstrip().endswith("6") for row in shown)
+    printed = run_cli("rules", str(release.path), cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    (tmp_path / "dataset.toml").write_text(printed.stdout, encoding="utf-8")
+    rules = load_config(tmp_path / "dataset.toml").settings.clean.rules
+    learned_rules = [rule for rule in rules if rule.name.startswith("learned-daily-brief-")]
+    assert len(learned_rules) == 3
+    for line in FOOTER[:3]:  # each learned line is matched, as the cleaning matches rules
+        assert any(re.fullmatch(rule.pattern, line, re.IGNORECASE) for rule in learned_rules)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.config import parse_columns
-from dataset_builder.release import decontamination
+from dataset_builder.release import decontamination, learned
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "Motivation": (
@@ -228,7 +228,7 @@ def facts(m: dict[str, Any]) -> dict[tuple[str, str], str | None]:
                 + "; each with its file, line and reason in audit/rejects.jsonl.",
                 "Boilerplate lines removed, by rule:\n\n"
                 + table(["rule", "lines"], [[r, n] for r, n in m["boilerplate_lines_removed"].items()]),
-                *filter(None, [decontamination.kept_overlap(m), quality_rejects(m)]),
+                *filter(None, [decontamination.kept_overlap(m), quality_rejects(m), learned_lines(m)]),
             ]
         ),
         (
@@ -501,6 +501,20 @@ def quality_step(quality: dict[str, Any] | None) -> str:
     return (
         "7. Records with a quality signal outside these bounds rejected (reason `quality`), except per "
         f"language ({languages or 'no exceptions'}):\n\n" + table(["signal", "min", "max"], bounds)
+    )
+
+
+def learned_lines(m: dict[str, Any]) -> str | None:
+    """Each publisher's learned boilerplate lines and the articles each was removed from."""
+    if "boilerplate_learned" not in m:
+        return None
+    found = learned.rows(m)
+    return (
+        "Boilerplate learned per publisher (lines in at least "
+        f"{m['config']['boilerplate']['min_articles']} and {m['config']['boilerplate']['min_share']:.0%} "
+        "of one publisher's articles, shared by fewer than "
+        f"{m['config']['boilerplate']['max_publishers']} publishers), removed before deduplication"
+        + (":\n\n" + table(["publisher", "line", "articles"], found) if found else ": none.")
     )
 
 
