@@ -169,3 +169,29 @@ def test_the_datasheet_report_and_rules_command_list_the_learned_lines(tmp_path)
     assert len(learned_rules) == 3
     for line in FOOTER[:3]:  # each learned line is matched, as the cleaning matches rules
         assert any(re.fullmatch(rule.pattern, line, re.IGNORECASE) for rule in learned_rules)
+
+
+def test_real_channels_lose_their_own_furniture_only(tmp_path) -> None:
+    """livedoor_ja's nine channels (100 articles each): each learns its own widgets and
+    headings; no learned line is another channel's too, and a line shared by three
+    channels is never learned."""
+    import json
+
+    import pytest
+
+    from tests.conftest import SHARED_CORPORA
+
+    corpus = SHARED_CORPORA / "livedoor_ja" / "livedoor_ja.jsonl"
+    if not corpus.is_file():
+        pytest.skip("needs ../shared/corpora/livedoor_ja (real news)")
+    rows = [json.loads(line) for line in corpus.open(encoding="utf-8")]
+    channels, seen = [r["category"] for r in rows], [text_lines(r["text"]) for r in rows]
+    learned = learn(channels, seen, min_articles=5, min_share=0.15, max_publishers=3)
+    assert line_hash("【関連記事】") in learned["topic-news"]
+    assert line_hash("クチコミを見る") in learned["it-life-hack"]
+    owners: dict[int, set[str]] = {}
+    for channel, lines in zip(channels, seen, strict=True):
+        for hashed in lines:
+            owners.setdefault(hashed, set()).add(channel)
+    assert all(len(owners[h]) < 3 for hashes in learned.values() for h in hashes)
+    assert sum(len(hashes) for hashes in learned.values()) == 21  # README, "Publisher-learned boilerplate"
