@@ -359,6 +359,22 @@ def report_command(release: Path, output: Path | None) -> None:
     out.print(f"wrote {display_path(written)}", markup=False)
 
 
+@main.command("rules")
+@click.argument("release", type=click.Path(path_type=Path, file_okay=False, exists=True))
+def rules_command(release: Path) -> None:
+    """Print the boilerplate RELEASE's build learned per publisher ([boilerplate] learn = true)
+    as ready-to-paste clean.extra_rules for dataset.toml."""
+    from dataset_builder.release import learned
+
+    try:
+        manifest = read_manifest(release.resolve())
+    except BuildError as exc:
+        fail(str(exc), code=1)
+    if "boilerplate_learned" not in manifest:
+        fail(f"{release}: its build did not learn boilerplate (set learn = true under [boilerplate])", code=2)
+    click.echo(learned.extra_rules(manifest), nl=False)
+
+
 @main.command("publish")
 @click.argument("release", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--repo", required=True, help="Hugging Face dataset repository, ORG/NAME.")

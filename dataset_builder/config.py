@@ -137,6 +137,51 @@ class PiiSettings:
 
 
 @dataclass(frozen=True)
+class BoilerplateSettings:
+    """`[boilerplate]`: whether each publisher's own repeated lines are learned and removed."""
+
+    learn: bool
+    min_articles: int
+    min_share: float
+    max_publishers: int
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A quality signal's bounds: a record outside them fails (None: no bound that side)."""
+
+    signal: str
+    minimum: float | None
+    maximum: float | None
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    """`[quality]`: whether records are filtered on their signals, and within which bounds."""
+
+    filter: bool
+    bounds: tuple[Bound, ...]  # for a language without a table of its own
+    languages: Mapping[str, tuple[Bound, ...]]  # base language code -> its bounds
+
+    def bounds_for(self, language: str) -> tuple[Bound, ...]:
+        return self.languages.get(language.split("-")[0], self.bounds)
+
+    @classmethod
+    def resolve(cls, quality: Mapping[str, Any]) -> QualitySettings:
+        def bounds(table: Mapping[str, Any]) -> tuple[Bound, ...]:
+            low = {**quality["min"], **table.get("min", {})}
+            high = {**quality["max"], **table.get("max", {})}
+            off = set(quality["off"]) | set(table.get("off", ()))
+            return tuple(
+                Bound(name, low.get(name), high.get(name)) for name in sorted((low | high).keys() - off)
+            )
+
+        languages = quality.get("language", {})
+        per_language = {name: bounds(languages[name]) for name in sorted(languages)}
+        return cls(quality["filter"], bounds({}), per_language)
+
+
+@dataclass(frozen=True)
 class SplitSettings:
     ratios: Mapping[str, float]
     salt: str
@@ -182,6 +227,8 @@ class Settings:
     split: SplitSettings
     publish: PublishSettings
     decontaminate: tuple[EvalSetSettings, ...] = ()
+    quality: QualitySettings = QualitySettings(False, (), {})
+    boilerplate: BoilerplateSettings = BoilerplateSettings(False, 5, 0.15, 3)
 
     @classmethod
     def resolve(
@@ -228,6 +275,8 @@ class Settings:
                 base=split.get("base") or None,
             ),
             publish=PublishSettings(**merged["publish"]),
+            quality=QualitySettings.resolve(merged["quality"]),
+            boilerplate=BoilerplateSettings(**merged["boilerplate"]),
             decontaminate=tuple(
                 EvalSetSettings(
                     name=entry["name"],

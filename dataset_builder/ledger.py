@@ -22,6 +22,7 @@ from dataset_builder.decide.steps import Decisions, similarity_edges
 from dataset_builder.engines.passes import Annotated, Prepared
 from dataset_builder.errors import BuildError
 from dataset_builder.records import LINEAGE_SCHEMA, Duplicate, Provenance, Rejection, locator
+from dataset_builder.release.quality import Scores
 from dataset_builder.spool import Spool
 from dataset_builder.stages.decontaminate import EvalIndex, EvalSet
 from dataset_builder.stages.profile import Profile
@@ -94,6 +95,11 @@ class Ledger:
     evalsets: list[dict[str, Any]] = field(default_factory=list)  # what was checked, for the manifest
     contamination: list[dict[str, Any]] = field(default_factory=list)  # every match, audit rows
     to_test: set[str] = field(default_factory=set)  # ids `split` decontamination sends to test
+    quality: Scores = field(default_factory=Scores)  # every scored record's signals
+    lines: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)  # per spool row, with
+    # boilerplate.learn: publisher and line hashes
+    learned: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per publisher, lines removed
+    quality_summary: dict[str, Any] = field(default_factory=dict)  # the manifest's `quality`
 
     def counts(self) -> dict[str, int]:
         return {
@@ -118,6 +124,7 @@ def account(prepared: Prepared, spool: Spool, index: Index, ledger: Ledger) -> N
     ledger.encodings.update(r.raw_encoding or "" for r in prepared.rejected)
     ledger.rejects.extend(prepared.rejected)
     ledger.unspooled.extend(prepared.rejected)
+    ledger.lines.extend(prepared.lines)
     ledger.contamination.extend(prepared.contamination)
     ledger.to_test.update(prepared.to_test)
 
@@ -229,8 +236,14 @@ def account_annotated(
     ledger: Ledger,
     allow: tuple[str, ...],
 ) -> None:
-    """Enter one batch of pass 2: each row is rejected by the allow-list or kept in its split."""
-    for row, (language, found, kinds, kept) in zip(rows, result.outcomes, strict=True):
+    """Enter one batch of pass 2: each row is rejected by the allow-list or by `[quality]`,
+    or kept in its split."""
+    for i, (row, (language, found, kinds, kept)) in enumerate(zip(rows, result.outcomes, strict=True)):
+        if result.signals[i] is not None:
+            ledger.quality.add(row, language, result.signals[i], result.failed[i])
+        if not kept and result.failed[i]:
+            ledger.rejects.append(index.rejection(row, "quality", "; ".join(result.failed[i])))
+            continue
         if not kept:
             detail = f"language {language!r} is not in langid.allow {list(allow)}"
             ledger.rejects.append(index.rejection(row, "language", detail))

@@ -34,11 +34,12 @@ from dataset_builder.config import BuildConfig, IngestSettings
 from dataset_builder.decide.dedup import NearDupSettings, id_ranks
 from dataset_builder.decide.steps import Corpus
 from dataset_builder.engines.base import Engine, open_engine
+from dataset_builder.engines.boilerplate import strip_learned
 from dataset_builder.engines.passes import AnnotateTask, WorkerSetup
-from dataset_builder.errors import BuildError
+from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.ledger import Index, Ledger
 from dataset_builder.records import Rejection, balanced, record_schema
-from dataset_builder.release import card, croissant, datasheet, diff, verify
+from dataset_builder.release import card, croissant, datasheet, diff, quality, verify
 from dataset_builder.release.history import Base, PublishedVersion, load_base, previous_version
 from dataset_builder.release.manifest import make_manifest
 from dataset_builder.release.publish import (
@@ -153,6 +154,10 @@ def build_release(
     base = load_base(config.releases, config.settings.split.base)
     previous = previous_version(config.releases, config.version)
     evalsets, indexes = build_indexes(config.settings.decontaminate)
+    if engine == "ray" and config.settings.boilerplate.learn:
+        raise ConfigError(
+            "boilerplate.learn = true runs on the local engine only (not yet on Ray): use --engine local"
+        )
     with (
         release_lock(config.releases, config.version) as notes,
         open_engine(engine, workers, ray_address) as runner,
@@ -172,6 +177,10 @@ def build_release(
 def run_passes(run: Build) -> SplitBuckets:
     """The two passes and the global steps between them; returns the filled split buckets."""
     first_pass(run)
+    if run.config.settings.boilerplate.learn:
+        with run.progress.stage("learned boilerplate", total=None):
+            blocks = run.engine.keys  # type: ignore[attr-defined]  # the local engine's (see build_release)
+            run.ledger.learned = strip_learned(run.spool, blocks, run.ledger.lines, run.config.settings)
     alive = books.reject_duplicate_ids(run.index, run.ledger)
     ranks = id_ranks(run.index.ids)
     base_splits = run.base.splits if run.base else None
@@ -189,6 +198,10 @@ def run_passes(run: Build) -> SplitBuckets:
     near = NearDupSettings.from_settings(run.config.settings.near_dup)
     books.apply_decisions(run.index, run.ledger, run.spool, decisions, ranks, near)
     buckets = second_pass(run, decisions.splits, ranks)
+    settings = run.config.settings
+    run.ledger.quality_summary = quality.summary(
+        run.ledger.quality, settings.quality, run.spool, run.index.ids, settings.pii
+    )
     run.ledger.leakage = books.leakage(run.index, decisions.crossing, decisions.splits, near.group_threshold)
     return buckets
 

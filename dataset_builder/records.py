@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from dataset_builder.config import Column, load_schema
+from dataset_builder.stages.quality import PREFIX, SIGNALS
 
 Record = dict[str, Any]
 """An article: the fields of `schema/article.schema.json`."""
@@ -24,7 +25,11 @@ Record = dict[str, Any]
 METADATA_FIELDS = ("title", "url", "source", "published", "authors", "keywords", "license", "retrieved")
 """The fields whose missing values a release counts (manifest `missing_values`)."""
 
-TAGS = ("language", "language_score")
+QUALITY_TYPES = {"int": pa.int64(), "float": pa.float64()}
+QUALITY = tuple((PREFIX + name, QUALITY_TYPES[kind]) for name, kind in SIGNALS.items())
+"""The quality signals' columns (stages/quality.py), after the declared columns."""
+
+TAGS = ("language", "language_score", *(name for name, _ in QUALITY))
 """The fields pass 2 adds: absent from the spool, present in the release."""
 
 
@@ -105,10 +110,11 @@ def balanced(counts: Mapping[str, int]) -> bool:
     return counts["read"] == counts["kept"] + counts["rejected"] + counts["duplicates"]
 
 
-RELEASE_FORMAT = 2
+RELEASE_FORMAT = 3
 """The version of the rows' layout, in every manifest. 1: dates as text, no `source_id`,
 no declared columns (releases before it have no `release_format`); 2: `published` a UTC
-timestamp, `retrieved` a date, `source_id`, the columns of `[ingest.columns]`."""
+timestamp, `retrieved` a date, `source_id`, the columns of `[ingest.columns]`; 3: the
+`quality_*` signal columns."""
 
 DATE_TYPES = {"published": pa.timestamp("us", tz="UTC"), "retrieved": pa.date32()}
 """Fields validated as RFC 3339 text and published as Arrow dates (see stages/columns.py)."""
@@ -128,10 +134,10 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
 @cache
 def record_schema(columns: tuple[Column, ...] = ()) -> pa.Schema:
     """The Arrow schema of the published rows: the JSON Schema's fields, then the declared
-    columns (sorted by name)."""
+    columns (sorted by name), then the quality signals."""
     properties = load_schema("article.schema.json")["properties"]
     fields = [(name, DATE_TYPES.get(name) or arrow_type(spec)) for name, spec in properties.items()]
-    return pa.schema(fields + [(c.name, COLUMN_TYPES[c.type]) for c in columns])
+    return pa.schema(fields + [(c.name, COLUMN_TYPES[c.type]) for c in columns] + list(QUALITY))
 
 
 @cache

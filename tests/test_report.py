@@ -25,6 +25,7 @@ from tests.conftest import article_text, jsonl, make_config, read_jsonl, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 SECTIONS = (
+    "quality",
     "summary",
     "funnel",
     "languages",
@@ -110,7 +111,7 @@ def test_every_number_shown_is_the_manifests(release):
 def test_charts_are_svg_images_inside_the_page(release):
     page = lxml.html.fromstring((release.path / "report.html").read_bytes())
     images = page.xpath("//img")
-    assert len(images) == 6
+    assert len(images) == 7  # funnel, languages, lengths, publishers, years, similarity, quality
     for image in images:
         header, payload = image.get("src").split(",", 1)
         assert header == "data:image/svg+xml;base64"
@@ -302,7 +303,7 @@ def test_report_renders_in_headless_chromium(tmp_path, release):
         browser.close()
     assert problems == []
     assert all(url.startswith(("file:", "data:")) for url in requests)
-    assert len(sizes) == 6 and all(done and width > 300 for done, width in sizes)
+    assert len(sizes) == 7 and all(done and width > 300 for done, width in sizes)
     assert height > 2000 and shot.stat().st_size > 50_000
 
 

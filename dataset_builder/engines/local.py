@@ -37,6 +37,10 @@ class KeyBlocks:
     def add(self, keys: DedupKeys) -> None:
         self.blocks.append(keys)
 
+    def replace(self, number: int, keys: DedupKeys) -> None:
+        """Batch `number`'s keys, computed again (its texts lost learned boilerplate)."""
+        self.blocks[number] = keys
+
     def concatenated(self) -> DedupKeys:
         """The keys of all rows, in order; the blocks go."""
         blocks, self.blocks = self.blocks, []

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from dataset_builder.config import Settings
+from dataset_builder.decide.boilerplate import publisher_of, text_lines
 from dataset_builder.decide.dedup import NearDupSettings, content_key
 from dataset_builder.decide.minhash import band_keys, signatures
 from dataset_builder.decide.scripts import script_of
@@ -40,6 +41,8 @@ from dataset_builder.stages.decontaminate import EvalIndex, Match, matches_batch
 from dataset_builder.stages.ingest import LineRange, Unit
 from dataset_builder.stages.pii import find_pii, redact, summary
 from dataset_builder.stages.profile import Profile
+from dataset_builder.stages.quality import columns as quality_columns
+from dataset_builder.stages.quality import failures, signals_batch
 from dataset_builder.stages.validate import article_validator, validate_record
 
 BATCH_SIZE = 64
@@ -69,6 +72,8 @@ class Prepared:
     objects: int  # records read from objects (JSON, tables), which have keys
     contamination: list[dict[str, Any]] = field(default_factory=list)  # audit rows, every match
     to_test: list[str] = field(default_factory=list)  # ids of spooled records `split` sends to test
+    lines: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)  # per spooled record, with
+    # `boilerplate.learn`: its publisher and its distinct line hashes (decide/boilerplate.py)
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ class Annotated:
     routes: list[tuple[str, int]]  # per row of `kept`
     missing: Counter[str]
     profiles: dict[str, Profile]  # per split
+    failed: list[list[str]] = field(default_factory=list)  # per row, the quality bounds it broke
+    signals: list[dict[str, Any] | None] = field(default_factory=list)  # per row (None: not allowed)
 
 
 AnnotateTask = tuple[str, list[int], list[tuple[str, int]]]
@@ -100,6 +107,7 @@ def init_prepare(setup: WorkerSetup) -> None:
     _stages["group_by"] = settings.split.group_by
     _stages["spool"] = setup.spool
     _stages["evalsets"] = list(setup.evalsets)
+    _stages["boilerplate"] = settings.boilerplate.learn
 
 
 def init_annotate(setup: WorkerSetup) -> None:
@@ -111,6 +119,7 @@ def init_annotate(setup: WorkerSetup) -> None:
     _stages["columns"] = setup.settings.ingest.columns
     _stages["pii"] = setup.settings.pii
     _stages["spool"] = setup.spool
+    _stages["quality"] = setup.settings.quality
 
 
 def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
@@ -159,14 +168,6 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
             rejected.append(record)
         else:
             valid.append(to_arrow(record, columns))
-    texts = [r["text"] for r in valid]
-    near: NearDupSettings | None = _stages["near"]
-    if near and valid:
-        matrix, shingles = signatures(texts, near.minhash)
-        bands = band_keys(matrix, *near.lsh_shape)
-    else:  # as many columns as other batches have, so that batches stack
-        bands = np.zeros((len(valid), near.lsh_shape[0] if near else 0), dtype=np.uint64)
-        shingles = np.zeros(len(valid), dtype=np.int64)
     if valid:
         write_batch(_stages["spool"], batch, valid, spool_schema(columns))
     prepared = Prepared(
@@ -179,9 +180,28 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
         objects,
         contamination,
         to_test,
+        [publisher_lines(r) for r in valid] if _stages["boilerplate"] else [],
     )
-    groups = {name: [r.get(name) for r in valid] for name in _stages["group_by"]}
-    keys = DedupKeys(
+    return prepared, dedup_keys(valid, _stages["near"], _stages["group_by"])
+
+
+def publisher_lines(record: Record) -> tuple[str, tuple[int, ...]]:
+    publisher = publisher_of(record.get("source"), record.get("url"), record["raw_path"])
+    return publisher, tuple(sorted(text_lines(record["text"])))
+
+
+def dedup_keys(valid: list[Record], near: NearDupSettings | None, group_by: tuple[str, ...]) -> DedupKeys:
+    """What the global steps compare of a batch's spooled records (also for records that
+    learned boilerplate left shorter, engines/boilerplate.py)."""
+    texts = [r["text"] for r in valid]
+    if near and valid:
+        matrix, shingles = signatures(texts, near.minhash)
+        bands = band_keys(matrix, *near.lsh_shape)
+    else:  # as many columns as other batches have, so that batches stack
+        bands = np.zeros((len(valid), near.lsh_shape[0] if near else 0), dtype=np.uint64)
+        shingles = np.zeros(len(valid), dtype=np.int64)
+    groups = {name: [r.get(name) for r in valid] for name in group_by}
+    return DedupKeys(
         [content_key(t) for t in texts],
         bands,
         shingles > 0,
@@ -189,7 +209,6 @@ def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
         [script_of(t) for t in texts] if near else [""] * len(texts),
         shingles == 1,
     )
-    return prepared, keys
 
 
 def contaminated_detail(found: list[Match]) -> str:
@@ -220,19 +239,32 @@ def annotate(task: AnnotateTask) -> Annotated:
     batch, offsets, routes = task
     records = read_batch(_stages["spool"], batch).take(pa.array(offsets, pa.int64())).to_pylist()
     tags = _stages["tagger"].tag_batch([r["text"] for r in records])
-    allow, pii = _stages["allow"], _stages["pii"]
+    allow, pii, quality = _stages["allow"], _stages["pii"], _stages["quality"]
+    allowed = [not allow or tag.language in allow for tag in tags]
+    scored = iter(
+        signals_batch(
+            [r["text"] for r, ok in zip(records, allowed, strict=True) if ok],
+            [t.language for t, ok in zip(tags, allowed, strict=True) if ok],
+        )
+    )
     outcomes = []
+    failed: list[list[str]] = []
+    signals: list[dict[str, Any] | None] = []
     kept: list[Record] = []
     kept_routes: list[tuple[str, int]] = []
     missing: Counter[str] = Counter()
     profiles: defaultdict[str, Profile] = defaultdict(Profile)
-    for record, tag, (split, bucket) in zip(records, tags, routes, strict=True):
-        if allow and tag.language not in allow:
+    for record, tag, ok, (split, bucket) in zip(records, tags, allowed, routes, strict=True):
+        values = next(scored) if ok else None
+        broken = failures(values, quality.bounds_for(tag.language), tag.language) if values else []
+        signals.append(values)
+        failed.append(broken if quality.filter else [])
+        if not ok or (quality.filter and broken):
             outcomes.append((tag.language, None, frozenset(), False))
             continue
         findings = find_pii(record["text"], pii.phone_region)
         outcomes.append((tag.language, summary(findings), frozenset(f.kind for f in findings), True))
-        record.update(language=tag.language, language_score=tag.score)
+        record.update(language=tag.language, language_score=tag.score, **quality_columns(values or {}))
         if findings and pii.redact:
             record["text"] = redact(record["text"], findings)
         missing.update(f for f in METADATA_FIELDS if record.get(f) in (None, []))
@@ -240,4 +272,4 @@ def annotate(task: AnnotateTask) -> Annotated:
         kept_routes.append((split, bucket))
         profiles[split].add([record])
     tagged = pa.RecordBatch.from_pylist(kept, schema=record_schema(_stages["columns"]))
-    return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles))
+    return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles), failed, signals)

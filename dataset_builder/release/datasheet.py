@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.config import parse_columns
-from dataset_builder.release import decontamination
+from dataset_builder.release import decontamination, learned
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "Motivation": (
@@ -205,6 +205,8 @@ def facts(m: dict[str, Any]) -> dict[tuple[str, str], str | None]:
             "`language`, `language_score`, and provenance: "
             "`raw_path` (input file), `raw_line` (line, or element number in a JSON array), "
             "`raw_sha256` (hash of the record's raw bytes), `raw_format`.\n\n"
+            + "Quality signals of each record's text, as `quality_*` columns (definitions and the papers "
+            'they come from: the project README, "Quality signals").\n\n'
             + user_columns(config)
             + input_keys(m)
             + publisher_origins(m)
@@ -226,7 +228,7 @@ def facts(m: dict[str, Any]) -> dict[tuple[str, str], str | None]:
                 + "; each with its file, line and reason in audit/rejects.jsonl.",
                 "Boilerplate lines removed, by rule:\n\n"
                 + table(["rule", "lines"], [[r, n] for r, n in m["boilerplate_lines_removed"].items()]),
-                *filter(None, [decontamination.kept_overlap(m)]),
+                *filter(None, [decontamination.kept_overlap(m), quality_rejects(m), learned_lines(m)]),
             ]
         ),
         (
@@ -479,8 +481,52 @@ def preprocessing(config: dict[str, Any]) -> str:
         "5. Exact and near duplicates removed (see Composition for the method and parameters).",
         f"6. Language tagged with langdetect seeded with {langid['seed']}; fewer than {langid['min_chars']} "
         "letters gives `und`" + (f"; only {', '.join(langid['allow'])} kept." if langid["allow"] else "."),
+        quality_step(config.get("quality")),
     ]
     return "\n".join(steps)
+
+
+def quality_step(quality: dict[str, Any] | None) -> str:
+    if not quality or not quality["filter"]:
+        return "7. Quality signals computed and published; no record filtered on them (`quality.filter = false`)."
+    bounds = [
+        [name, quality["min"].get(name, ""), quality["max"].get(name, "")]
+        for name in sorted(quality["min"].keys() | quality["max"].keys())
+        if name not in quality["off"]
+    ]
+    languages = "; ".join(
+        f"{lang}: not filtered on {', '.join(t.get('off', []))}"
+        for lang, t in sorted(quality["language"].items())
+    )
+    return (
+        "7. Records with a quality signal outside these bounds rejected (reason `quality`), except per "
+        f"language ({languages or 'no exceptions'}):\n\n" + table(["signal", "min", "max"], bounds)
+    )
+
+
+def learned_lines(m: dict[str, Any]) -> str | None:
+    """Each publisher's learned boilerplate lines and the articles each was removed from."""
+    if "boilerplate_learned" not in m:
+        return None
+    found = learned.rows(m)
+    return (
+        "Boilerplate learned per publisher (lines in at least "
+        f"{m['config']['boilerplate']['min_articles']} and {m['config']['boilerplate']['min_share']:.0%} "
+        "of one publisher's articles, shared by fewer than "
+        f"{m['config']['boilerplate']['max_publishers']} publishers), removed before deduplication"
+        + (":\n\n" + table(["publisher", "line", "articles"], found) if found else ": none.")
+    )
+
+
+def quality_rejects(m: dict[str, Any]) -> str | None:
+    """Per signal, how many records the quality filter rejected for it."""
+    rejected = m.get("quality", {}).get("rejected")
+    if not rejected:
+        return None
+    return (
+        "Records rejected by the quality filter, by signal broken (a record can break several):\n\n"
+        + table(["signal", "records"], [[name, n] for name, n in rejected.items()])
+    )
 
 
 def build_facts(m: dict[str, Any]) -> list[str]:

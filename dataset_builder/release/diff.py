@@ -9,6 +9,8 @@ bounded list in `summary`) and scripts (`as_json`).
 Releases of format 1 (before `release_format`) wrote dates as text: against a format 2
 release every record with a `published` or `retrieved` date, and every record once the
 columns differ (`source_id`), counts as changed; added, removed and moved are unaffected.
+The `quality_*` columns (format 3) are derived from the text and left out of the comparison:
+a record is changed when what it says changed, not when a signal's definition did.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pyarrow.parquet as pq
 
 from dataset_builder.config import SPLITS
 from dataset_builder.stages.columns import iso
+from dataset_builder.stages.quality import PREFIX as QUALITY_PREFIX
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,8 @@ def rows(release: Path) -> dict[str, Row]:
     for path in sorted((release / "data").glob("*.parquet")):
         split = path.name.split("-")[0]
         for row in pq.read_table(path).to_pylist():
-            text = json.dumps(row, sort_keys=True, ensure_ascii=False, default=iso)
+            published = {k: v for k, v in row.items() if not k.startswith(QUALITY_PREFIX)}
+            text = json.dumps(published, sort_keys=True, ensure_ascii=False, default=iso)
             digest = hashlib.sha256(text.encode()).hexdigest()
             found[row["id"]] = Row(split, digest, row["language"], row["source"], row["title"])
     return found

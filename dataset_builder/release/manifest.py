@@ -63,6 +63,7 @@ def make_manifest(
         "languages": {split: dict(sorted(ledger.languages[split].items())) for split in SPLITS},
         "missing_values": {f: ledger.missing[f] for f in METADATA_FIELDS},
         "profile": profile_summary(ledger.profiles),
+        "quality": ledger.quality_summary,
         "pii": {
             "found": {kind: ledger.pii[kind] for kind in PII_KINDS},
             "records": {kind: ledger.pii_records[kind] for kind in PII_KINDS},
@@ -86,6 +87,12 @@ def make_manifest(
     }
     if config.settings.decontaminate:
         manifest["decontamination"] = decontamination(ledger)
+    if config.settings.boilerplate.learn:
+        manifest["boilerplate_learned"] = {
+            "publishers": ledger.learned,
+            "lines": sum(len(found) for found in ledger.learned.values()),
+            "removed": sum(line["articles"] for found in ledger.learned.values() for line in found),
+        }
     return manifest
 
 

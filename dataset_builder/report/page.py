@@ -22,11 +22,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from dataset_builder.config import SPLITS
 from dataset_builder.errors import BuildError
 from dataset_builder.records import balanced, locator
-from dataset_builder.release import diff
+from dataset_builder.release import diff, learned
 from dataset_builder.release.publish import REPORT, read_manifest
 
 NAME = REPORT
 REJECTS_PER_REASON = 3
+LEARNED_SHOWN = 12  # learned boilerplate lines, most articles first
 
 
 def render(release: Path, changes: diff.Changes | None) -> str:
@@ -50,6 +51,7 @@ def render(release: Path, changes: diff.Changes | None) -> str:
         balanced=balanced(counts),
         **draw_charts(m),
         languages=sorted({lang for counts in m["languages"].values() for lang in counts}),
+        learned_top=sorted(learned.rows(m), key=lambda row: (-row[2], row[0], row[1]))[:LEARNED_SHOWN],
         rejects=sample_rejects(release / "audit" / "rejects.jsonl", REJECTS_PER_REASON),
         per_reason=REJECTS_PER_REASON,
         pairs=list(read_jsonl(release / "audit" / "near_duplicate_examples.jsonl")),
@@ -84,6 +86,8 @@ def draw_charts(m: dict[str, Any]) -> dict[str, Any]:
     }
     if m["near_duplicates"]["enabled"]:
         svgs["similarity"] = charts.similarity(m)
+    if m.get("quality", {}).get("signals"):
+        svgs["quality"] = charts.quality(m)
     return {
         "charts": {name: base64.b64encode(svg.encode("utf-8")).decode("ascii") for name, svg in svgs.items()},
         "fonts": charts.fonts_used(),

@@ -1,0 +1,121 @@
+"""What the release says about its quality signals: per signal, where the records fall.
+
+A threshold is judged by looking at what sits either side of it, so the manifest keeps, per
+signal, a histogram of every scored record (kept, or rejected by `[quality]`: the records
+the allow-list let through), the default cut, how many records pass and fail their
+language's bound, and the records closest to the cut on each side with an excerpt. The
+datasheet and report.html draw from it; nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dataset_builder.config import Bound, PiiSettings, QualitySettings
+from dataset_builder.spool import Spool
+from dataset_builder.stages.pii import find_pii, redact
+from dataset_builder.stages.quality import SIGNALS
+
+BINS = 30
+EXAMPLES = 3  # per side of a cut
+EXCERPT = 240  # characters
+
+
+@dataclass
+class Scores:
+    """Every scored record's signals, one compact column per signal, and its language."""
+
+    rows: array = field(default_factory=lambda: array("q"))
+    languages: list[str] = field(default_factory=list)
+    values: dict[str, array] = field(default_factory=lambda: {name: array("d") for name in SIGNALS})
+    rejected: Counter[str] = field(default_factory=Counter)  # quality rejects, by signal broken
+
+    def add(self, row: int, language: str, values: dict[str, Any], failed: list[str]) -> None:
+        self.rows.append(row)
+        self.languages.append(language)
+        for name in SIGNALS:
+            value = values[name]
+            self.values[name].append(math.nan if value is None else float(value))
+        self.rejected.update({text.split(" ", 1)[0] for text in failed})
+
+
+def cut(bounds: tuple[Bound, ...], signal: str) -> tuple[str, float] | None:
+    """The bound a histogram shows: the minimum when there is one (a maximum of words is
+    far from any article), else the maximum."""
+    for bound in bounds:
+        if bound.signal == signal:
+            if bound.minimum is not None:
+                return "min", float(bound.minimum)
+            if bound.maximum is not None:
+                return "max", float(bound.maximum)
+    return None
+
+
+def fails(value: float, bounds: tuple[Bound, ...], signal: str) -> bool:
+    for bound in bounds:
+        if bound.signal == signal and not math.isnan(value):
+            low, high = bound.minimum, bound.maximum
+            return (low is not None and value < low) or (high is not None and value > high)
+    return False
+
+
+def summary(
+    scores: Scores, settings: QualitySettings, spool: Spool, ids: list[str], pii: PiiSettings
+) -> dict[str, Any]:
+    """The manifest's `quality`: filter on or off, rejects per signal, and per signal its
+    histogram, default cut, counts each side and the records nearest the cut on each side
+    (`failing`, `passing` the default cut) (their
+    excerpts redacted as the release's texts are, with `pii.redact`)."""
+    wanted: dict[str, list[tuple[int, float]]] = {}
+    signals: dict[str, dict[str, Any]] = {}
+    rows = np.frombuffer(scores.rows, dtype=np.int64) if len(scores.rows) else np.zeros(0, np.int64)
+    for name in SIGNALS:
+        values = np.frombuffer(scores.values[name], dtype=np.float64) if len(rows) else np.zeros(0)
+        known = ~np.isnan(values)
+        shown = cut(settings.bounds, name)
+        failing = sum(
+            fails(v, settings.bounds_for(lang), name)
+            for v, lang in zip(values.tolist(), scores.languages, strict=True)
+        )
+        entry: dict[str, Any] = {
+            "scored": int(known.sum()),
+            "fail": int(failing),
+            "pass": int(known.sum() - failing),
+            "cut": {"bound": shown[0], "value": shown[1]} if shown else None,
+        }
+        if known.any():
+            data = values[known]
+            low, high = float(data.min()), float(np.quantile(data, 0.99))
+            if shown:
+                low, high = min(low, shown[1]), max(high, shown[1])
+            high = high if high > low else low + 1
+            counts, edges = np.histogram(np.clip(data, low, high), bins=BINS, range=(low, high))
+            entry["edges"] = [float(f"{e:.6g}") for e in edges.tolist()]
+            entry["counts"] = counts.tolist()
+            if shown:
+                order = np.lexsort((rows[known], np.abs(data - shown[1])))
+                failing = data[order] < shown[1] if shown[0] == "min" else data[order] > shown[1]
+                sides = [order[failing][:EXAMPLES], order[~failing][:EXAMPLES]]
+                wanted[name] = [(int(rows[known][i]), float(data[i])) for side in sides for i in side]
+                entry["failing"], entry["passing"] = len(sides[0]), len(sides[1])
+        signals[name] = entry
+    shown_rows = sorted({row for found in wanted.values() for row, _ in found})
+    texts = dict(spool.take(np.array(shown_rows, dtype=np.int64), "text"))
+    if pii.redact:
+        texts = {row: redact(text, find_pii(text, pii.phone_region)) for row, text in texts.items()}
+    for name, found in wanted.items():
+        entry = signals[name]
+        examples = [{"id": ids[r], "value": v, "excerpt": excerpt(texts[r])} for r, v in found]
+        entry["failing"], entry["passing"] = examples[: entry["failing"]], examples[entry["failing"] :]
+    return {"filter": settings.filter, "rejected": dict(sorted(scores.rejected.items())), "signals": signals}
+
+
+def excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1] + "…"
