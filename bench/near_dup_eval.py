@@ -24,7 +24,7 @@ the default settings (dataset_builder/defaults.toml), per script:
   on each side of 0.8 and 0.5, beside the same counts for ground truth and for the
   tokens used before scripts were told apart (runs of non-ASCII bytes as one word);
 - the shingle size sweep: for k = 3..7, copies below 0.8 and the closest pairs of
-  distinct articles of the same script (why k = 5).
+  distinct articles of the same script (why 3 words and 5 characters).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from realtext import articles_by_script
 from dataset_builder.config import load_config
 from dataset_builder.decide.dedup import NearDupSettings
 from dataset_builder.decide.graph import connected_components
-from dataset_builder.decide.minhash import jaccard, shingle_set
+from dataset_builder.decide.minhash import Shingling, jaccard, shingle_set
 from dataset_builder.decide.scripts import script_of
 
 SCRIPTS = ("Latin", "Han", "Japanese", "Hangul")
@@ -182,7 +182,7 @@ def main() -> None:
         cluster[d.index] = d.representative
     group = connected_components(len(texts), pairs.at_least(settings.group_threshold))
     print(f"near-dup stage on {len(texts)} texts: {elapsed:.1f} s, {pairs.candidates} candidate pairs")
-    sets = [shingle_set(t, settings.minhash.shingle_words) for t in texts]
+    sets = [shingle_set(t, settings.minhash.shingling) for t in texts]
     grams = [char_grams(t) for t in texts]
 
     rows = defaultdict(lambda: defaultdict(list))  # script -> kind -> (truth, tool, old)
@@ -279,7 +279,7 @@ def shingle_size_sweep(texts, origin, kinds, scripts, originals, sample) -> None
         copies = [i for i in range(originals, len(texts)) if scripts[i] == script]
         for k in (3, 4, 5, 6, 7):
             needed = sorted({*ids, *copies})
-            sets = {i: shingle_set(texts[i], k) for i in needed}
+            sets = {i: shingle_set(texts[i], Shingling(k, k)) for i in needed}
             copy_j = np.array([jaccard(sets[i], sets[origin[i]]) for i in copies])
             neg_j = np.array([jaccard(sets[a], sets[b]) for a, b in negatives])
             print(

@@ -114,7 +114,7 @@ def main() -> None:
     t_candidates = time.perf_counter() - clock
     clock = time.perf_counter()
     rows = np.unique(candidates).tolist()
-    shingles = ShingleSets.of_texts(((i, texts[i]) for i in rows), settings.minhash.shingle_words)
+    shingles = ShingleSets.of_texts(((i, texts[i]) for i in rows), settings.minhash.shingling)
     t_shingles = time.perf_counter() - clock
     clock = time.perf_counter()
     pairs = similar_pairs(candidates, shingles, len(compared), settings.report_threshold)

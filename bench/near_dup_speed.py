@@ -26,6 +26,7 @@ import sys
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import datasketch
 import numpy as np
@@ -43,9 +44,10 @@ from dataset_builder.decide.dedup import (
     id_ranks,
     near_duplicate_stage,
 )
-from dataset_builder.decide.minhash import band_keys, jaccard, shingle_set, signatures, tokens
+from dataset_builder.decide.minhash import Shingling, band_keys, jaccard, shingle_set, signatures, tokens
 
 NUM_PERM = 128
+FIVE = Shingling(5, 5)  # the k the library comparison shingles its strings with (shingle_strings)
 SCRIPT_SHARES = {"Han": 0.2, "Japanese": 0.15, "Hangul": 0.15}  # the rest: Latin
 SENTENCE = re.compile(r"[^。！？.!?\n]+[。！？.!?]*")
 
@@ -76,7 +78,8 @@ def run_near_dup(
 ) -> tuple[SimilarPairs, list[NearDuplicate]]:
     """The build's near-dup stage over texts in memory, ids in input order, with the
     shingles and signatures of `minhash` (this checkout's, or a baseline's)."""
-    blocks = [minhash.signatures(texts[i : i + 64], settings.minhash) for i in range(0, len(texts), 64)]
+    signing, shingling = module_settings(minhash, settings)
+    blocks = [minhash.signatures(texts[i : i + 64], signing) for i in range(0, len(texts), 64)]
     matrix = np.concatenate([b[0] for b in blocks])
     compared = np.flatnonzero(np.concatenate([b[1] for b in blocks]))
     bands = band_keys(matrix[compared], *settings.lsh_shape)
@@ -85,14 +88,20 @@ def run_near_dup(
         bands,
         compared,
         lambda rows: ShingleSets(
-            {
-                i: minhash.shingle_set(texts[i], settings.minhash.shingle_words)
-                for i in np.unique(rows).tolist()
-            }
+            {i: minhash.shingle_set(texts[i], shingling) for i in np.unique(rows).tolist()}
         ),
         ranks,
         settings,
     )
+
+
+def module_settings(minhash: ModuleType, settings: NearDupSettings) -> tuple[Any, Any]:
+    """What `minhash`'s functions take: this checkout's MinHashSettings and Shingling, or a
+    checkout from before Shingling existed: its settings with one k for every text (5,
+    its default then)."""
+    if hasattr(minhash, "Shingling"):
+        return settings.minhash, settings.minhash.shingling
+    return minhash.MinHashSettings(settings.minhash.num_perm, 5, settings.minhash.seed), 5
 
 
 def compare_libraries(texts: list[str]) -> None:
@@ -115,7 +124,7 @@ def compare_libraries(texts: list[str]) -> None:
     pairs += [(i, i + len(texts) // 2) for i in range(0, len(texts) // 2, 25)]  # edited copies (see main)
     err_ds, err_rs = [], []
     for a, b in pairs:
-        exact = jaccard(shingle_set(texts[a], 5), shingle_set(texts[b], 5))
+        exact = jaccard(shingle_set(texts[a], FIVE), shingle_set(texts[b], FIVE))
         err_ds.append(abs(ds[a].jaccard(ds[b]) - exact))
         err_rs.append(abs(np.mean(np.array(rs[a]) == np.array(rs[b])) - exact))
     for name, errors in (("datasketch", err_ds), ("rensa", err_rs)):

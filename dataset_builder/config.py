@@ -116,6 +116,7 @@ class NearDupConfig:
     enabled: bool
     num_perm: int
     shingle_words: int
+    shingle_chars: int
     seed: int
     threshold: float
     group_threshold: float

@@ -25,6 +25,7 @@ from dataset_builder.decide.dedup import (
 from dataset_builder.decide.graph import connected_components
 from dataset_builder.decide.minhash import (
     MinHashSettings,
+    Shingling,
     band_keys,
     candidate_pairs,
     detection_probability,
@@ -37,7 +38,7 @@ from dataset_builder.pipeline import build
 from tests.conftest import article_text, make_config, read_jsonl, write_files
 
 RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
-MINHASH = MinHashSettings(num_perm=128, shingle_words=5, seed=1)
+MINHASH = MinHashSettings(num_perm=128, shingling=Shingling(words=5, chars=5), seed=1)
 SETTINGS = NearDupSettings(MINHASH, threshold=0.8, group_threshold=0.5, report_threshold=0.3, recall=0.99)
 
 
@@ -94,7 +95,7 @@ texts_strategy = st.lists(
 
 @given(texts_strategy, st.integers(1, 6))
 def test_batch_shingles_equal_the_naive_ones(texts, k):
-    flat, counts = shingle_hashes(texts, k)
+    flat, counts = shingle_hashes(texts, Shingling(words=k, chars=9))  # no unspaced script here
     offsets = np.concatenate([[0], np.cumsum(counts)])
     for i, text in enumerate(texts):
         assert set(flat[offsets[i] : offsets[i + 1]].tolist()) == naive_shingles(text, k)
@@ -177,7 +178,7 @@ def test_near_duplicate_representative_is_the_smallest_id_in_any_order(order):
     ]
     ids = ["f", "b", "d", "c", "a", "e"]
     texts, ids = [texts[i] for i in order], [ids[i] for i in order]
-    shingles = ShingleSets.of_texts(enumerate(texts), 5)
+    shingles = ShingleSets.of_texts(enumerate(texts), MINHASH.shingling)
     matrix, _ = signatures(texts, MINHASH)
     candidates = lsh_candidates(band_keys(matrix, *SETTINGS.lsh_shape), np.arange(len(texts)))
     pairs = similar_pairs(candidates, shingles, len(texts), SETTINGS.report_threshold)

@@ -36,6 +36,7 @@ from dataset_builder.decide.graph import connected_components
 from dataset_builder.decide.jaccard import similarities
 from dataset_builder.decide.minhash import (
     MinHashSettings,
+    Shingling,
     candidate_pairs,
     jaccard,
     lsh_shape,
@@ -128,9 +129,9 @@ class ShingleSets:
         self.sets = sets
 
     @classmethod
-    def of_texts(cls, texts: Iterable[tuple[int, str]], shingle_words: int) -> ShingleSets:
+    def of_texts(cls, texts: Iterable[tuple[int, str]], shingling: Shingling) -> ShingleSets:
         """From (record index, text) pairs: the texts themselves are not kept."""
-        return cls({index: shingle_set(text, shingle_words) for index, text in texts})
+        return cls({index: shingle_set(text, shingling) for index, text in texts})
 
     def __getitem__(self, index: int) -> np.ndarray:
         return self.sets[index]

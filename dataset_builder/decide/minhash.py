@@ -3,12 +3,17 @@
 A shingle is k tokens in a row. In a text written with spaces a token is a word; in the
 runs of a script written without them (Han, Kana, Hangul, Thai, Lao, Khmer, Myanmar:
 `decide.scripts`) a token is one character, so a Chinese article of 1,000 characters has
-~1,000 shingles, as an English one of 1,000 words does, and an edit removes about k of
-them in either. Both kinds of token sit in one sequence, in text order, and are shingled
-together with the same k: a Latin name inside a Chinese sentence is one token among its
-characters. k = 5 was measured best for both (bench/near_dup_eval.py). A text with no
-character of those scripts takes exactly the old path, so its shingles, signatures and
-the releases made of them are unchanged.
+~1,000 shingles, as an English one of 1,000 words does. Both kinds of token sit in one
+sequence, in text order: a Latin name inside a Chinese sentence is one token among its
+characters, a Chinese name in an English article a few tokens among its words. k is
+`Shingling.words` (3) in a text mostly of words and `Shingling.chars` (5) in one mostly
+of unspaced letters, so that the same edit moves the Jaccard similarity about as far in
+every script: measured against the character 5-gram Jaccard of the two texts (the
+targets' measure) on real articles with made copies, 5-word shingles missed 42 of 3,348
+Latin copies at 0.8 (exact Jaccard, no LSH), 3-word ones 23 and 2-word ones 15, while
+distinct articles reach 0.013 at 3 words and 0.065 at 2, where every common word pair
+is shared (bench/near_dup_eval.py); 3-character shingles would merge distinct Chinese
+articles (up to 0.55), 5-character ones stay below 0.38.
 
 Signatures come from rensa (measured here 2.5x faster than datasketch, with the same
 estimation error: bench/near_dup_speed.py). What no library does cheaply is turning text
@@ -31,7 +36,8 @@ import xxhash
 from dataset_builder.config import NearDupConfig
 from dataset_builder.decide.scripts import (
     ALONE,
-    UNSPACED,
+    MARK,
+    SPACE,
     UNSPACED_CHAR,
     WORD,
     basic_plane_classes,
@@ -40,23 +46,30 @@ from dataset_builder.decide.scripts import (
 )
 
 TOKEN = re.compile(rb"[0-9a-z\x80-\xff]+")  # on lower-cased UTF-8: letters of any script stay whole
-# Texts with unspaced scripts: each unspaced letter, runs of other word characters and
-# combining marks (Thai vowels and Indic matras are not \w), each punctuation mark or symbol.
-MIXED_TOKEN = re.compile(f"[{UNSPACED}]|(?:(?![{UNSPACED}])[\\w\\u0300-\\u036f\\u0900-\\u0dff])+|[^\\w\\s]")
 MIX = np.uint64(0x9E3779B97F4A7C15)
 SEED = np.uint64(0x2545F4914F6CDD1D)
 LANES = 4  # tokens of up to 4 x 8 bytes are hashed in numpy
 
 
 @dataclass(frozen=True)
+class Shingling:
+    """How many tokens a shingle spans: `words` in a text mostly written with spaces,
+    `chars` in one mostly written in an unspaced script (`MixedTokens.mostly_unspaced`)."""
+
+    words: int
+    chars: int
+
+
+@dataclass(frozen=True)
 class MinHashSettings:
     num_perm: int
-    shingle_words: int
+    shingling: Shingling
     seed: int
 
     @classmethod
     def from_settings(cls, near_dup: NearDupConfig) -> MinHashSettings:
-        return cls(near_dup.num_perm, near_dup.shingle_words, near_dup.seed)
+        shingling = Shingling(near_dup.shingle_words, near_dup.shingle_chars)
+        return cls(near_dup.num_perm, shingling, near_dup.seed)
 
 
 def tokens(text: str) -> list[bytes]:
@@ -65,15 +78,17 @@ def tokens(text: str) -> list[bytes]:
     A text with an unspaced script is NFKC-folded first (full-width letters and digits are
     common in CJK text: 885 of 900 livedoor articles change under NFKC) and its punctuation
     variants are folded, so a copy whose quotes or commas were swapped for other forms
-    keeps its shingles. Its punctuation marks are tokens, as its characters are: a text
-    is then shingled as the character 5-grams the targets are measured by, which catches
-    more copies at 0.8 than dropping them (a throw-away variant of bench/near_dup_eval.py:
-    Han 0.997 against 0.991, Hangul 0.994 against 0.988, Japanese 0.9989 against 0.9994).
-    Spaces are not tokens: copies respace CJK text freely."""
+    keeps its shingles. A punctuation mark (ASCII or CJK) next to an unspaced letter is a
+    token, as the letters are (NFKC makes the full-width comma, colon, brackets ASCII):
+    a Chinese text is then shingled as the character 5-grams the targets are measured by,
+    which catches more copies at 0.8 than dropping them (bench/near_dup_eval.py). Elsewhere
+    the tokens are the plain path's, so a few CJK characters in an English article change
+    only the shingles next to them. Spaces are not tokens: copies respace CJK text freely."""
     if not has_unspaced(text):
         return TOKEN.findall(text.lower().encode("utf-8"))
-    found = MIXED_TOKEN.findall(folded(text))
-    return " ".join(found).encode("utf-8").split(b" ") if found else []  # tokens have no spaces
+    split = MixedTokens.of(text)
+    pieces = [chr(point).encode("utf-8") for point in split.alone.tolist()] + split.runs
+    return [pieces[i] for i in split.order.tolist()]
 
 
 def folded(text: str) -> str:
@@ -102,33 +117,56 @@ def folded(text: str) -> str:
 @dataclass(frozen=True)
 class MixedTokens:
     """The tokens of a text with an unspaced script, as hashing wants them: the single-
-    character tokens as code points, the word runs (Latin words, numbers) as bytes, and
-    the order that interleaves the two (`concatenate([alone, runs])[order]`: text order)."""
+    character tokens as code points, the word runs (Latin words, numbers) as bytes, the
+    order that interleaves the two (`concatenate([alone, runs])[order]`: text order), and
+    how many of the single characters are letters of an unspaced script."""
 
     alone: np.ndarray  # int64 code points
     runs: list[bytes]
     order: np.ndarray
+    letters: int
 
     @classmethod
     def of(cls, text: str) -> MixedTokens:
-        """The same tokens as `tokens(text)`, classified per code point in numpy: a regex and
-        a bytes object per token cost twice the MinHash itself."""
+        """The text's tokens (`tokens`), classified per code point in numpy: a regex and a
+        bytes object per token cost twice the MinHash itself."""
         fold = folded(text)
         points = np.frombuffer(fold.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
         kind = basic_plane_classes()[np.minimum(points, 0xFFFF)]
         for i in np.flatnonzero(points > 0xFFFF).tolist():  # beyond the basic plane: rare
-            char = fold[i]
-            kind[i] = WORD if (char.isalnum() or char == "_") and not UNSPACED_CHAR.match(char) else ALONE
+            kind[i] = ALONE if UNSPACED_CHAR.match(fold[i]) else WORD
+        letters = int(np.count_nonzero(kind == ALONE))
+        marks = np.flatnonzero(kind == MARK)
+        if marks.size:
+            kind[marks] = np.where(beside_unspaced(kind, marks), ALONE, SPACE)
         edges = np.diff(np.concatenate([[0], (kind == WORD).astype(np.int8), [0]]))
         run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
         alone = np.flatnonzero(kind == ALONE)
         runs = [
             fold[a:b].encode("utf-8") for a, b in zip(run_starts.tolist(), run_ends.tolist(), strict=True)
         ]
-        return cls(points[alone], runs, np.argsort(np.concatenate([alone, run_starts]), kind="stable"))
+        order = np.argsort(np.concatenate([alone, run_starts]), kind="stable")
+        return cls(points[alone], runs, order, letters)
 
     def __len__(self) -> int:
         return len(self.order)
+
+    @property
+    def mostly_unspaced(self) -> bool:
+        """More unspaced letters than words: shingled by `Shingling.chars`."""
+        return self.letters >= len(self.runs)
+
+
+def beside_unspaced(kind: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """Per mark: whether the nearest letter or word before or after it (spaces and other
+    marks skipped) is an unspaced letter."""
+    solid = np.flatnonzero((kind == WORD) | (kind == ALONE))
+    if not solid.size:
+        return np.zeros(len(marks), dtype=bool)
+    after = np.searchsorted(solid, marks)
+    before_alone = (after > 0) & (kind[solid[np.maximum(after - 1, 0)]] == ALONE)
+    after_alone = (after < len(solid)) & (kind[solid[np.minimum(after, len(solid) - 1)]] == ALONE)
+    return before_alone | after_alone
 
 
 def mixed_token_hashes(text: str) -> np.ndarray:
@@ -191,31 +229,33 @@ def fmix64(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(33))
 
 
-def shingle_hashes(texts: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-    """All k-token shingle hashes of a batch, flat, and how many belong to each text.
+def shingle_hashes(texts: list[str], shingling: Shingling) -> tuple[np.ndarray, np.ndarray]:
+    """All shingle hashes of a batch, flat, and how many belong to each text.
 
-    A text shorter than k tokens is one shingle; a text without tokens has none."""
+    A text shorter than its shingle size is one shingle; a text without tokens has none."""
     words: list[bytes] = []
     mixed: dict[int, MixedTokens] = {}  # text number -> its tokens, if it has an unspaced script
-    counts = []
+    counts, sizes = [], []
     for n, text in enumerate(texts):
         if has_unspaced(text):
-            mixed[n] = MixedTokens.of(text)
-            counts.append(len(mixed[n]))
+            split = mixed[n] = MixedTokens.of(text)
+            counts.append(len(split))
+            sizes.append(shingling.chars if split.mostly_unspaced else shingling.words)
         else:
             found = TOKEN.findall(text.lower().encode("utf-8"))
             counts.append(len(found))
+            sizes.append(shingling.words)
             words.extend(found)
     token_hash = batch_token_hashes(words, mixed, counts) if mixed else token_hashes(words)
     lengths = np.array(counts, dtype=np.int64)
     starts = np.cumsum(lengths) - lengths
-    windows = np.minimum(lengths, k)  # a short text is one window over all its words
+    windows = np.minimum(lengths, np.array(sizes, dtype=np.int64))  # a short text: one window
     shingle_counts = np.where(lengths > 0, lengths - windows + 1, 0)
     first = np.repeat(starts, shingle_counts) + ragged_arange(shingle_counts)
     width = np.repeat(windows, shingle_counts)
     combined = token_hash[first]
     with np.errstate(over="ignore"):
-        for offset in range(1, k):
+        for offset in range(1, max(sizes, default=1)):
             inside = offset < width
             combined[inside] = combined[inside] * MIX + token_hash[first[inside] + offset]
     return combined, shingle_counts
@@ -253,7 +293,7 @@ def signatures(texts: list[str], settings: MinHashSettings) -> tuple[np.ndarray,
     """MinHash signatures (uint32, one row of num_perm per text), and each text's number of
     distinct-position shingles: a text without any has no signature worth comparing, and
     one with a single shingle can only be equal or unrelated to another."""
-    flat, counts = shingle_hashes(texts, settings.shingle_words)
+    flat, counts = shingle_hashes(texts, settings.shingling)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint64)
     matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
         flat, offsets, settings.num_perm, settings.seed
@@ -274,9 +314,9 @@ def band_keys(signature_matrix: np.ndarray, bands: int, rows: int) -> np.ndarray
     return keys
 
 
-def shingle_set(text: str, k: int) -> np.ndarray:
+def shingle_set(text: str, shingling: Shingling) -> np.ndarray:
     """The sorted, distinct shingle hashes of one text, for an exact Jaccard."""
-    flat, _ = shingle_hashes([text], k)
+    flat, _ = shingle_hashes([text], shingling)
     return np.unique(flat)
 
 

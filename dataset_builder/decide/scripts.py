@@ -92,23 +92,27 @@ def code_point_ranges() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 STARTS, ENDS, SCRIPT_INDEX = code_point_ranges()
 
 
-SPACE, WORD, ALONE = 0, 1, 2  # what a character is in a text with an unspaced script
+SPACE, WORD, ALONE, MARK = 0, 1, 2, 3  # what a character is in a text with an unspaced script
 
 
 @cache
 def basic_plane_classes() -> np.ndarray:
-    """Per code point of the Basic Multilingual Plane: ALONE for unspaced letters and for
-    punctuation and symbols (each a token), WORD for the characters runs of which are
-    words (\\w, and the combining marks \\w leaves out), SPACE for the rest. The same
-    classes as minhash.MIXED_TOKEN, as a table numpy can index (built once, in ~0.1 s, when
-    the first such text comes)."""
-    classes = np.full(0x10000, ALONE, dtype=np.uint8)
+    """Per code point of the Basic Multilingual Plane: ALONE for unspaced letters (each a
+    token), SPACE for white space, MARK for the punctuation and symbols of ASCII, of CJK
+    (U+3000–U+303F) and of the full-width forms (a token beside an unspaced letter,
+    elsewhere a separator: `minhash.MixedTokens`), WORD for the rest —
+    ASCII letters and digits and every other character, whose runs are words. Outside
+    unspaced text these are the plain path's tokens (`minhash.TOKEN`: ASCII letters and
+    digits and all non-ASCII bytes), so one Chinese name in an English article changes the
+    tokens next to it, not all of them. Built once, in ~0.1 s, when the first such text
+    comes."""
+    classes = np.full(0x10000, WORD, dtype=np.uint8)
     for point in range(0x10000):
         char = chr(point)
-        if char.isalnum() or char == "_" or 0x300 <= point <= 0x36F or 0x900 <= point <= 0xDFF:
-            classes[point] = WORD
-        elif char.isspace():
+        if char.isspace():
             classes[point] = SPACE
+        elif (point < 0x80 or 0x3000 <= point <= 0x303F or 0xFF00 <= point <= 0xFFEF) and not char.isalnum():
+            classes[point] = MARK
     for match in re.finditer(r"(.)-(.)|(.)", UNSPACED, re.DOTALL):
         low, high, single = match.groups()
         start, end = (ord(low), ord(high)) if single is None else (ord(single), ord(single))

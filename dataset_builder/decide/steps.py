@@ -30,6 +30,7 @@ from dataset_builder.decide.dedup import (
     near_duplicate_stage,
 )
 from dataset_builder.decide.graph import connected_components
+from dataset_builder.decide.minhash import Shingling
 from dataset_builder.decide.split import Move, assign_splits
 from dataset_builder.spool import Spool
 
@@ -157,9 +158,11 @@ def value_links(values: Iterable[tuple[Any, int]]) -> np.ndarray:
     return np.array(chained, dtype=np.int64).reshape(-1, 2)
 
 
-def decide(corpus: Corpus, dedup: DedupKeys, shingles: Callable[[np.ndarray, int], ShingleSets]) -> Decisions:
+def decide(
+    corpus: Corpus, dedup: DedupKeys, shingles: Callable[[np.ndarray, Shingling], ShingleSets]
+) -> Decisions:
     """The global steps in memory, from the dedup keys of every spooled row; `shingles(rows,
-    k)` gives the k-word shingle sets of the texts candidate pairs need (the engine decides
+    shingling)` gives the shingle sets of the texts candidate pairs need (the engine decides
     who computes them, and where the texts are read)."""
     settings = corpus.settings
     keys, bands, words, groups = dedup.keys, dedup.bands, dedup.words, dedup.groups
@@ -175,11 +178,11 @@ def decide(corpus: Corpus, dedup: DedupKeys, shingles: Callable[[np.ndarray, int
     if settings.near_dup.enabled:
         near_settings = NearDupSettings.from_settings(settings.near_dup)
         compared = np.flatnonzero(alive & words)
-        k = near_settings.minhash.shingle_words
+        shingling = near_settings.minhash.shingling
         similar, near = near_duplicate_stage(
             bands[compared],
             compared,
-            lambda rows: shingles(rows, k),
+            lambda rows: shingles(rows, shingling),
             corpus.ranks,
             near_settings,
         )

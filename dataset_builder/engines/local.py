@@ -11,6 +11,7 @@ import numpy as np
 
 from dataset_builder.config import IngestSettings
 from dataset_builder.decide.dedup import ShingleSets
+from dataset_builder.decide.minhash import Shingling
 from dataset_builder.decide.steps import Corpus, Decisions, DedupKeys, decide
 from dataset_builder.engines.parallel import batched, map_ordered
 from dataset_builder.engines.passes import (
@@ -79,7 +80,7 @@ class LocalEngine:
         return decide(
             corpus,
             self.keys.concatenated(),
-            lambda rows, k: shingle_sets(corpus.spool, rows, k, self.workers),
+            lambda rows, shingling: shingle_sets(corpus.spool, rows, shingling, self.workers),
         )
 
     def annotated(self, tasks: Iterable[AnnotateTask], setup: WorkerSetup) -> Iterator[Annotated]:
@@ -91,18 +92,16 @@ class LocalEngine:
 SHINGLE_TASK_BATCHES = 16  # spool batch files per shingling task
 
 
-def shingle_sets(spool: Spool, rows: np.ndarray, shingle_words: int, workers: int) -> ShingleSets:
+def shingle_sets(spool: Spool, rows: np.ndarray, shingling: Shingling, workers: int) -> ShingleSets:
     """The shingle sets of `rows`' texts, by `workers` processes: at ~0.6 ms a text, the
     part of the in-memory global steps that would otherwise keep a second core idle."""
-    tasks = [
-        (spool.folder, chunk, shingle_words) for chunk in batched(spool.locate(rows), SHINGLE_TASK_BATCHES)
-    ]
+    tasks = [(spool.folder, chunk, shingling) for chunk in batched(spool.locate(rows), SHINGLE_TASK_BATCHES)]
     sets: dict[int, np.ndarray] = {}
     for found in map_ordered(shingle_task, tasks, workers=workers):
         sets.update(found)
     return ShingleSets(sets)
 
 
-def shingle_task(task: tuple[Path, list[Located], int]) -> dict[int, np.ndarray]:
-    folder, located, shingle_words = task
-    return ShingleSets.of_texts(take_located(folder, located, "text"), shingle_words).sets
+def shingle_task(task: tuple[Path, list[Located], Shingling]) -> dict[int, np.ndarray]:
+    folder, located, shingling = task
+    return ShingleSets.of_texts(take_located(folder, located, "text"), shingling).sets

@@ -46,7 +46,7 @@ from dataset_builder.decide.dedup import (
     exact_duplicates,
     similar_pairs,
 )
-from dataset_builder.decide.minhash import collisions, fmix64
+from dataset_builder.decide.minhash import Shingling, collisions, fmix64
 from dataset_builder.decide.split import Move, assign_splits
 from dataset_builder.decide.steps import (
     Corpus,
@@ -171,7 +171,7 @@ class Steps:
         if members is None:
             return []
         measured = members.map_batches(
-            functools.partial(similarity_to_label, shared=self.shared, k=settings.minhash.shingle_words),
+            functools.partial(similarity_to_label, shared=self.shared, shingling=settings.minhash.shingling),
             batch_size=PAIRS_PER_TASK,
             batch_format="pyarrow",
         )
@@ -368,9 +368,7 @@ def confirm(table: Table, shared: list[Any], settings: NearDupSettings) -> Table
     """Candidates confirmed by exact Jaccard, if at or above the report threshold."""
     info = shared_of(shared)
     candidates = np.stack([table["a"].to_numpy(), table["b"].to_numpy()], axis=1)
-    shingles = ShingleSets.of_texts(
-        info.spool.take(candidates.ravel(), "text"), settings.minhash.shingle_words
-    )
+    shingles = ShingleSets.of_texts(info.spool.take(candidates.ravel(), "text"), settings.minhash.shingling)
     found = similar_pairs(candidates, shingles, 0, settings.report_threshold)
     return pa.table(
         {
@@ -392,12 +390,12 @@ def rank_edges(pairs: Dataset, shared: list[Any]) -> Dataset:
     return pairs.map_batches(ranked, batch_format="pyarrow")
 
 
-def similarity_to_label(table: Table, shared: list[Any], k: int) -> Table:
+def similarity_to_label(table: Table, shared: list[Any], shingling: Shingling) -> Table:
     """Each cluster member's Jaccard with its representative (its label)."""
     info = shared_of(shared)
     rows = info.by_rank[table["node"].to_numpy()]
     representatives = info.by_rank[table["label"].to_numpy()]
-    shingles = ShingleSets.of_texts(info.spool.take(np.r_[rows, representatives], "text"), k)
+    shingles = ShingleSets.of_texts(info.spool.take(np.r_[rows, representatives], "text"), shingling)
     return pa.table(
         {
             "row": rows,

@@ -328,7 +328,7 @@ def duplicates(m: dict[str, Any]) -> str:
     return (
         text
         + f"Near duplicates removed: {kinds.get('near', 0)} in {near['clusters']} clusters. Texts are compared "
-        f"as sets of {settings['shingle_words']}-word shingles: MinHash ({settings['num_perm']} permutations, "
+        f"as sets of shingles: MinHash ({settings['num_perm']} permutations, "
         f"seed {settings['seed']}) with LSH ({near['bands']} bands of {near['rows']} rows) proposed "
         f"{near['candidate_pairs']} candidate pairs among {near['compared']} texts, each confirmed by its exact "
         f"Jaccard similarity; pairs at {settings['threshold']:g} or more are duplicates, their connected "
@@ -338,16 +338,16 @@ def duplicates(m: dict[str, Any]) -> str:
         + "\n\nChance that LSH proposes a pair, by its similarity:\n\n"
         + table(["Jaccard", *curve], [["detected", *(f"{p:.3f}" for p in curve.values())]])
         + "\n\n"
-        + by_script(near.get("scripts", {}), settings["shingle_words"])
+        + by_script(near.get("scripts", {}), settings["shingle_words"], settings["shingle_chars"])
     )
 
 
-def by_script(scripts: dict[str, dict[str, int]], k: int) -> str:
+def by_script(scripts: dict[str, dict[str, int]], words: int, chars: int) -> str:
     """Per script, what was compared: words are tokens in scripts written with spaces,
     characters in those written without (Han, Kana, Hangul, Thai, Lao, Khmer, Myanmar)."""
     return (
-        f"By script (shingles are {k} words, or {k} characters in Chinese, Japanese, Korean, Thai, Lao, "
-        "Khmer and Myanmar text; a text with a single shingle is too short to judge: any edit makes it "
+        f"By script (shingles are {words} words, or {chars} characters in Chinese, Japanese, Korean, Thai, "
+        "Lao, Khmer and Myanmar text; a text with a single shingle is too short to judge: any edit makes it "
         "look unrelated):\n\n"
         + table(
             ["script", "compared", "near-duplicates removed", "too few shingles to judge"],

@@ -268,7 +268,7 @@ def similarity(m: dict[str, Any]) -> str:
             label=f"group_threshold {settings['group_threshold']} (same split)",
         )
         ax.set_xlim(0, 1)
-        ax.set_xlabel("Jaccard similarity of 5-word shingles")
+        ax.set_xlabel("Jaccard similarity of shingles")
         ax.yaxis.set_major_locator(whole_numbers())
         ax.set_ylabel("pairs")
         curve = ax.twinx()
