@@ -5,7 +5,7 @@
 Originals: real articles of every corpus in ../shared/corpora with a script of its own
 (bench/realtext.py `articles_by_script`): Latin (seeds, Zyte benchmark bodies,
 fakenews_es), Han (xwlb_zh, zh_web_extraction), Japanese (livedoor_ja), Hangul
-(wikinews_ko); each is filed under the script `decide.scripts.script_of` gives it. No
+(wikinews_ko); each is filed under the script `scripts.script_of` gives it. No
 Thai corpus is staged: Thai is covered by tests/test_scripts.py only. Each original gets
 `--copies` near-copies made the way the web makes them: one character (a letter, in
 Latin) fixed, a footer added, the last sentence cut, a sentence of another article
@@ -46,7 +46,7 @@ from dataset_builder.config import load_config
 from dataset_builder.decide.dedup import NearDupSettings
 from dataset_builder.decide.graph import connected_components
 from dataset_builder.decide.minhash import Shingling, jaccard, shingle_set
-from dataset_builder.decide.scripts import script_of
+from dataset_builder.scripts import script_of
 
 SCRIPTS = ("Latin", "Han", "Japanese", "Hangul")
 FOOTERS = {

@@ -7,6 +7,8 @@ each step's results in both; none of them decides anything.
 
 from __future__ import annotations
 
+import math
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,8 +23,7 @@ from dataset_builder.decide.split import Move
 from dataset_builder.decide.steps import Decisions, similarity_edges
 from dataset_builder.engines.passes import Annotated, Prepared
 from dataset_builder.errors import BuildError
-from dataset_builder.records import LINEAGE_SCHEMA, Duplicate, Provenance, Rejection, locator
-from dataset_builder.release.quality import Scores
+from dataset_builder.records import LINEAGE_SCHEMA, SIGNALS, Duplicate, Provenance, Rejection, locator
 from dataset_builder.spool import Spool
 from dataset_builder.stages.decontaminate import EvalIndex, EvalSet
 from dataset_builder.stages.profile import Profile
@@ -66,6 +67,24 @@ class Index:
 
     def in_split(self, row: int) -> bool:
         return self.fate[row].startswith("split:")
+
+
+@dataclass
+class Scores:
+    """Every scored record's signals, one compact column per signal, and its language."""
+
+    rows: array = field(default_factory=lambda: array("q"))
+    languages: list[str] = field(default_factory=list)
+    values: dict[str, array] = field(default_factory=lambda: {name: array("d") for name in SIGNALS})
+    rejected: Counter[str] = field(default_factory=Counter)  # quality rejects, by signal broken
+
+    def add(self, row: int, language: str, values: dict[str, Any], failed: list[str]) -> None:
+        self.rows.append(row)
+        self.languages.append(language)
+        for name in SIGNALS:
+            value = values[name]
+            self.values[name].append(math.nan if value is None else float(value))
+        self.rejected.update({text.split(" ", 1)[0] for text in failed})
 
 
 @dataclass

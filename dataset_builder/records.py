@@ -17,13 +17,33 @@ from typing import Any
 import pyarrow as pa
 
 from dataset_builder.config import Column, load_schema
-from dataset_builder.stages.quality import PREFIX, SIGNALS
 
 Record = dict[str, Any]
 """An article: the fields of `schema/article.schema.json`."""
 
 METADATA_FIELDS = ("title", "url", "source", "published", "authors", "keywords", "license", "retrieved")
 """The fields whose missing values a release counts (manifest `missing_values`)."""
+
+# The quality signals of stages/quality.py: part of the record contract, as release columns.
+TOP_NGRAMS = (2, 3, 4)
+DUP_NGRAMS = (5, 6, 7, 8, 9, 10)
+
+SIGNALS: dict[str, str] = {
+    "words": "int",
+    "sentences": "int",
+    "mean_word_length": "float",
+    "symbol_word_ratio": "float",
+    "lines_end_punct": "float",
+    "lines_start_bullet": "float",
+    "lines_end_ellipsis": "float",
+    "dup_line_frac": "float",
+    "dup_para_frac": "float",
+    **{f"top_{n}gram_frac": "float" for n in TOP_NGRAMS},
+    **{f"dup_{n}gram_frac": "float" for n in DUP_NGRAMS},
+    "stop_words": "int",  # None where the language has no list
+}
+"""Each signal and its type; the release has a column `quality_<signal>` for each."""
+PREFIX = "quality_"
 
 QUALITY_TYPES = {"int": pa.int64(), "float": pa.float64()}
 QUALITY = tuple((PREFIX + name, QUALITY_TYPES[kind]) for name, kind in SIGNALS.items())

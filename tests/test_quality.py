@@ -12,7 +12,8 @@ import pytest
 from dataset_builder.config import load_config
 from dataset_builder.errors import ConfigError
 from dataset_builder.pipeline import build
-from dataset_builder.stages.quality import SIGNALS, signals_batch
+from dataset_builder.records import SIGNALS
+from dataset_builder.stages.quality import signals_batch
 from tests.conftest import SHARED_CORPORA, jsonl, make_config, read_jsonl, run_build, write_files
 
 ENGLISH = (

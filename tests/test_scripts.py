@@ -23,8 +23,8 @@ from dataset_builder.decide.minhash import (
     token_hashes,
     tokens,
 )
-from dataset_builder.decide.scripts import fold_punctuation, has_unspaced, script_of
 from dataset_builder.pipeline import build
+from dataset_builder.scripts import fold_punctuation, has_unspaced, script_of
 from tests.conftest import jsonl, make_config, write_files
 
 SHINGLING = Shingling(words=3, chars=5)  # the defaults (dataset_builder/defaults.toml)

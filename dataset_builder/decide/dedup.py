@@ -2,7 +2,7 @@
 
 Exact: texts equal after NFKC, case folding and whitespace collapsing, so a re-post that
 differs only in character width, case or line wrapping is caught. In a text with an
-unspaced script (`decide.scripts`) the key also ignores spaces beside its characters
+unspaced script (`dataset_builder.scripts`) the key also ignores spaces beside its characters
 (an ideographic space, a space a site put between 中文 and English, a line wrap inside a
 Chinese sentence) and folds the punctuation variants CJK sites swap (「」 and “”, 『』 and
 ‘’, 〜 and ~, ― and —, ・ and ·, ⋯ and ...); full-width and half-width forms are NFKC's
@@ -42,7 +42,7 @@ from dataset_builder.decide.minhash import (
     lsh_shape,
     shingle_set,
 )
-from dataset_builder.decide.scripts import (
+from dataset_builder.scripts import (
     HAN,
     KANA,
     KHMER,

@@ -2,7 +2,7 @@
 
 A shingle is k tokens in a row. In a text written with spaces a token is a word; in the
 runs of a script written without them (Han, Kana, Hangul, Thai, Lao, Khmer, Myanmar:
-`decide.scripts`) a token is one character, so a Chinese article of 1,000 characters has
+`dataset_builder.scripts`) a token is one character, so a Chinese article of 1,000 characters has
 ~1,000 shingles, as an English one of 1,000 words does. Both kinds of token sit in one
 sequence, in text order: a Latin name inside a Chinese sentence is one token among its
 characters, a Chinese name in an English article a few tokens among its words. k is
@@ -34,7 +34,8 @@ import rensa
 import xxhash
 
 from dataset_builder.config import NearDupConfig
-from dataset_builder.decide.scripts import (
+from dataset_builder.hashing import fmix64
+from dataset_builder.scripts import (
     ALONE,
     MARK,
     SPACE,
@@ -217,16 +218,6 @@ def token_hashes(words: list[bytes]) -> np.ndarray:
     for i in np.flatnonzero(lengths > LANES * 8):
         hashes[i] = xxhash.xxh3_64_intdigest(words[i])
     return hashes
-
-
-def fmix64(x: np.ndarray) -> np.ndarray:
-    """murmur3's finalizer: every input bit affects every output bit."""
-    with np.errstate(over="ignore"):
-        x = x ^ (x >> np.uint64(33))
-        x = x * np.uint64(0xFF51AFD7ED558CCD)
-        x = x ^ (x >> np.uint64(33))
-        x = x * np.uint64(0xC4CEB9FE1A85EC53)
-        return x ^ (x >> np.uint64(33))
 
 
 def shingle_hashes(texts: list[str], shingling: Shingling) -> tuple[np.ndarray, np.ndarray]:

@@ -57,7 +57,7 @@ class DedupKeys:
     bands: np.ndarray  # (records, bands) uint64; no columns when near-dup is off
     words: np.ndarray  # (records,) bool: the text has words to compare
     groups: dict[str, list[Any]]  # split.group_by field -> its value per record
-    scripts: list[str]  # the script of each text (decide.scripts.script_of); "" when near-dup is off
+    scripts: list[str]  # the script of each text (scripts.script_of); "" when near-dup is off
     few: np.ndarray  # (records,) bool: one shingle only, too few to judge by (Jaccard 0 or 1)
 
     @classmethod

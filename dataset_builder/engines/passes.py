@@ -24,7 +24,6 @@ from dataset_builder.config import Settings
 from dataset_builder.decide.boilerplate import publisher_of, text_lines
 from dataset_builder.decide.dedup import NearDupSettings, content_key
 from dataset_builder.decide.minhash import band_keys, signatures
-from dataset_builder.decide.scripts import script_of
 from dataset_builder.decide.steps import DedupKeys
 from dataset_builder.records import (
     METADATA_FIELDS,
@@ -34,6 +33,7 @@ from dataset_builder.records import (
     record_schema,
     spool_schema,
 )
+from dataset_builder.scripts import script_of
 from dataset_builder.spool import read_batch, write_batch
 from dataset_builder.stages.clean import Cleaner, clean_record
 from dataset_builder.stages.columns import INPUT, coerce, pick, to_arrow

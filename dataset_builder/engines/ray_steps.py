@@ -46,7 +46,7 @@ from dataset_builder.decide.dedup import (
     exact_duplicates,
     similar_pairs,
 )
-from dataset_builder.decide.minhash import Shingling, collisions, fmix64
+from dataset_builder.decide.minhash import Shingling, collisions
 from dataset_builder.decide.split import Move, assign_splits
 from dataset_builder.decide.steps import (
     Corpus,
@@ -57,6 +57,7 @@ from dataset_builder.decide.steps import (
     script_counts,
 )
 from dataset_builder.engines.passes import Prepared
+from dataset_builder.hashing import fmix64
 from dataset_builder.spool import Spool
 
 PARTS_PER_WORKER = 4

@@ -24,8 +24,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from dataset_builder.config import SPLITS
+from dataset_builder.records import PREFIX as QUALITY_PREFIX
 from dataset_builder.stages.columns import iso
-from dataset_builder.stages.quality import PREFIX as QUALITY_PREFIX
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 
 from dataset_builder.config import SPLITS
 from dataset_builder.errors import BuildError
+from dataset_builder.hashing import sha256_file
 from dataset_builder.processes import held_in_parent_only
 from dataset_builder.records import Duplicate, Rejection
 from dataset_builder.spool import SplitBuckets
@@ -138,11 +139,6 @@ def describe_files(folder: Path, rows: dict[str, int], skip: set[str] = frozense
             entry["rows"] = rows[rel]
         files.append(entry)
     return files
-
-
-def sha256_file(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def fingerprint(manifest: dict[str, Any]) -> str:

@@ -10,39 +10,19 @@ datasheet and report.html draw from it; nothing here decides anything.
 from __future__ import annotations
 
 import math
-from array import array
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from dataset_builder.config import Bound, PiiSettings, QualitySettings
+from dataset_builder.ledger import Scores
+from dataset_builder.records import SIGNALS
 from dataset_builder.spool import Spool
 from dataset_builder.stages.pii import find_pii, redact
-from dataset_builder.stages.quality import SIGNALS
 
 BINS = 30
 EXAMPLES = 3  # per side of a cut
 EXCERPT = 240  # characters
-
-
-@dataclass
-class Scores:
-    """Every scored record's signals, one compact column per signal, and its language."""
-
-    rows: array = field(default_factory=lambda: array("q"))
-    languages: list[str] = field(default_factory=list)
-    values: dict[str, array] = field(default_factory=lambda: {name: array("d") for name in SIGNALS})
-    rejected: Counter[str] = field(default_factory=Counter)  # quality rejects, by signal broken
-
-    def add(self, row: int, language: str, values: dict[str, Any], failed: list[str]) -> None:
-        self.rows.append(row)
-        self.languages.append(language)
-        for name in SIGNALS:
-            value = values[name]
-            self.values[name].append(math.nan if value is None else float(value))
-        self.rejected.update({text.split(" ", 1)[0] for text in failed})
 
 
 def cut(bounds: tuple[Bound, ...], signal: str) -> tuple[str, float] | None:

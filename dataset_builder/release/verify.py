@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.config import BuildConfig, load_config
+from dataset_builder.hashing import sha256_file
 from dataset_builder.release.manifest import versions
-from dataset_builder.release.publish import MANIFEST, REPORT, fingerprint, read_manifest, sha256_file
+from dataset_builder.release.publish import MANIFEST, REPORT, fingerprint, read_manifest
 from dataset_builder.stages.ingest import discover, file_sha256
 
 

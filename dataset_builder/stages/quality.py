@@ -32,33 +32,15 @@ from typing import Any
 import numpy as np
 
 from dataset_builder.config import Bound
-from dataset_builder.decide.minhash import fmix64
-from dataset_builder.decide.scripts import HAN, KANA, KHMER, LAO, MYANMAR, THAI
+from dataset_builder.hashing import fmix64
+from dataset_builder.records import DUP_NGRAMS, PREFIX, TOP_NGRAMS
+from dataset_builder.scripts import HAN, KANA, KHMER, LAO, MYANMAR, THAI
 
 CHARACTER_WORDS = HAN + KANA + THAI + LAO + KHMER + MYANMAR
 CHARACTER_WORD = f"[{CHARACTER_WORDS}]"
 WORD = re.compile(f"{CHARACTER_WORD}|(?:(?!{CHARACTER_WORD})\\w)+")
 PLAIN_WORD = re.compile(r"\w+")  # the same, for a text without a character-word script (10x faster)
 HAS_CHARACTER_WORD = re.compile(CHARACTER_WORD)
-TOP_NGRAMS = (2, 3, 4)
-DUP_NGRAMS = (5, 6, 7, 8, 9, 10)
-
-SIGNALS: dict[str, str] = {
-    "words": "int",
-    "sentences": "int",
-    "mean_word_length": "float",
-    "symbol_word_ratio": "float",
-    "lines_end_punct": "float",
-    "lines_start_bullet": "float",
-    "lines_end_ellipsis": "float",
-    "dup_line_frac": "float",
-    "dup_para_frac": "float",
-    **{f"top_{n}gram_frac": "float" for n in TOP_NGRAMS},
-    **{f"dup_{n}gram_frac": "float" for n in DUP_NGRAMS},
-    "stop_words": "int",  # None where the language has no list
-}
-"""Each signal and its type; the release has a column `quality_<signal>` for each."""
-PREFIX = "quality_"
 
 END_PUNCT = frozenset(".!?\"'”’»」』。！？…")  # C4's . ? ! " and their other-script forms
 BULLETS = frozenset("-*•●○■□▪▫◦‣∙·–—")

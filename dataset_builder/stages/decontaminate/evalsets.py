@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from dataset_builder.config import EvalSetSettings
 from dataset_builder.errors import ConfigError
+from dataset_builder.hashing import sha256_file
 
 FILE_KINDS = {".jsonl": "jsonl", ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".arrow": "arrow"}
 
@@ -130,8 +131,3 @@ def rows(path: Path) -> Iterator[tuple[int, Any]]:
     else:
         table = pq.read_table(path) if kind == "parquet" else pa.ipc.open_stream(path.read_bytes()).read_all()
         yield from enumerate(table.to_pylist(), 1)
-
-
-def sha256_file(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
