@@ -442,3 +442,21 @@ def test_names_in_every_script_render_in_headless_chromium(tmp_path, scripts_rel
     assert {name: boxes(name, drawn[name]) for name in names} == {name: set() for name in names}
     assert boxes("搜狐", ["DejaVu Sans"]) == {"搜", "狐"}  # the check sees a box where there is one
     assert (tmp_path / "scripts.png").stat().st_size > 50_000
+
+
+def test_quality_histograms_draw_each_bin_to_scale_and_the_cut_where_it_is():
+    """Written by hand (report/histograms.py): a bar per non-empty bin, heights in
+    proportion to the counts, the dashed cut at its value's place on the axis; a signal
+    without a histogram (no record scored) is left out."""
+    from dataset_builder.report.histograms import PLOT_HEIGHT, PLOT_LEFT, PLOT_WIDTH, quality
+
+    words = {"edges": [0, 10, 20, 30], "counts": [3, 0, 6], "cut": {"bound": "min", "value": 15}}
+    m = {"quality": {"signals": {"words": {**words, "fail": 3, "pass": 6}, "stop_words": {"fail": 0}}}}
+    root = ElementTree.fromstring(quality(m))
+    svg = "{http://www.w3.org/2000/svg}"
+    assert len(root.findall(f"{svg}g")) == 1
+    bins = [r for r in root.iter(f"{svg}rect") if r.get("class") == "bin"]
+    assert [float(r.get("height")) for r in bins] == [PLOT_HEIGHT / 2, PLOT_HEIGHT]
+    assert [float(r.get("x")) for r in bins] == [PLOT_LEFT, PLOT_LEFT + PLOT_WIDTH * 2 / 3]
+    (cut,) = [line for line in root.iter(f"{svg}line") if line.get("class") == "cut"]
+    assert float(cut.get("x1")) == PLOT_LEFT + PLOT_WIDTH / 2

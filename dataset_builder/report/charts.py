@@ -312,23 +312,3 @@ def bars(title: str, counts: dict[str, int], unit: str, horizontal: bool = True)
                 ax.tick_params(axis="x", labelrotation=90)
         ax.set_title(title)
         return to_svg(fig)
-
-
-def quality(m: dict[str, Any], columns: int = 4) -> str:
-    """Small multiples, one per quality signal: the histogram of every scored record, the
-    default cut as a dashed line, and how many records fail and pass their language's bound."""
-    signals = {name: e for name, e in m["quality"]["signals"].items() if "counts" in e}
-    rows = max(1, -(-len(signals) // columns))
-    with figure(10, 1.9 * rows) as fig:
-        axes = fig.subplots(rows, columns, squeeze=False).ravel()
-        for ax, (name, entry) in zip(axes, signals.items(), strict=False):
-            edges = np.array(entry["edges"])
-            ax.bar(edges[:-1], entry["counts"], width=np.diff(edges), align="edge", color=KEPT)
-            if entry["cut"]:
-                ax.axvline(entry["cut"]["value"], color=REJECTED, linestyle="--", linewidth=1.2)
-            ax.set_title(f"{name}\nfail {entry['fail']:,} · pass {entry['pass']:,}", fontsize=8)
-            ax.yaxis.set_major_locator(whole_numbers())
-            ax.tick_params(labelsize=7)
-        for ax in axes[len(signals) :]:
-            ax.set_axis_off()
-        return to_svg(fig)

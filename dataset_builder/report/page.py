@@ -73,7 +73,7 @@ def write(release: Path, changes: diff.Changes | None, output: Path | None = Non
 def draw_charts(m: dict[str, Any]) -> dict[str, Any]:
     """The template's `charts` (each chart as base64 SVG, ready for a data: URL), the
     `fonts` they are drawn with, and whether some character had no font (`boxes`)."""
-    from dataset_builder.report import charts  # imports matplotlib (~0.25 s): only when a page is drawn
+    from dataset_builder.report import charts, histograms  # matplotlib (~0.25 s): only when a page is drawn
 
     svgs = {
         "funnel": charts.funnel(m),
@@ -87,7 +87,7 @@ def draw_charts(m: dict[str, Any]) -> dict[str, Any]:
     if m["near_duplicates"]["enabled"]:
         svgs["similarity"] = charts.similarity(m)
     if m.get("quality", {}).get("signals"):
-        svgs["quality"] = charts.quality(m)
+        svgs["quality"] = histograms.quality(m)
     return {
         "charts": {name: base64.b64encode(svg.encode("utf-8")).decode("ascii") for name, svg in svgs.items()},
         "fonts": charts.fonts_used(),
