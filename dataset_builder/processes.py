@@ -48,10 +48,12 @@ def held_in_parent_only(fd: int) -> Iterator[None]:
 
 def die_with_parent(parent: int) -> None:
     """Make this (forked) worker die with `parent`, the building process, and leave Ctrl-C
-    to the parent: the parent stops the build and says so, workers print no traceback.
-    SIGTERM, whose handler in the parent (the CLI's) raises, kills a worker outright."""
+    and SIGTERM (sent to the whole process group by a terminal or a scheduler) to the
+    parent: the parent stops the build and says so, workers print no traceback. A worker
+    killed by SIGTERM could die halfway through writing a result to the pool's pipe, and
+    the pool's reader would then wait for the rest of it forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
