@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dataset_builder.cache import Store
 from dataset_builder.config import SPLITS, load_config
 from dataset_builder.engines.base import ENGINES
 from dataset_builder.errors import BuildError, ConfigError
@@ -124,6 +125,12 @@ def main() -> None:
     is_flag=True,
     help="Do not draw report.html (a view of the release; the data and fingerprint are the same).",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read every file again instead of reusing the build cache's results for unchanged ones "
+    "(OUT/NAME/.cache, see `cache info`); the release is the same, byte for byte.",
+)
 def build_command(
     config_path: Path | None,
     raw: Path | None,
@@ -135,6 +142,7 @@ def build_command(
     ray_address: str | None,
     strict: bool,
     no_report: bool,
+    no_cache: bool,
 ) -> None:
     """Build a release from raw/: ingest, clean, validate, dedupe, tag languages, split, publish.
 
@@ -162,6 +170,7 @@ def build_command(
                 report=not no_report,
                 engine=engine,
                 ray_address=ray_address,
+                cache=not no_cache,
             )
     except ConfigError as exc:
         fail(str(exc), code=2)
@@ -265,6 +274,14 @@ def summary_table(release: Release) -> Table:
         f"read {counts['read']} = kept {counts['kept']} + rejected {counts['rejected']} "
         f"+ duplicates {counts['duplicates']}" + (" ✓" if balanced(counts) else " ✗"),
     )
+    if release.cache:
+        used = release.cache
+        table.add_row(
+            "cache",
+            f"{used.files_reused} file(s) reused, {used.files_read} read; "
+            f"{used.records_recalled} record(s) of pass 2 recalled; "
+            f"{used.entries} entries, {used.bytes / 1e6:.1f} MB in {escape(display_path(used.folder))}",
+        )
     status = "unchanged, already published" if release.unchanged else "published"
     table.add_row("release", f"{escape(display_path(release.path))} ({status})")
     table.add_row("fingerprint", m["fingerprint"][:16])
@@ -278,6 +295,57 @@ def display_path(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+@main.group("cache")
+def cache_group() -> None:
+    """The build cache: pass 1's results per input file, reused by the next build for files
+    whose bytes and settings are unchanged (never part of a release). Where it is:
+    `cache.folder` in dataset.toml, default OUT/NAME/.cache."""
+
+
+def cache_store(config_path: Path | None, out: Path | None, name: str | None) -> Store:
+    if config_path is None and DEFAULT_CONFIG.is_file():
+        config_path = DEFAULT_CONFIG
+    try:
+        config = load_config(
+            config_path, overrides={"out": str(out.resolve()) if out else None, "name": name}
+        )
+    except ConfigError as exc:
+        fail(str(exc), code=2)
+    return Store(config.settings.cache.folder or config.releases / ".cache")
+
+
+CACHE_OPTIONS = (
+    click.option(
+        "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="As for build."
+    ),
+    click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="As for build."),
+    click.option("--name", help="As for build."),
+)
+
+
+def cache_options(command: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(CACHE_OPTIONS):
+        command = option(command)
+    return command
+
+
+@cache_group.command("info")
+@cache_options
+def cache_info_command(config_path: Path | None, out: Path | None, name: str | None) -> None:
+    """Where the cache is, its entries and its size."""
+    info = cache_store(config_path, out, name).info()
+    out_line = f"{display_path(info.folder)}: {info.entries} entries, {info.bytes / 1e6:.1f} MB"
+    click.echo(out_line)
+
+
+@cache_group.command("clear")
+@cache_options
+def cache_clear_command(config_path: Path | None, out: Path | None, name: str | None) -> None:
+    """Delete every entry (the next build reads every file)."""
+    info = cache_store(config_path, out, name).clear()
+    click.echo(f"{display_path(info.folder)}: deleted {info.entries} entries, {info.bytes / 1e6:.1f} MB")
 
 
 @main.command("verify")

@@ -25,6 +25,7 @@ import jsonschema
 from dataset_builder.errors import ConfigError
 
 SPLITS = ("train", "validation", "test")
+MACHINE_KEYS = ("raw", "out", "datasheet", "cache")  # config a release does not record
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,16 @@ class EvalSetSettings:
 
 
 @dataclass(frozen=True)
+class CacheSettings:
+    """The build cache (`dataset_builder.cache`): where, and how big. Not part of what a
+    release records: a build with and without it publishes the same bytes."""
+
+    enabled: bool
+    folder: Path | None  # None: OUT/NAME/.cache
+    max_bytes: int
+
+
+@dataclass(frozen=True)
 class Settings:
     """The merged configuration, resolved once into one typed section per table: what stages,
     engines and workers receive (never the TOML's dicts)."""
@@ -230,6 +241,7 @@ class Settings:
     decontaminate: tuple[EvalSetSettings, ...] = ()
     quality: QualitySettings = QualitySettings(False, (), {})
     boilerplate: BoilerplateSettings = BoilerplateSettings(False, 5, 0.15, 3)
+    cache: CacheSettings = CacheSettings(False, None, 0)
 
     @classmethod
     def resolve(
@@ -278,6 +290,11 @@ class Settings:
             publish=PublishSettings(**merged["publish"]),
             quality=QualitySettings.resolve(merged["quality"]),
             boilerplate=BoilerplateSettings(**merged["boilerplate"]),
+            cache=CacheSettings(
+                merged["cache"]["enabled"],
+                (folder / merged["cache"]["folder"]).resolve() if merged["cache"]["folder"] else None,
+                merged["cache"]["max_bytes"],
+            ),
             decontaminate=tuple(
                 EvalSetSettings(
                     name=entry["name"],
@@ -318,8 +335,9 @@ class BuildConfig:
         return f"python -m dataset_builder build{config} --name {self.name} --version {self.version}"
 
     def recorded(self) -> dict[str, Any]:
-        """The settings that decide a release's content, without machine paths."""
-        return {k: copy.deepcopy(v) for k, v in self.merged.items() if k not in ("raw", "out", "datasheet")}
+        """The settings that decide a release's content, without machine paths (nor the
+        cache, which decides none of it)."""
+        return {k: copy.deepcopy(v) for k, v in self.merged.items() if k not in MACHINE_KEYS}
 
 
 def schema_path(name: str) -> Path:

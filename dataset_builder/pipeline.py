@@ -30,11 +30,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from dataset_builder import ledger as books
+from dataset_builder.cache import Store
 from dataset_builder.config import BuildConfig, IngestSettings
 from dataset_builder.decide.dedup import NearDupSettings, id_ranks
 from dataset_builder.decide.steps import Corpus
 from dataset_builder.engines.base import Engine, open_engine
 from dataset_builder.engines.boilerplate import strip_learned
+from dataset_builder.engines.cached import BuildCache, pass1_context, pass2_context
 from dataset_builder.engines.passes import AnnotateTask, WorkerSetup
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.ledger import Index, Ledger
@@ -71,6 +73,18 @@ class Silent:
 
 
 @dataclass(frozen=True)
+class CacheUse:
+    """What the build cache did in one build (the summary says it; the release does not)."""
+
+    folder: Path
+    files_reused: int  # input files not read: every part's result came from the cache
+    files_read: int  # new or changed files (or settings), read and cached
+    records_recalled: int  # pass 2: records whose language, signals and findings came from the cache
+    entries: int  # in the cache after the build (and its eviction)
+    bytes: int
+
+
+@dataclass(frozen=True)
 class Release:
     """A published (or already published, `unchanged`) release, as `build` returns it."""
 
@@ -79,6 +93,7 @@ class Release:
     unchanged: bool
     rejects: list[Rejection]
     warnings: list[str]
+    cache: CacheUse | None = None  # None: built without the cache
 
 
 @dataclass
@@ -94,6 +109,8 @@ class Build:
     engine: Engine
     progress: Progress
     evalsets: list[EvalIndex] = field(default_factory=list)  # `[[decontaminate]]` indexes
+    read: IngestSettings | None = None  # how pass 1 reads files (raw/sources.toml included)
+    cache: BuildCache | None = None  # the build cache, for pass 1
     spool: Spool = field(init=False)
     index: Index = field(default_factory=Index)
     ledger: Ledger = field(default_factory=Ledger)
@@ -104,7 +121,8 @@ class Build:
 
     @property
     def setup(self) -> WorkerSetup:
-        return WorkerSetup(self.config.settings, self.spool.folder, tuple(self.evalsets))
+        cache = self.cache.store.folder if self.cache else None
+        return WorkerSetup(self.config.settings, self.spool.folder, tuple(self.evalsets), self.read, cache)
 
 
 def build(
@@ -116,13 +134,16 @@ def build(
     report: bool = True,
     engine: str = "local",
     ray_address: str | None = None,
+    cache: bool = True,
 ) -> Release:
     """Build and publish one release, with report.html unless `report` is false, running the
-    per-record passes on `engine` ("local" or "ray"; the release is the same). Raises
-    BuildError (or ConfigError) with a message; a write that fails (a full disk) is one too,
-    and leaves nothing behind but what was already published."""
+    per-record passes on `engine` ("local" or "ray"; the release is the same) and, unless
+    `cache` is false or `cache.enabled` is, reusing pass 1's results for unchanged files
+    (the release is the same). Raises BuildError (or ConfigError) with a message; a write
+    that fails (a full disk) is one too, and leaves nothing behind but what was already
+    published."""
     try:
-        return build_release(config, workers, progress, strict, report, engine, ray_address)
+        return build_release(config, workers, progress, strict, report, engine, ray_address, cache)
     except OSError as exc:
         raise BuildError(write_failure(exc, config.releases)) from exc
 
@@ -146,32 +167,67 @@ def build_release(
     report: bool,
     engine: str,
     ray_address: str | None,
+    use_cache: bool,
 ) -> Release:
     ingest = config.settings.ingest
     inventory = discover(config.raw_dir, ingest.include, ingest.exclude)
     entries, sources_sha = load_sources(config.raw_dir)
     sources = {"path": SOURCES, "sha256": sources_sha, "entries": entries} if sources_sha else None
+    read = replace(ingest, sources=tuple(entries if sources_sha else ()))
     base = load_base(config.releases, config.settings.split.base)
     previous = previous_version(config.releases, config.version)
     evalsets, indexes = build_indexes(config.settings.decontaminate)
+    summaries = books.evalset_summaries(evalsets, indexes, config.merged)
     if engine == "ray" and config.settings.boilerplate.learn:
         raise ConfigError(
             "boilerplate.learn = true runs on the local engine only (not yet on Ray): use --engine local"
         )
+    use_cache = use_cache and config.settings.cache.enabled
+    pass1 = open_cache(config, read, summaries) if use_cache and engine == "local" else None
     with (
         release_lock(config.releases, config.version) as notes,
-        open_engine(engine, workers, ray_address) as runner,
+        open_engine(engine, workers, ray_address, pass1) as runner,
     ):
+        if use_cache and pass1 is None:
+            notes.append("the build cache is not used with --engine ray (yet): every file was read")
         work = Path(tempfile.mkdtemp(prefix=f".{config.version}.work-", dir=config.releases))
         try:
             run = Build(
-                config, inventory, sources, base, previous, work, runner, progress or Silent(), indexes
+                config,
+                inventory,
+                sources,
+                base,
+                previous,
+                work,
+                runner,
+                progress or Silent(),
+                indexes,
+                read,
+                pass1,
             )
-            run.ledger.evalsets = books.evalset_summaries(evalsets, indexes, config.merged)
+            run.ledger.evalsets = summaries
             buckets = run_passes(run)
-            return publish(run, buckets, strict=strict, report=report, notes=notes)
+            release = publish(run, buckets, strict=strict, report=report, notes=notes)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+    return replace(release, cache=cache_use(pass1, config)) if pass1 else release
+
+
+def open_cache(config: BuildConfig, read: IngestSettings, evalsets: list[dict[str, Any]]) -> BuildCache:
+    """The build cache at `cache.folder` (default OUT/NAME/.cache), keyed for this build."""
+    folder = config.settings.cache.folder or config.releases / ".cache"
+    settings = config.settings
+    return BuildCache(Store(folder), pass1_context(settings, read, evalsets), pass2_context(settings))
+
+
+def cache_use(pass1: BuildCache, config: BuildConfig) -> CacheUse:
+    """Bound the cache to `cache.max_bytes` (least recently used entries go) and say what
+    it did."""
+    pass1.store.evict(config.settings.cache.max_bytes)
+    info = pass1.store.info()
+    return CacheUse(
+        info.folder, pass1.files_reused, pass1.files_read, pass1.records_recalled, info.entries, info.bytes
+    )
 
 
 def run_passes(run: Build) -> SplitBuckets:
@@ -208,8 +264,8 @@ def run_passes(run: Build) -> SplitBuckets:
 
 def first_pass(run: Build) -> None:
     """Stages 1-3 and the dedup keys; valid records go to the spool, rejects to the ledger."""
-    read = replace(run.config.settings.ingest, sources=tuple(run.sources["entries"] if run.sources else ()))
     files = run.inventory.files
+    read = run.read or run.config.settings.ingest
     with run.progress.stage("read, clean, validate", total=sum(f.size for f in files)) as advance:
         for prepared in run.engine.prepared(files, read, run.setup, advance):
             books.account(prepared, run.spool, run.index, run.ledger)
@@ -235,13 +291,21 @@ def second_pass(run: Build, splits: dict[int, str], ranks: np.ndarray) -> SplitB
                 yield run.spool.names[number], [row - first for row in batch_rows], routes
 
     allow = run.config.settings.langid.allow
+    memo = run.cache.memo() if run.cache else None
+    remembered: list[tuple[bytes, bytes]] = []
     with run.progress.stage("detect languages", total=len(rows)) as advance:
-        for result in run.engine.annotated(tasks(), run.setup):
+        for result in run.engine.annotated(tasks(), replace(run.setup, memo=memo)):
             batch_rows = pending.popleft()
             advance(len(batch_rows))
             books.account_annotated(result, batch_rows, splits, run.index, run.ledger, allow)
             buckets.add(result.kept, result.routes)
+            remembered += result.memo
     buckets.close()
+    if run.cache:
+        run.cache.records_recalled = sum(
+            1 for hashed, _ in remembered if memo and memo.get(hashed) is not None
+        )
+        run.cache.keep_memo(remembered)
     return buckets
 
 
@@ -264,7 +328,8 @@ def publish(run: Build, buckets: SplitBuckets, *, strict: bool, report: bool, no
         shutil.rmtree(failed)
         notes.append(f"removed {failed}, the audit of an earlier failed build of this version")
     answers = datasheet.read_answers(config.datasheet)
-    warnings = notes + mistakes + base_warnings(run)
+    cached = (run.cache.warnings if run.cache else []) + ledger.cache_warnings
+    warnings = notes + mistakes + base_warnings(run) + cached
     if missing := datasheet.unanswered(manifest, answers):
         warnings.append(
             f"{config.datasheet.name}: {len(missing)} datasheet question(s) unanswered "
@@ -405,6 +470,6 @@ def rebuild_release(
             if sibling.is_dir() and not sibling.name.startswith(".") and sibling.name != release.name:
                 (out / manifest["name"] / sibling.name).symlink_to(sibling)
         config = verify.rebuild_config(manifest, raw_dir, datasheet_path, out)
-        rebuilt = build(config, workers=workers, report=False)
+        rebuilt = build(config, workers=workers, report=False, cache=False)  # from the raw files alone
         verify.compare_rebuild(manifest, rebuilt.manifest, report)
     return report

@@ -185,3 +185,15 @@ def test_workers_die_with_a_killed_build_and_free_the_lock(project, tmp_path, si
     assert survivors == [], f"workers {survivors} outlived the killed build"
     with release_lock(out / "crash", "1.0.0"):
         pass  # nobody holds the lock any more
+
+
+def test_a_build_killed_after_reading_resumes_without_reading_again(project, tmp_path):
+    """The cache is the resume: a build killed once pass 1 is over has stored every file's
+    results, and the next one reads none of them and publishes what an unbroken one does."""
+    reference = build(config(project, tmp_path / "reference"), cache=False).manifest["fingerprint"]
+    out = tmp_path / "out"
+    assert kill_during(project, out, "detect languages", 0.0) == "detect languages"
+    rerun = run_cli("build", "--out", str(out), "--no-report", cwd=project)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "122 file(s) reused, 0 read" in rerun.stdout
+    assert json.loads((out / "crash" / "1.0.0" / "manifest.json").read_text())["fingerprint"] == reference

@@ -72,6 +72,17 @@ class DedupKeys:
         few = np.concatenate([b.few for b in blocks]) if blocks else np.zeros(0, bool)
         return cls(keys, bands, words, groups, scripts, few)
 
+    def sliced(self, start: int, stop: int) -> DedupKeys:
+        """Rows `start` to `stop` (the records of one piece of a batch, for the cache)."""
+        return DedupKeys(
+            self.keys[start:stop],
+            self.bands[start:stop],
+            self.words[start:stop],
+            {name: values[start:stop] for name, values in self.groups.items()},
+            self.scripts[start:stop],
+            self.few[start:stop],
+        )
+
 
 @dataclass(frozen=True)
 class NearStats:

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from dataset_builder.config import IngestSettings
 from dataset_builder.decide.steps import Corpus, Decisions
+from dataset_builder.engines.cached import BuildCache
 from dataset_builder.engines.local import LocalEngine
 from dataset_builder.engines.passes import Annotated, AnnotateTask, Prepared, WorkerSetup
 from dataset_builder.errors import ConfigError
@@ -41,9 +42,13 @@ class Engine(Protocol):
 
 
 @contextlib.contextmanager
-def open_engine(name: str, workers: int, ray_address: str | None = None) -> Iterator[Engine]:
+def open_engine(
+    name: str, workers: int, ray_address: str | None = None, cache: BuildCache | None = None
+) -> Iterator[Engine]:
+    """The engine `name`; `cache` (the local engine's only, for now) answers pass 1 for the
+    files it holds."""
     if name == "local":
-        yield LocalEngine(workers)
+        yield LocalEngine(workers, cache)
     elif name == "ray":
         from dataset_builder.engines.ray_engine import RayEngine, ray_session
 

@@ -13,11 +13,13 @@ from dataset_builder.config import IngestSettings
 from dataset_builder.decide.dedup import ShingleSets
 from dataset_builder.decide.minhash import Shingling
 from dataset_builder.decide.steps import Corpus, Decisions, DedupKeys, decide
+from dataset_builder.engines.cached import BuildCache, plain_parts
 from dataset_builder.engines.parallel import batched, map_ordered
 from dataset_builder.engines.passes import (
     BATCH_SIZE,
     Annotated,
     AnnotateTask,
+    Part,
     Prepared,
     WorkerSetup,
     annotate,
@@ -26,7 +28,7 @@ from dataset_builder.engines.passes import (
     prepare,
 )
 from dataset_builder.spool import Located, Spool, take_located
-from dataset_builder.stages.ingest import InputFile, LineRange, Unit, read_units
+from dataset_builder.stages.ingest import InputFile
 
 
 @dataclass
@@ -51,23 +53,22 @@ class KeyBlocks:
 @dataclass(frozen=True)
 class LocalEngine:
     """Pass 1 and 2 in forked workers; the dedup keys in memory, for `decisions.decide`.
-    JSON Lines files go to the workers as line ranges, which they read and parse themselves."""
+    JSON Lines files go to the workers as line ranges, which they read and parse themselves;
+    with a cache, the parts of files it holds go as keys, which they load."""
 
     workers: int
+    cache: BuildCache | None = None  # the build cache, for pass 1
     keys: KeyBlocks = field(default_factory=KeyBlocks)
 
     def prepared(
         self, files: list[InputFile], read: IngestSettings, setup: WorkerSetup, advance: Callable[[int], None]
     ) -> Iterator[Prepared]:
-        def units() -> Iterator[Unit]:
+        def parts() -> Iterator[Part]:
             for file in files:
-                yield from read_units(file, read, BATCH_SIZE)
+                yield from self.cache.parts(file, read) if self.cache else plain_parts(file, read)
                 advance(file.size)
 
-        def weight(unit: Unit) -> int:
-            return unit.count if isinstance(unit, LineRange) else 1
-
-        batches = batched(units(), BATCH_SIZE, weight)
+        batches = batched(parts(), BATCH_SIZE, lambda part: part.weight)
         tasks = ((f"{n:07d}", batch) for n, batch in enumerate(batches))
         results = map_ordered(
             prepare, tasks, workers=self.workers, initializer=init_prepare, initargs=(setup,)

@@ -12,22 +12,28 @@ whoever runs them, in whatever batches.
 
 from __future__ import annotations
 
+import itertools
+import pickle
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import xxhash
 
-from dataset_builder.config import Settings
+from dataset_builder.cache import Corrupt, Memo, Store
+from dataset_builder.config import IngestSettings, Settings
 from dataset_builder.decide.boilerplate import publisher_of, text_lines
 from dataset_builder.decide.dedup import NearDupSettings, content_key
 from dataset_builder.decide.minhash import band_keys, signatures
 from dataset_builder.decide.steps import DedupKeys
+from dataset_builder.errors import BuildError
 from dataset_builder.records import (
     METADATA_FIELDS,
     PROVENANCE,
+    SIGNALS,
     Record,
     Rejection,
     record_schema,
@@ -38,8 +44,8 @@ from dataset_builder.spool import read_batch, write_batch
 from dataset_builder.stages.clean import Cleaner, clean_record
 from dataset_builder.stages.columns import INPUT, coerce, pick, to_arrow
 from dataset_builder.stages.decontaminate import EvalIndex, Match, matches_batch
-from dataset_builder.stages.ingest import LineRange, Unit
-from dataset_builder.stages.pii import find_pii, redact, summary
+from dataset_builder.stages.ingest import InputFile, LineRange, Unit, file_chunks
+from dataset_builder.stages.pii import Finding, find_pii, redact, summary
 from dataset_builder.stages.profile import Profile
 from dataset_builder.stages.quality import columns as quality_columns
 from dataset_builder.stages.quality import failures, signals_batch
@@ -55,6 +61,9 @@ class WorkerSetup:
     settings: Settings
     spool: Path  # the spool folder: pass 1 writes its batches there, pass 2 reads them
     evalsets: tuple[EvalIndex, ...] = ()  # the n-gram indexes of `[[decontaminate]]`, built once
+    read: IngestSettings | None = None  # how pass 1 reads files (`settings.ingest` and raw/sources.toml)
+    cache: Path | None = None  # the build cache's folder, None without one
+    memo: Memo | None = None  # pass 2's results of the last build, by text (None: no cache)
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,37 @@ class Prepared:
     to_test: list[str] = field(default_factory=list)  # ids of spooled records `split` sends to test
     lines: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)  # per spooled record, with
     # `boilerplate.learn`: its publisher and its distinct line hashes (decide/boilerplate.py)
+    reused: int = 0  # parts of input files whose results came from the cache
+    warnings: list[str] = field(default_factory=list)  # cache entries found corrupt (and recomputed)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of one input file for pass 1 (`stages.ingest.file_chunks`): its units, or
+    None when the build cache holds its result under `key`. `number` is its place in the
+    file, so that a worker can read it again if that entry turns out corrupt."""
+
+    file: InputFile | None  # None: items of several files (the Ray engine's rows)
+    number: int
+    key: str | None  # its cache entry; None without a cache (or for an unreadable file)
+    units: list[Unit] | None
+    weight: int  # records (or lines) it holds, what a batch is filled by
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Pass 1's result for one part: what the cache keeps, and what `Prepared` and the
+    batch's dedup keys are put together from."""
+
+    records: list[Record]  # valid, as spooled
+    rejected: list[Rejection]
+    removed: Counter[str]
+    keys: Counter[str]
+    objects: int
+    contamination: list[dict[str, Any]]
+    to_test: list[str]
+    lines: list[tuple[str, tuple[int, ...]]]
+    dedup: DedupKeys
 
 
 @dataclass(frozen=True)
@@ -88,6 +128,7 @@ class Annotated:
     profiles: dict[str, Profile]  # per split
     failed: list[list[str]] = field(default_factory=list)  # per row, the quality bounds it broke
     signals: list[dict[str, Any] | None] = field(default_factory=list)  # per row (None: not allowed)
+    memo: list[tuple[bytes, bytes]] = field(default_factory=list)  # per row, what the cache's memo keeps
 
 
 AnnotateTask = tuple[str, list[int], list[tuple[str, int]]]
@@ -108,6 +149,8 @@ def init_prepare(setup: WorkerSetup) -> None:
     _stages["spool"] = setup.spool
     _stages["evalsets"] = list(setup.evalsets)
     _stages["boilerplate"] = settings.boilerplate.learn
+    _stages["read"] = setup.read or settings.ingest
+    _stages["store"] = Store(setup.cache) if setup.cache else None
 
 
 def init_annotate(setup: WorkerSetup) -> None:
@@ -120,69 +163,126 @@ def init_annotate(setup: WorkerSetup) -> None:
     _stages["pii"] = setup.settings.pii
     _stages["spool"] = setup.spool
     _stages["quality"] = setup.settings.quality
+    _stages["memo"] = setup.memo
 
 
-def prepare(task: tuple[str, list[Unit]]) -> tuple[Prepared, DedupKeys]:
-    """Pass 1 for the batch named `batch`: read its line ranges, clean and validate its
-    records, spool the valid ones, and return what the building process and the global
-    steps need of them."""
-    batch, units = task
-    valid: list[Record] = []
-    rejected: list[Rejection] = []
-    removed: Counter[str] = Counter()
-    keys: Counter[str] = Counter()
-    objects = 0
-    columns = _stages["columns"]
-    checked: list[Record | Rejection] = []  # read, cleaned and validated, in order
-    contamination: list[dict[str, Any]] = []
-    to_test: list[str] = []
-    items = (item for unit in units for item in (unit.read() if isinstance(unit, LineRange) else (unit,)))
-    for raw in items:
-        if isinstance(raw, dict) and raw["raw_format"] == "html":
-            from dataset_builder.stages.html import (
-                html_record,  # imports trafilatura (~0.6 s): only if needed
-            )
-
-            raw = html_record(raw)
-        if isinstance(raw, Rejection):
-            checked.append(raw)
-            continue
-        source = raw.pop(INPUT, None)
-        if source is not None:
-            objects += 1
-            keys.update(source.keys())
-        cleaned, lines = clean_record({**raw, **pick(source or {}, columns)}, _stages["cleaner"])
-        removed.update(lines)
-        checked.append(validate_record(coerce(cleaned, columns), _stages["validator"]))
-    records = [r for r in checked if not isinstance(r, Rejection)]
-    overlaps = iter(matches_batch([r["text"] for r in records], _stages["evalsets"]))
-    for record in checked:
-        if not isinstance(record, Rejection) and (found := next(overlaps)):
-            contamination += [audit_row(record, match) for match in found]
-            actions = {match.action for match in found}
-            if "reject" in actions:
-                record = Rejection.of(record, "contaminated", contaminated_detail(found))
-            elif "split" in actions:
-                to_test.append(record["id"])
-        if isinstance(record, Rejection):
-            rejected.append(record)
-        else:
-            valid.append(to_arrow(record, columns))
+def prepare(task: tuple[str, list[Part]]) -> tuple[Prepared, DedupKeys]:
+    """Pass 1 for the batch named `batch`: take each part's result from the cache, or read
+    its line ranges, clean and validate its records (and keep the result in the cache);
+    spool the valid ones, and return what the building process and the global steps need
+    of them."""
+    batch, parts = task
+    store: Store | None = _stages["store"]
+    pieces: list[Piece | None] = [None] * len(parts)
+    warnings: list[str] = []
+    for i, part in enumerate(parts):
+        if part.units is None and store is not None and part.key is not None:
+            try:
+                pieces[i] = store.get(part.key)
+            except Corrupt as exc:
+                warnings.append(str(exc))
+    todo = [i for i, piece in enumerate(pieces) if piece is None]
+    for i, piece in zip(todo, compute_pieces([units_of(parts[i]) for i in todo]), strict=True):
+        pieces[i] = piece
+        if store is not None and parts[i].key is not None:
+            store.put(parts[i].key, piece)
+    done = [piece for piece in pieces if piece is not None]
+    valid = [record for piece in done for record in piece.records]
     if valid:
-        write_batch(_stages["spool"], batch, valid, spool_schema(columns))
+        write_batch(_stages["spool"], batch, valid, spool_schema(_stages["columns"]))
     prepared = Prepared(
         batch,
         [r["id"] for r in valid],
         [tuple(r[k] for k in PROVENANCE) for r in valid],
-        rejected,
-        removed,
-        keys,
-        objects,
-        contamination,
-        to_test,
-        [publisher_lines(r) for r in valid] if _stages["boilerplate"] else [],
+        [rejection for piece in done for rejection in piece.rejected],
+        sum((piece.removed for piece in done), Counter()),
+        sum((piece.keys for piece in done), Counter()),
+        sum(piece.objects for piece in done),
+        [row for piece in done for row in piece.contamination],
+        [id_ for piece in done for id_ in piece.to_test],
+        [line for piece in done for line in piece.lines],
+        reused=len(parts) - len(todo),
+        warnings=warnings,
     )
-    return prepared, dedup_keys(valid, _stages["near"], _stages["group_by"])
+    return prepared, DedupKeys.concatenated([piece.dedup for piece in done])
+
+
+def units_of(part: Part) -> list[Unit]:
+    """A part's units; for a part the cache was to give but did not (its entry was corrupt
+    or evicted since), read again from its file."""
+    if part.units is not None or part.file is None:
+        return part.units or []
+    chunk = next(
+        itertools.islice(file_chunks(part.file, _stages["read"], BATCH_SIZE), part.number, None), None
+    )
+    if chunk is None:
+        raise BuildError(f"{part.file.rel}: the file changed during the build; run the build again")
+    return chunk
+
+
+def compute_pieces(parts: list[list[Unit]]) -> list[Piece]:
+    """Pass 1 proper over the units of several parts at once (the signatures and the
+    evaluation-set index are faster over many texts), each part's results kept apart."""
+    columns = _stages["columns"]
+    checked: list[tuple[int, Record | Rejection]] = []  # (part, read, cleaned and validated), in order
+    removed = [Counter[str]() for _ in parts]
+    keys = [Counter[str]() for _ in parts]
+    objects = [0] * len(parts)
+    for number, units in enumerate(parts):
+        for raw in (
+            item for unit in units for item in (unit.read() if isinstance(unit, LineRange) else (unit,))
+        ):
+            if isinstance(raw, dict) and raw["raw_format"] == "html":
+                from dataset_builder.stages.html import (
+                    html_record,  # imports trafilatura (~0.6 s): only if needed
+                )
+
+                raw = html_record(raw)
+            if isinstance(raw, Rejection):
+                checked.append((number, raw))
+                continue
+            source = raw.pop(INPUT, None)
+            if source is not None:
+                objects[number] += 1
+                keys[number].update(source.keys())
+            cleaned, lines = clean_record({**raw, **pick(source or {}, columns)}, _stages["cleaner"])
+            removed[number].update(lines)
+            checked.append((number, validate_record(coerce(cleaned, columns), _stages["validator"])))
+    texts = [r["text"] for _, r in checked if not isinstance(r, Rejection)]
+    overlaps = iter(matches_batch(texts, _stages["evalsets"]))
+    rejected: list[list[Rejection]] = [[] for _ in parts]
+    valid: list[list[Record]] = [[] for _ in parts]
+    contamination: list[list[dict[str, Any]]] = [[] for _ in parts]
+    to_test: list[list[str]] = [[] for _ in parts]
+    for number, record in checked:
+        if not isinstance(record, Rejection) and (found := next(overlaps)):
+            contamination[number] += [audit_row(record, match) for match in found]
+            actions = {match.action for match in found}
+            if "reject" in actions:
+                record = Rejection.of(record, "contaminated", contaminated_detail(found))
+            elif "split" in actions:
+                to_test[number].append(record["id"])
+        if isinstance(record, Rejection):
+            rejected[number].append(record)
+        else:
+            valid[number].append(to_arrow(record, columns))
+    every = [record for records in valid for record in records]
+    dedup = dedup_keys(every, _stages["near"], _stages["group_by"])
+    bounds = np.cumsum([0] + [len(records) for records in valid])
+    return [
+        Piece(
+            valid[n],
+            rejected[n],
+            removed[n],
+            keys[n],
+            objects[n],
+            contamination[n],
+            to_test[n],
+            [publisher_lines(r) for r in valid[n]] if _stages["boilerplate"] else [],
+            dedup.sliced(int(bounds[n]), int(bounds[n + 1])),
+        )
+        for n in range(len(parts))
+    ]
 
 
 def publisher_lines(record: Record) -> tuple[str, tuple[int, ...]]:
@@ -235,18 +335,22 @@ def audit_row(record: Record, match: Match) -> dict[str, Any]:
 
 def annotate(task: AnnotateTask) -> Annotated:
     """Pass 2 for the rows `offsets` of spool batch `batch`, going to `routes` (split,
-    bucket): language (and the allow-list), personal information (redacted if asked)."""
+    bucket): language (and the allow-list), quality signals, personal information
+    (redacted if asked). What a text's earlier build found is taken from the memo of the
+    build cache (`Known`), the rest computed."""
     batch, offsets, routes = task
     records = read_batch(_stages["spool"], batch).take(pa.array(offsets, pa.int64())).to_pylist()
-    tags = _stages["tagger"].tag_batch([r["text"] for r in records])
+    texts = [r["text"] for r in records]
     allow, pii, quality = _stages["allow"], _stages["pii"], _stages["quality"]
-    allowed = [not allow or tag.language in allow for tag in tags]
-    scored = iter(
-        signals_batch(
-            [r["text"] for r, ok in zip(records, allowed, strict=True) if ok],
-            [t.language for t, ok in zip(tags, allowed, strict=True) if ok],
-        )
-    )
+    known = recall(texts, _stages["memo"])
+    untagged = [i for i, k in enumerate(known) if k.language is None]
+    for i, tag in zip(untagged, _stages["tagger"].tag_batch([texts[i] for i in untagged]), strict=True):
+        known[i] = replace(known[i], language=tag.language, score=tag.score)
+    allowed = [not allow or k.language in allow for k in known]
+    unscored = [i for i, k in enumerate(known) if allowed[i] and k.signals is None]
+    scored = signals_batch([texts[i] for i in unscored], [known[i].language or "" for i in unscored])
+    for i, values in zip(unscored, scored, strict=True):
+        known[i] = replace(known[i], signals=tuple(values[name] for name in SIGNALS))
     outcomes = []
     failed: list[list[str]] = []
     signals: list[dict[str, Any] | None] = []
@@ -254,17 +358,20 @@ def annotate(task: AnnotateTask) -> Annotated:
     kept_routes: list[tuple[str, int]] = []
     missing: Counter[str] = Counter()
     profiles: defaultdict[str, Profile] = defaultdict(Profile)
-    for record, tag, ok, (split, bucket) in zip(records, tags, allowed, routes, strict=True):
-        values = next(scored) if ok else None
-        broken = failures(values, quality.bounds_for(tag.language), tag.language) if values else []
+    for n, (record, ok, (split, bucket)) in enumerate(zip(records, allowed, routes, strict=True)):
+        language = known[n].language or ""
+        values = dict(zip(SIGNALS, known[n].signals, strict=True)) if ok and known[n].signals else None
+        broken = failures(values, quality.bounds_for(language), language) if values else []
         signals.append(values)
         failed.append(broken if quality.filter else [])
         if not ok or (quality.filter and broken):
-            outcomes.append((tag.language, None, frozenset(), False))
+            outcomes.append((language, None, frozenset(), False))
             continue
-        findings = find_pii(record["text"], pii.phone_region)
-        outcomes.append((tag.language, summary(findings), frozenset(f.kind for f in findings), True))
-        record.update(language=tag.language, language_score=tag.score, **quality_columns(values or {}))
+        if known[n].findings is None:
+            known[n] = replace(known[n], findings=tuple(find_pii(record["text"], pii.phone_region)))
+        findings = list(known[n].findings or ())
+        outcomes.append((language, summary(findings), frozenset(f.kind for f in findings), True))
+        record.update(language=language, language_score=known[n].score, **quality_columns(values or {}))
         if findings and pii.redact:
             record["text"] = redact(record["text"], findings)
         missing.update(f for f in METADATA_FIELDS if record.get(f) in (None, []))
@@ -272,4 +379,39 @@ def annotate(task: AnnotateTask) -> Annotated:
         kept_routes.append((split, bucket))
         profiles[split].add([record])
     tagged = pa.RecordBatch.from_pylist(kept, schema=record_schema(_stages["columns"]))
-    return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles), failed, signals)
+    memo = [(k.hashed, k.dumps()) for k in known] if _stages["memo"] is not None else []
+    return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles), failed, signals, memo)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What pass 2 found of one text, as the build cache's memo keeps it: each part is None
+    until computed (signals only for an allowed language, findings only for a kept record),
+    so a later build with other settings computes only what it lacks."""
+
+    hashed: bytes  # xxh3-128 of the text's UTF-8
+    language: str | None = None
+    score: float = 0.0
+    signals: tuple[Any, ...] | None = None  # in `SIGNALS` order
+    findings: tuple[Finding, ...] | None = None
+
+    def dumps(self) -> bytes:
+        findings = None if self.findings is None else tuple((f.kind, f.start, f.end) for f in self.findings)
+        return pickle.dumps(
+            (self.language, self.score, self.signals, findings), protocol=pickle.HIGHEST_PROTOCOL
+        )
+
+    @classmethod
+    def loads(cls, hashed: bytes, data: bytes) -> Known:
+        language, score, signals, findings = pickle.loads(data)
+        found = None if findings is None else tuple(Finding(*f) for f in findings)
+        return cls(hashed, language, score, signals, found)
+
+
+def recall(texts: list[str], memo: Memo | None) -> list[Known]:
+    """Each text's `Known`: from the memo when it has the text, else empty."""
+    hashes = [xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass")) for text in texts]
+    if memo is None:
+        return [Known(h) for h in hashes]
+    found = [memo.get(h) for h in hashes]
+    return [Known(h) if data is None else Known.loads(h, data) for h, data in zip(hashes, found, strict=True)]

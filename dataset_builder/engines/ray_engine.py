@@ -146,7 +146,8 @@ class PrepareBatch:
 
     def __call__(self, batch: pa.Table) -> dict[str, list[bytes]]:
         items = [pickle.loads(item) for item in batch.column("item").to_pylist()]
-        prepared, keys = passes.prepare((batch.column("key")[0].as_py(), items))
+        part = passes.Part(None, 0, None, items, len(items))
+        prepared, keys = passes.prepare((batch.column("key")[0].as_py(), [part]))
         return {"prepared": [pickle.dumps(prepared)], "keys": [pickle.dumps(keys)]}
 
 

@@ -13,7 +13,14 @@ decompressing, hashing, provenance), one module per kind of format (`text`, `jso
 
 from dataset_builder.stages.ingest.discovery import Inventory, Skipped, discover
 from dataset_builder.stages.ingest.files import InputFile, compression, file_sha256, input_format
-from dataset_builder.stages.ingest.ranges import LineRange, Unit, line_ranges, read_units
+from dataset_builder.stages.ingest.ranges import (
+    LineRange,
+    Unit,
+    chunk_weight,
+    file_chunks,
+    line_ranges,
+    read_units,
+)
 from dataset_builder.stages.ingest.readers import READERS, read_file
 from dataset_builder.stages.ingest.tables import table_format
 
@@ -24,8 +31,10 @@ __all__ = [
     "LineRange",
     "Skipped",
     "Unit",
+    "chunk_weight",
     "compression",
     "discover",
+    "file_chunks",
     "file_sha256",
     "input_format",
     "line_ranges",

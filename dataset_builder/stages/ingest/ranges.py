@@ -85,3 +85,28 @@ def line_ranges(
         terminated = chunk.endswith(b"\n")
     if offset > start:  # the lines after the last full range; the file's last may lack its newline
         yield LineRange(file, settings, start, first, count + (not terminated))
+
+
+def file_chunks(file: InputFile, settings: IngestSettings, size: int) -> Iterator[list[Unit]]:
+    """A file's units as `read_units` gives them, in chunks: each line range alone, other
+    items `size` at a time. The same bytes and settings always give the same chunks, so a
+    chunk's number in its file can name its result in the build cache."""
+    chunk: list[Unit] = []
+    for unit in read_units(file, settings, size):
+        if isinstance(unit, LineRange):
+            if chunk:
+                yield chunk
+                chunk = []
+            yield [unit]
+            continue
+        chunk.append(unit)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def chunk_weight(chunk: list[Unit]) -> int:
+    """Records (or lines) in a chunk: what a batch of pass 1 is filled by."""
+    return sum(unit.count if isinstance(unit, LineRange) else 1 for unit in chunk)

@@ -1,0 +1,116 @@
+"""Pass 1 with the build cache (`dataset_builder.cache`): which parts of which input files
+need reading, and which the cache already answers.
+
+For each input file the building process hashes its bytes and looks up the file's listing
+(the record count of each of its parts, `stages.ingest.file_chunks`). When the listing and
+every part's entry are there, the file is not read at all: its parts go to the workers as
+keys, and the workers load their results. Otherwise the file is read as without a cache,
+and the workers store each part's result; the listing is written once the file has been
+handed out. Keys cover everything pass 1 reads (`pass1_context`), so the results are the
+same, byte for byte, as those of a build without the cache.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from dataset_builder import cache
+from dataset_builder.cache import Corrupt, Memo, Store
+from dataset_builder.config import IngestSettings, Settings, load_schema
+from dataset_builder.engines.passes import BATCH_SIZE, Part
+from dataset_builder.stages.ingest import InputFile, chunk_weight, file_chunks, file_sha256
+
+
+def pass1_context(settings: Settings, read: IngestSettings, evalsets: list[dict[str, Any]]) -> str:
+    """A key over everything besides a file's bytes that can change what pass 1 makes of
+    it: how files are read (raw/sources.toml included), the clean rules, the record schema,
+    what the dedup keys are computed with, the evaluation sets (by their hashes), this
+    package's code and every installed version. Split ratios, language, PII and quality
+    settings are not in it: pass 1 does not read them."""
+    return cache.key(
+        "pass 1",
+        cache.code_version(),
+        json.dumps(load_schema("article.schema.json"), sort_keys=True),
+        read,
+        settings.clean,
+        settings.near_dup,
+        settings.split.group_by,
+        settings.boilerplate.learn,
+        settings.decontaminate,
+        json.dumps(evalsets, sort_keys=True, default=str),
+        BATCH_SIZE,
+    )
+
+
+def plain_parts(file: InputFile, read: IngestSettings) -> Iterator[Part]:
+    """A file's parts without a cache."""
+    for number, units in enumerate(file_chunks(file, read, BATCH_SIZE)):
+        yield Part(file, number, None, units, chunk_weight(units))
+
+
+def pass2_context(settings: Settings) -> str:
+    """The key of pass 2's memo: what a text's language, signals and personal information
+    depend on besides the text (the allow-list, quality bounds and redaction are applied
+    to them afresh in every build)."""
+    return cache.key(
+        "pass 2",
+        cache.code_version(),
+        settings.langid.seed,
+        settings.langid.min_chars,
+        settings.pii.phone_region,
+    )
+
+
+@dataclass
+class BuildCache:
+    """The cache as the building process sees it in one build: where it is, the keys of
+    this build's pass-1 and pass-2 settings, and how much it answered."""
+
+    store: Store
+    context: str  # pass 1's settings (`pass1_context`)
+    memo_key: str  # pass 2's memo (`pass2_context`)
+    files_reused: int = 0
+    files_read: int = 0
+    records_recalled: int = 0  # pass 2: records whose results came from the memo
+    warnings: list[str] = field(default_factory=list)
+
+    def memo(self) -> Memo:
+        """Pass 2's results of the last build with these settings, by text."""
+        try:
+            return self.store.get(self.memo_key) or Memo.of([])
+        except Corrupt as exc:
+            self.warnings.append(str(exc))
+            return Memo.of([])
+
+    def keep_memo(self, pairs: list[tuple[bytes, bytes]]) -> None:
+        """This build's pass-2 results, for the next build (the texts it no longer has go)."""
+        self.store.put(self.memo_key, Memo.of(pairs))
+
+    def parts(self, file: InputFile, read: IngestSettings) -> Iterator[Part]:
+        """The file's parts: keys only, when the cache holds every one; else read."""
+        sha = file_sha256(file)
+        if sha is None:  # unreadable: its rejection is not worth keeping
+            self.files_read += 1
+            yield from plain_parts(file, read)
+            return
+        listing = cache.key(self.context, file.rel, sha)
+        try:
+            weights: list[int] | None = self.store.get(listing)
+        except Corrupt as exc:
+            self.warnings.append(str(exc))
+            weights = None
+        keys = [cache.key(listing, number) for number in range(len(weights or ()))]
+        if weights is not None and all(self.store.has(key) for key in keys):
+            self.files_reused += 1
+            for number, (key, weight) in enumerate(zip(keys, weights, strict=True)):
+                yield Part(file, number, key, None, weight)
+            return
+        self.files_read += 1
+        found: list[int] = []
+        for part in plain_parts(file, read):
+            found.append(part.weight)
+            yield Part(file, part.number, cache.key(listing, part.number), part.units, part.weight)
+        self.store.put(listing, found)
