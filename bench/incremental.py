@@ -1,0 +1,108 @@
+"""Incremental builds: a corpus that grows by a day's shard, rebuilt with the build cache.
+
+    python bench/incremental.py --docs 100000 [--growth 0.01] [--workers 2]
+
+Generates (once, bench/make_corpus.py) a corpus of DOCS + GROWTH × DOCS documents in JSON
+Lines shards of DOCS ÷ 10; the first ten shards are the corpus, the last is what a day
+adds. In one run, with one cache folder:
+
+1. cold: the corpus, cache empty (it fills it);
+2. unchanged: the same corpus again, from the cache;
+3. grown: the last shard added, from the cache (only the new shard is read);
+4. grown, cold: the grown corpus without the cache — its fingerprint must be 3's.
+
+Prints each build's wall time, stages, docs/s and peak memory (summed PSS of the build and
+its workers), the ratios 2 ÷ 1 and 3 ÷ 4, and the cache's bytes per document. Ratios, not
+seconds, are the figures to compare: the machine's speed drifts between days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from build_speed import StageClock, TreeMemory
+
+from dataset_builder.config import load_config
+from dataset_builder.pipeline import Release, build
+
+
+def corpus_for(docs: int, growth: float) -> tuple[Path, Path]:
+    """(folder with dataset.toml, the shard that grows it): generated once, reused."""
+    shard = docs // 10
+    total = docs + round(docs * growth)
+    folder = Path(tempfile.gettempdir()) / f"dataset-builder-incremental-{docs}-{total}"
+    if not (folder / "truth.jsonl").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        here = Path(__file__).parent
+        command = [sys.executable, str(here / "make_corpus.py"), "--docs", str(total), "--out", str(folder)]
+        subprocess.run([*command, "--shard-docs", str(shard)], check=True)
+        (folder / "growth").mkdir()
+        (folder / "raw" / f"part-{10:05d}.jsonl").rename(folder / "growth" / f"part-{10:05d}.jsonl")
+    return folder, folder / "growth" / f"part-{10:05d}.jsonl"
+
+
+def timed(
+    label: str, folder: Path, cache: Path | None, workers: int, docs: int
+) -> tuple[Release, float, int]:
+    out = Path(tempfile.mkdtemp(prefix="dataset-builder-incremental-"))
+    chosen = {"cache": {"folder": str(cache)}} if cache else {"cache": {"enabled": False}}
+    config = load_config(folder / "dataset.toml", overrides={"out": str(out), **chosen})
+    clock, memory = StageClock(), TreeMemory()
+    started = time.perf_counter()
+    release = build(config, workers=workers, progress=clock, report=False)
+    seconds = time.perf_counter() - started
+    peak = memory.stop()
+    shutil.rmtree(out)
+    used = release.cache
+    reused = f", files reused {used.files_reused}, read {used.files_read}" if used else ""
+    print(
+        f"\n{label}: {seconds:.1f} s, {docs / seconds:.0f} docs/s, peak memory {peak / 2**30:.2f} GiB, "
+        f"fingerprint {release.manifest['fingerprint'][:16]}{reused}"
+    )
+    for stage, spent in clock.seconds.items():
+        print(f"  {stage:24s} {spent:8.1f} s")
+    return release, seconds, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, required=True)
+    parser.add_argument("--growth", type=float, default=0.01)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    folder, shard = corpus_for(args.docs, args.growth)
+    grown_docs = args.docs + round(args.docs * args.growth)
+    cache = Path(tempfile.mkdtemp(prefix="dataset-builder-incremental-cache-"))
+    print(f"corpus {folder}: {args.docs} documents, +{grown_docs - args.docs}; cache {cache}")
+    try:
+        cold, cold_s, cold_peak = timed("1. cold (cache empty)", folder, cache, args.workers, args.docs)
+        same, same_s, _ = timed("2. unchanged (from the cache)", folder, cache, args.workers, args.docs)
+        shutil.copy(shard, folder / "raw" / shard.name)
+        grown, grown_s, grown_peak = timed(
+            "3. grown (from the cache)", folder, cache, args.workers, grown_docs
+        )
+        fresh, fresh_s, fresh_peak = timed(
+            "4. grown, cold (no cache)", folder, None, args.workers, grown_docs
+        )
+    finally:
+        (folder / "raw" / shard.name).unlink(missing_ok=True)
+    size = grown.cache.bytes if grown.cache else 0
+    same_print = same.manifest["fingerprint"] == cold.manifest["fingerprint"]
+    grown_print = grown.manifest["fingerprint"] == fresh.manifest["fingerprint"]
+    print(f"\nunchanged ÷ cold: {same_s / cold_s:.1%}  (same fingerprint: {same_print})")
+    print(f"grown ÷ grown cold: {grown_s / fresh_s:.1%}  (same fingerprint: {grown_print})")
+    print(f"peak memory, grown ÷ grown cold: {grown_peak / fresh_peak:.2f}; cold {cold_peak / 2**30:.2f} GiB")
+    print(f"cache: {size / 1e6:.0f} MB, {size / grown_docs:.0f} bytes per document")
+    shutil.rmtree(cache)
+
+
+if __name__ == "__main__":
+    main()
