@@ -4,6 +4,7 @@ what the build says about each, with nothing lost."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
@@ -374,3 +375,43 @@ def test_verify_rebuild_of_a_later_version_from_any_folder(tmp_path):
         "verify", str(project / "dist/t/1.1.0"), "--rebuild", "--raw", str(project / "raw"), cwd=elsewhere
     )
     assert there.returncode == 0, there.stderr
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_cr_only_line_endings_are_line_breaks(tmp_path, workers):
+    """Old Mac JSON Lines (a lone `\\r` after each record), alone and mixed with `\\n` and
+    `\\r\\n`: every record is read on its own line, none merged into its neighbour, with the
+    same line numbers and hashes whether a worker reads line ranges or the file is read whole."""
+    records = [json.dumps({"text": article_text(i)}).encode() for i in range(6)]
+    mac = b"\r".join(records[:3]) + b"\r"
+    mixed = records[3] + b"\r\n" + records[4] + b"\r" + b"\r" + records[5]  # a blank line, then no break
+    raw = write_files(tmp_path / "raw", {"mac.jsonl": mac, "mixed.jsonl": mixed})
+    release = pipeline.build(make_config(tmp_path, raw), workers=workers)
+    assert_accounted(release)
+    assert release.manifest["counts"] == {**release.manifest["counts"], "read": 6, "kept": 6, "rejected": 0}
+    rows = {
+        (r["raw_path"], r["raw_line"]): r["raw_sha256"]
+        for p in (release.path / "data").glob("*.parquet")
+        for r in pq.read_table(p).to_pylist()
+    }
+    digest = [hashlib.sha256(record).hexdigest() for record in records]
+    assert rows == {
+        ("mac.jsonl", 1): digest[0],
+        ("mac.jsonl", 2): digest[1],
+        ("mac.jsonl", 3): digest[2],
+        ("mixed.jsonl", 1): digest[3],
+        ("mixed.jsonl", 2): digest[4],
+        ("mixed.jsonl", 4): digest[5],
+    }
+
+
+def test_a_record_split_by_a_lone_cr_is_rejected_not_merged(tmp_path):
+    """JSON allows a lone `\\r` between tokens; split there, the halves are `json` rejects
+    with their own lines, as a record spread over `\\n` lines is: counted, never silent."""
+    good = json.dumps({"text": article_text(1)})
+    split = '{"text":\r' + json.dumps(article_text(2)) + "}"
+    release = run_build(tmp_path, {"a.jsonl": f"{good}\n{split}\n"})
+    assert_accounted(release)
+    rejects = rejects_by_place(release)
+    assert {line: r["reason"] for (_, line), r in rejects.items()} == {2: "json", 3: "json"}
+    assert release.manifest["counts"]["kept"] == 1
