@@ -41,7 +41,7 @@ from dataset_builder.ledger import Index, Ledger
 from dataset_builder.records import Rejection, balanced, record_schema
 from dataset_builder.release import card, croissant, datasheet, diff, quality, verify
 from dataset_builder.release.history import Base, PublishedVersion, load_base, previous_version
-from dataset_builder.release.manifest import make_manifest
+from dataset_builder.release.manifest import changed_inputs, make_manifest
 from dataset_builder.release.publish import (
     Published,
     publish_release,
@@ -264,7 +264,7 @@ def publish(run: Build, buckets: SplitBuckets, *, strict: bool, report: bool, no
         shutil.rmtree(failed)
         notes.append(f"removed {failed}, the audit of an earlier failed build of this version")
     answers = datasheet.read_answers(config.datasheet)
-    warnings = notes + mistakes + base_warnings(run)
+    warnings = notes + mistakes + base_warnings(run) + changed_inputs(run.inventory, manifest)
     if missing := datasheet.unanswered(manifest, answers):
         warnings.append(
             f"{config.datasheet.name}: {len(missing)} datasheet question(s) unanswered "

@@ -415,3 +415,28 @@ def test_a_record_split_by_a_lone_cr_is_rejected_not_merged(tmp_path):
     rejects = rejects_by_place(release)
     assert {line: r["reason"] for (_, line), r in rejects.items()} == {2: "json", 3: "json"}
     assert release.manifest["counts"]["kept"] == 1
+
+
+def test_a_file_that_grows_during_the_build_is_recorded_as_read_and_named(tmp_path, monkeypatch):
+    """Discovery sees one size, the file grows before it is read: the manifest's byte count
+    and SHA-256 are of one state (the one read), and the build warns naming the file."""
+    first = jsonl({"text": article_text(1)})
+    raw = write_files(tmp_path / "raw", {"feed.jsonl": first, "steady.txt": article_text(2)})
+    grown = first + jsonl({"text": article_text(3)})
+
+    def discover_then_grow(raw_dir, *patterns):
+        inventory = ingest.discover(raw_dir, *patterns)
+        (raw_dir / "feed.jsonl").write_text(grown, encoding="utf-8")
+        return inventory
+
+    monkeypatch.setattr(pipeline, "discover", discover_then_grow)
+    release = pipeline.build(make_config(tmp_path, raw))
+    assert_accounted(release)
+    inputs = {i["path"]: i for i in release.manifest["inputs"]}
+    assert inputs["feed.jsonl"]["bytes"] == len(grown.encode())
+    assert inputs["feed.jsonl"]["sha256"] == hashlib.sha256(grown.encode()).hexdigest()
+    assert inputs["feed.jsonl"]["records"] == 2
+    (warning,) = [w for w in release.warnings if "changed during the build" in w]
+    assert warning.startswith("feed.jsonl: changed during the build"), warning
+    assert f"{len(first.encode()):,} bytes when listed, {len(grown.encode()):,} when hashed" in warning
+    assert "steady.txt" not in " ".join(release.warnings)

@@ -12,7 +12,7 @@ decompressing, hashing, provenance), one module per kind of format (`text`, `jso
 """
 
 from dataset_builder.stages.ingest.discovery import Inventory, Skipped, discover
-from dataset_builder.stages.ingest.files import InputFile, compression, file_sha256, input_format
+from dataset_builder.stages.ingest.files import InputFile, compression, file_digest, file_sha256, input_format
 from dataset_builder.stages.ingest.ranges import LineRange, Unit, line_ranges, read_units
 from dataset_builder.stages.ingest.readers import READERS, read_file
 from dataset_builder.stages.ingest.tables import table_format
@@ -26,6 +26,7 @@ __all__ = [
     "Unit",
     "compression",
     "discover",
+    "file_digest",
     "file_sha256",
     "input_format",
     "line_ranges",
