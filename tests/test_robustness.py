@@ -14,8 +14,10 @@ import subprocess
 import sys
 import time
 
+import lxml.html
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -440,3 +442,44 @@ def test_a_file_that_grows_during_the_build_is_recorded_as_read_and_named(tmp_pa
     assert warning.startswith("feed.jsonl: changed during the build"), warning
     assert f"{len(first.encode()):,} bytes when listed, {len(grown.encode()):,} when hashed" in warning
     assert "steady.txt" not in " ".join(release.warnings)
+
+
+HOSTILE_NAMES = [
+    "a`b|c.txt",
+    "new\n## Injected heading.txt",
+    "``x`` | y |.txt",
+    " |pipe\r|.txt",
+    "rtl\u202etxt.txt",
+]
+
+
+def test_hostile_names_do_not_break_the_datasheet_or_the_card(tmp_path):
+    """A `pretty_name` and input file names with newlines, backticks and pipes: each
+    Markdown file keeps its one title, the input table keeps one row of four cells per file,
+    each name shown on one line as it is (controls escaped), nothing injected."""
+    from markdown_it import MarkdownIt
+
+    from dataset_builder.release.markdown import visible
+
+    pretty = "Evil\n# Injected | a | b |\n`tick` *x* <b>y</b> [l](u) \\ & $m$"
+    files = {name: article_text(i) for i, name in enumerate(HOSTILE_NAMES)}
+    files["skip`\n### Injected.pdf"] = "%PDF"
+    release = run_build(tmp_path, files, pretty_name=pretty)
+    markdown = MarkdownIt("commonmark").enable("table")
+    sheet = lxml.html.fromstring(markdown.render((release.path / "DATASHEET.md").read_text(encoding="utf-8")))
+    (title,) = sheet.xpath("//h1")
+    assert title.text_content() == f"Datasheet: {visible(pretty)} 1.0.0"
+    headings = [h.text_content() for h in sheet.xpath("//h2 | //h3 | //h4 | //h5 | //h6")]
+    assert not [h for h in headings if "Injected" in h], headings
+    (inputs,) = sheet.xpath("//h3[.='Input files']/following-sibling::table[1]")
+    rows = inputs.xpath("./tbody/tr")
+    assert [len(row.xpath("./td")) for row in rows] == [4] * len(HOSTILE_NAMES)
+    assert sorted(row.xpath("./td")[0].text_content() for row in rows) == sorted(map(visible, HOSTILE_NAMES))
+    assert all(row.xpath("./td/code") for row in rows)
+    (skipped,) = [p for p in sheet.xpath("//p") if "skipped:" in p.text_content()]
+    assert visible("skip`\n### Injected.pdf") in [c.text_content() for c in skipped.xpath("./code")]
+    card = (release.path / "README.md").read_text(encoding="utf-8")
+    assert yaml.safe_load(card.split("---\n")[1])["pretty_name"] == pretty
+    page = lxml.html.fromstring(markdown.render(card.split("---\n", 2)[2]))
+    assert [h.text_content() for h in page.xpath("//h1")] == [visible(pretty)]
+    assert not [h for h in page.xpath("//h2 | //h3") if "Injected" in h.text_content()]
