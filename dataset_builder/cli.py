@@ -365,13 +365,27 @@ def cache_clear_command(config_path: Path | None, out: Path | None, name: str | 
     type=click.Path(path_type=Path, dir_okay=False),
     help="The maintainers' DATASHEET.md to rebuild with. Default: the one beside the raw folder.",
 )
-def verify_command(release: Path, rebuild: bool, raw: Path, datasheet: Path | None) -> None:
+@click.option(
+    "--fingerprint",
+    "pinned",
+    callback=lambda _context, _option, value: check_pin(value),
+    help="The fingerprint you expect (its first 16 hex digits or more): fail unless the release has it. "
+    "Without it, verify only proves the release agrees with its own manifest.",
+)
+def verify_command(
+    release: Path, rebuild: bool, raw: Path, datasheet: Path | None, pinned: str | None
+) -> None:
     """Check RELEASE against its manifest: every file's SHA-256 and size, no extra file, the
-    fingerprint. With --rebuild, build it again into a temporary folder and compare.
+    fingerprint. With --rebuild, build it again into a temporary folder and compare. With
+    --fingerprint, also check it is the release that fingerprint names: anyone who edits a
+    file can recompute the manifest's hashes and fingerprint, so only a pinned fingerprint
+    proves you have the release you meant.
 
     Exit code 0 when it verifies, 1 when anything differs."""
     try:
+        manifest = read_manifest(release)
         report = rebuild_release(release, raw, datasheet) if rebuild else verify.check_files(release)
+        report.problems[:0] = verify.pinned_problems(manifest, pinned) if pinned else []
     except ConfigError as exc:
         fail(str(exc), code=2)
     except BuildError as exc:
@@ -383,7 +397,17 @@ def verify_command(release: Path, rebuild: bool, raw: Path, datasheet: Path | No
     if not report.ok:
         sys.exit(1)
     done = f"{display_path(release)}: verified" + (" and rebuilt byte for byte" if rebuild else "")
-    out.print(done, markup=False)
+    done += f", fingerprint {manifest['fingerprint'][:16]}" + (" as pinned" if pinned else " (not pinned)")
+    out.print(done, markup=False, soft_wrap=True)
+
+
+def check_pin(value: str | None) -> str | None:
+    """A --fingerprint value: 16 to 64 hex digits, any case."""
+    if value is not None and not verify.PIN.fullmatch(value.strip().lower()):
+        raise click.BadParameter(
+            f"{value!r}: expected the fingerprint's first 16 hex digits or more (up to all 64)"
+        )
+    return value.strip().lower() if value is not None else None
 
 
 @main.command("diff")

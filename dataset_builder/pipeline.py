@@ -43,7 +43,7 @@ from dataset_builder.ledger import Index, Ledger
 from dataset_builder.records import Rejection, balanced, record_schema
 from dataset_builder.release import card, croissant, datasheet, diff, quality, verify
 from dataset_builder.release.history import Base, PublishedVersion, load_base, previous_version
-from dataset_builder.release.manifest import make_manifest
+from dataset_builder.release.manifest import changed_inputs, make_manifest
 from dataset_builder.release.publish import (
     Published,
     publish_release,
@@ -329,7 +329,7 @@ def publish(run: Build, buckets: SplitBuckets, *, strict: bool, report: bool, no
         notes.append(f"removed {failed}, the audit of an earlier failed build of this version")
     answers = datasheet.read_answers(config.datasheet)
     cached = (run.cache.warnings if run.cache else []) + ledger.cache_warnings
-    warnings = notes + mistakes + base_warnings(run) + cached
+    warnings = notes + mistakes + base_warnings(run) + changed_inputs(run.inventory, manifest) + cached
     if missing := datasheet.unanswered(manifest, answers):
         warnings.append(
             f"{config.datasheet.name}: {len(missing)} datasheet question(s) unanswered "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 from dataclasses import replace
 
@@ -233,15 +234,16 @@ def test_readers_never_crash_on_arbitrary_bytes(tmp_path, data, suffix):
 
 def expected_jsonl_records(data: bytes) -> int:
     """One item per non-blank line: UTF-16/32 files are split after decoding (or are one
-    reject), others on newline bytes; a byte-order mark is not content."""
+    reject), others on line-break bytes (`\n`, `\r\n` or a lone `\r`); a byte-order mark is
+    not content."""
     wide = bom_encoding(data)
     if wide in ("utf-16", "utf-32"):
         try:
-            return sum(1 for line in data.decode(wide).split("\n") if line.strip())
+            return sum(1 for line in re.split("\r\n|\r|\n", data.decode(wide)) if line.strip())
         except UnicodeDecodeError:
             return 1
-    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
-    return sum(1 for line in lines if line.strip(b" \t\r\n\x0b\x0c"))
+    lines = re.split(b"\r\n|\r|\n", data.removeprefix(b"\xef\xbb\xbf"))
+    return sum(1 for line in lines if line.strip(b" \t\x0b\x0c"))
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
@@ -251,5 +253,6 @@ def test_jsonl_reader_accounts_for_every_line(tmp_path, lines):
     path.write_text("\n".join(lines), encoding="utf-8")
     (input_file,) = discover(tmp_path).files
     items = list(read_file(input_file, READ))
-    expected = [i for i, line in enumerate(path.read_bytes().split(b"\n"), start=1) if line.strip()]
+    breaks = re.split(b"\r\n|\r|\n", path.read_bytes())
+    expected = [i for i, line in enumerate(breaks, start=1) if line.strip()]
     assert [i["raw_line"] if isinstance(i, dict) else i.raw_line for i in items] == expected

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from types import SimpleNamespace
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from huggingface_hub import DatasetCard
 
@@ -12,6 +16,7 @@ from dataset_builder.config import load_config
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.pipeline import build, rebuild_release
 from dataset_builder.release import diff, hub, verify
+from dataset_builder.release.publish import fingerprint
 from tests.conftest import REPO, article_text, jsonl, make_config, run_cli, write_files
 
 
@@ -178,3 +183,36 @@ def test_jsonl_records_can_be_edited_and_diffed(tmp_path):
         0,
         1,
     )
+
+
+def test_a_forgery_passes_plain_verify_but_not_a_pinned_fingerprint(project):
+    """Edit a data file, recompute its hash and the fingerprint: the release agrees with its
+    own manifest again, so plain verify passes; only the fingerprint pinned before the
+    forgery tells it from the release that was published."""
+    root, release = project
+    original = release.manifest["fingerprint"]
+    assert run_cli("verify", str(release.path), "--fingerprint", original, cwd=root).returncode == 0
+    data = sorted((release.path / "data").glob("*.parquet"))[0]
+    table = pq.read_table(data)
+    texts = table.column("text").to_pylist()
+    texts[0] = "A forged article."
+    pq.write_table(table.set_column(table.schema.get_field_index("text"), "text", pa.array(texts)), data)
+    manifest_path = release.path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    (entry,) = [f for f in manifest["files"] if f["path"] == f"data/{data.name}"]
+    entry["sha256"], entry["bytes"] = hashlib.sha256(data.read_bytes()).hexdigest(), data.stat().st_size
+    manifest["fingerprint"] = fingerprint(manifest)
+    manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+    plain = run_cli("verify", str(release.path), cwd=root)
+    assert plain.returncode == 0, plain.stderr
+    assert f"fingerprint {manifest['fingerprint'][:16]} (not pinned)" in plain.stdout
+    for pin in (original[:16], original, original.upper()):
+        pinned = run_cli("verify", str(release.path), "--fingerprint", pin, cwd=root)
+        assert pinned.returncode == 1, pinned.stdout
+        assert f"not the pinned {pin.lower()}: it is not the release you pinned" in pinned.stderr
+    forged = run_cli("verify", str(release.path), "--fingerprint", manifest["fingerprint"][:20], cwd=root)
+    assert forged.returncode == 0 and "as pinned" in forged.stdout, forged.stderr
+    for bad in (original[:15], original + "0", "g" * 16):
+        refused = run_cli("verify", str(release.path), "--fingerprint", bad, cwd=root)
+        assert refused.returncode == 2 and "first 16 hex digits or more" in refused.stderr

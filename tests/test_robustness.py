@@ -4,6 +4,7 @@ what the build says about each, with nothing lost."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
@@ -13,8 +14,10 @@ import subprocess
 import sys
 import time
 
+import lxml.html
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -380,3 +383,109 @@ def test_verify_rebuild_of_a_later_version_from_any_folder(tmp_path):
         "verify", str(project / "dist/t/1.1.0"), "--rebuild", "--raw", str(project / "raw"), cwd=elsewhere
     )
     assert there.returncode == 0, there.stderr
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_cr_only_line_endings_are_line_breaks(tmp_path, workers):
+    """Old Mac JSON Lines (a lone `\\r` after each record), alone and mixed with `\\n` and
+    `\\r\\n`: every record is read on its own line, none merged into its neighbour, with the
+    same line numbers and hashes whether a worker reads line ranges or the file is read whole."""
+    records = [json.dumps({"text": article_text(i)}).encode() for i in range(6)]
+    mac = b"\r".join(records[:3]) + b"\r"
+    mixed = records[3] + b"\r\n" + records[4] + b"\r" + b"\r" + records[5]  # a blank line, then no break
+    raw = write_files(tmp_path / "raw", {"mac.jsonl": mac, "mixed.jsonl": mixed})
+    release = pipeline.build(make_config(tmp_path, raw), workers=workers)
+    assert_accounted(release)
+    assert release.manifest["counts"] == {**release.manifest["counts"], "read": 6, "kept": 6, "rejected": 0}
+    rows = {
+        (r["raw_path"], r["raw_line"]): r["raw_sha256"]
+        for p in (release.path / "data").glob("*.parquet")
+        for r in pq.read_table(p).to_pylist()
+    }
+    digest = [hashlib.sha256(record).hexdigest() for record in records]
+    assert rows == {
+        ("mac.jsonl", 1): digest[0],
+        ("mac.jsonl", 2): digest[1],
+        ("mac.jsonl", 3): digest[2],
+        ("mixed.jsonl", 1): digest[3],
+        ("mixed.jsonl", 2): digest[4],
+        ("mixed.jsonl", 4): digest[5],
+    }
+
+
+def test_a_record_split_by_a_lone_cr_is_rejected_not_merged(tmp_path):
+    """JSON allows a lone `\\r` between tokens; split there, the halves are `json` rejects
+    with their own lines, as a record spread over `\\n` lines is: counted, never silent."""
+    good = json.dumps({"text": article_text(1)})
+    split = '{"text":\r' + json.dumps(article_text(2)) + "}"
+    release = run_build(tmp_path, {"a.jsonl": f"{good}\n{split}\n"})
+    assert_accounted(release)
+    rejects = rejects_by_place(release)
+    assert {line: r["reason"] for (_, line), r in rejects.items()} == {2: "json", 3: "json"}
+    assert release.manifest["counts"]["kept"] == 1
+
+
+def test_a_file_that_grows_during_the_build_is_recorded_as_read_and_named(tmp_path, monkeypatch):
+    """Discovery sees one size, the file grows before it is read: the manifest's byte count
+    and SHA-256 are of one state (the one read), and the build warns naming the file."""
+    first = jsonl({"text": article_text(1)})
+    raw = write_files(tmp_path / "raw", {"feed.jsonl": first, "steady.txt": article_text(2)})
+    grown = first + jsonl({"text": article_text(3)})
+
+    def discover_then_grow(raw_dir, *patterns):
+        inventory = ingest.discover(raw_dir, *patterns)
+        (raw_dir / "feed.jsonl").write_text(grown, encoding="utf-8")
+        return inventory
+
+    monkeypatch.setattr(pipeline, "discover", discover_then_grow)
+    release = pipeline.build(make_config(tmp_path, raw))
+    assert_accounted(release)
+    inputs = {i["path"]: i for i in release.manifest["inputs"]}
+    assert inputs["feed.jsonl"]["bytes"] == len(grown.encode())
+    assert inputs["feed.jsonl"]["sha256"] == hashlib.sha256(grown.encode()).hexdigest()
+    assert inputs["feed.jsonl"]["records"] == 2
+    (warning,) = [w for w in release.warnings if "changed during the build" in w]
+    assert warning.startswith("feed.jsonl: changed during the build"), warning
+    assert f"{len(first.encode()):,} bytes when listed, {len(grown.encode()):,} when hashed" in warning
+    assert "steady.txt" not in " ".join(release.warnings)
+
+
+HOSTILE_NAMES = [
+    "a`b|c.txt",
+    "new\n## Injected heading.txt",
+    "``x`` | y |.txt",
+    " |pipe\r|.txt",
+    "rtl\u202etxt.txt",
+]
+
+
+def test_hostile_names_do_not_break_the_datasheet_or_the_card(tmp_path):
+    """A `pretty_name` and input file names with newlines, backticks and pipes: each
+    Markdown file keeps its one title, the input table keeps one row of four cells per file,
+    each name shown on one line as it is (controls escaped), nothing injected."""
+    from markdown_it import MarkdownIt
+
+    from dataset_builder.release.markdown import visible
+
+    pretty = "Evil\n# Injected | a | b |\n`tick` *x* <b>y</b> [l](u) \\ & $m$"
+    files = {name: article_text(i) for i, name in enumerate(HOSTILE_NAMES)}
+    files["skip`\n### Injected.pdf"] = "%PDF"
+    release = run_build(tmp_path, files, pretty_name=pretty)
+    markdown = MarkdownIt("commonmark").enable("table")
+    sheet = lxml.html.fromstring(markdown.render((release.path / "DATASHEET.md").read_text(encoding="utf-8")))
+    (title,) = sheet.xpath("//h1")
+    assert title.text_content() == f"Datasheet: {visible(pretty)} 1.0.0"
+    headings = [h.text_content() for h in sheet.xpath("//h2 | //h3 | //h4 | //h5 | //h6")]
+    assert not [h for h in headings if "Injected" in h], headings
+    (inputs,) = sheet.xpath("//h3[.='Input files']/following-sibling::table[1]")
+    rows = inputs.xpath("./tbody/tr")
+    assert [len(row.xpath("./td")) for row in rows] == [4] * len(HOSTILE_NAMES)
+    assert sorted(row.xpath("./td")[0].text_content() for row in rows) == sorted(map(visible, HOSTILE_NAMES))
+    assert all(row.xpath("./td/code") for row in rows)
+    (skipped,) = [p for p in sheet.xpath("//p") if "skipped:" in p.text_content()]
+    assert visible("skip`\n### Injected.pdf") in [c.text_content() for c in skipped.xpath("./code")]
+    card = (release.path / "README.md").read_text(encoding="utf-8")
+    assert yaml.safe_load(card.split("---\n")[1])["pretty_name"] == pretty
+    page = lxml.html.fromstring(markdown.render(card.split("---\n", 2)[2]))
+    assert [h.text_content() for h in page.xpath("//h1")] == [visible(pretty)]
+    assert not [h for h in page.xpath("//h2 | //h3") if "Injected" in h.text_content()]

@@ -18,6 +18,7 @@ import yaml
 
 from dataset_builder.config import SPLITS, Column, parse_columns
 from dataset_builder.records import record_schema
+from dataset_builder.release.markdown import text
 
 SIZE_CATEGORIES = [
     (1_000, "n<1K"),
@@ -140,7 +141,7 @@ def render(manifest: dict[str, Any]) -> str:
 {yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000).rstrip()}
 ---
 
-# {meta["pretty_name"]}
+# {text(meta["pretty_name"])}
 
 {config.get("description", "").strip()}
 

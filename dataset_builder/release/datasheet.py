@@ -19,6 +19,7 @@ from typing import Any
 
 from dataset_builder.config import parse_columns
 from dataset_builder.release import decontamination, learned
+from dataset_builder.release.markdown import cell, code, text, visible
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "Motivation": (
@@ -139,7 +140,7 @@ def render(manifest: dict[str, Any], answers: Answers, changelog: list[str] | No
     measured = measured_answers(manifest)
     config = manifest["config"]
     out = [
-        f"# Datasheet: {config.get('pretty_name', manifest['name'])} {manifest['version']}",
+        f"# Datasheet: {text(config.get('pretty_name', manifest['name']))} {manifest['version']}",
         "",
         'Structured after Gebru et al., "Datasheets for Datasets" (Communications of the ACM, 2021). '
         "Paragraphs headed *Measured by this build* were computed from the data by dataset_builder "
@@ -242,7 +243,7 @@ def facts(m: dict[str, Any]) -> dict[tuple[str, str], str | None]:
             f"Read from {len(m['inputs'])} input file(s) (SHA-256 of each below, under Build facts)"
             + (
                 f"; {len(m['skipped'])} file(s) skipped: "
-                + "; ".join(f"{s['path']} ({s['reason']})" for s in m["skipped"])
+                + "; ".join(f"{code(s['path'])} ({text(s['reason'])})" for s in m["skipped"])
                 if m["skipped"]
                 else ""
             )
@@ -262,7 +263,7 @@ def facts(m: dict[str, Any]) -> dict[tuple[str, str], str | None]:
             "record read."
         ),
         (p, "Is the software that was used to preprocess/clean/label the data available?"): (
-            f"dataset_builder {m['versions']['dataset_builder']}. Rebuild with `{m['command']}` "
+            f"dataset_builder {m['versions']['dataset_builder']}. Rebuild with {code(m['command'])} "
             "from the project folder, with the versions listed under Build facts."
         ),
     }
@@ -272,7 +273,7 @@ def relationships(m: dict[str, Any]) -> str:
     groups, near = m["groups"], m["config"]["near_dup"]
     by = m["config"]["split"]["group_by"]
     linked = [f"Jaccard similarity of at least {near['group_threshold']:g}"] if near["enabled"] else []
-    linked += [f"the same `{name}`" for name in by]
+    linked += [f"the same {code(name)}" for name in by]
     if not linked:
         return "No: near-duplicate detection is off and no `split.group_by` field is set."
     return (
@@ -297,7 +298,7 @@ def recommended_splits(m: dict[str, Any]) -> str:
             f" Records of version {base['version']} (fingerprint {base['fingerprint'][:16]}) kept their split"
             + (
                 f", except {len(m['moved'])} whose group now spans old splits: "
-                + "; ".join(f"`{mv['id']}` {mv['before']} → {mv['after']}" for mv in m["moved"])
+                + "; ".join(f"{code(mv['id'])} {mv['before']} → {mv['after']}" for mv in m["moved"])
                 if m["moved"]
                 else ""
             )
@@ -372,7 +373,7 @@ def source_manifest(known: dict[str, Any] | None) -> str:
     if not known:
         return " No raw/sources.toml: URLs, licences and retrieval dates come only from the records."
     lines = [
-        f"- `{e['files']}`: " + "; ".join(f"{k} {v}" for k, v in e.items() if k != "files")
+        f"- {code(e['files'])}: " + "; ".join(f"{k} {visible(str(v))}" for k, v in e.items() if k != "files")
         for e in known["entries"]
     ]
     return f"\n\nraw/sources.toml (SHA-256 `{known['sha256']}`) says of the inputs:\n\n" + "\n".join(lines)
@@ -399,7 +400,9 @@ def retrieval_dates(m: dict[str, Any]) -> str | None:
 
 def licences(m: dict[str, Any]) -> str:
     given = [
-        f"`{e['files']}`: {e['license']}" for e in (m["sources"] or {}).get("entries", []) if "license" in e
+        f"{code(e['files'])}: {visible(e['license'])}"
+        for e in (m["sources"] or {}).get("entries", [])
+        if "license" in e
     ]
     missing = m["missing_values"]["license"]
     return (
@@ -440,9 +443,9 @@ def user_columns(config: dict[str, Any]) -> str:
     if not columns:
         return ""
     described = [
-        f"`{c.name}` ({c.type}"
-        + (f" {', '.join(f'{i} = {v}' for i, v in enumerate(c.values))}" if c.values else "")
-        + (f", from the key `{c.key}`" if c.key != c.name else "")
+        f"{code(c.name)} ({c.type}"
+        + (f" {', '.join(f'{i} = {text(v)}' for i, v in enumerate(c.values))}" if c.values else "")
+        + (f", from the key {code(c.key)}" if c.key != c.name else "")
         + ")"
         for c in columns
     ]
@@ -457,7 +460,7 @@ def input_keys(m: dict[str, Any]) -> str:
     dropped = keys["dropped"]
     if not dropped:
         return f"Every key of the {keys['objects']} input objects is kept.\n\n"
-    listed = ", ".join(f"`{k}` ({n} objects)" for k, n in dropped.items())
+    listed = ", ".join(f"{code(k)} ({n} objects)" for k, n in dropped.items())
     return (
         f"Keys of the {keys['objects']} input objects that are not kept (not declared in "
         f"`[ingest.columns]`): {listed}.\n\n"
@@ -533,13 +536,13 @@ def build_facts(m: dict[str, Any]) -> list[str]:
     return [
         "## Build facts",
         "",
-        f"Rebuild: `{m['command']}`",
+        f"Rebuild: {code(m['command'])}",
         "",
         "### Input files",
         "",
         table(
             ["file", "bytes", "records", "sha256"],
-            [[f"`{i['path']}`", i["bytes"], i["records"], f"`{i['sha256']}`"] for i in m["inputs"]],
+            [[code(i["path"]), i["bytes"], i["records"], f"`{i['sha256']}`"] for i in m["inputs"]],
         ),
         "",
         "### Software versions",
@@ -557,5 +560,5 @@ def build_facts(m: dict[str, Any]) -> list[str]:
 def table(header: list[str], rows: list[list[Any]]) -> str:
     if not rows:
         return "(none)"
-    cells = [header, ["---"] * len(header), *[[str(c).replace("|", "\\|") for c in row] for row in rows]]
+    cells = [header, ["---"] * len(header), *[[cell(str(c)) for c in row] for row in rows]]
     return "\n".join("| " + " | ".join(row) + " |" for row in cells)

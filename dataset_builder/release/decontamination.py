@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dataset_builder.release.markdown import cell, code, text, visible
+
 ACTIONS = {
     "reject": "rejected (reason `contaminated`)",
     "split": "kept, in the test split with their split group",
@@ -24,7 +26,7 @@ def checked(m: dict[str, Any]) -> str | None:
         return None
     sets = list(found["evaluation_sets"].values())
     rows = [
-        f"| {s['name']} | `{s['path']}` ({s['kind']}) | `{s['sha256']}` | {s['items']} "
+        f"| {cell(text(s['name']))} | {cell(code(s['path']))} ({s['kind']}) | `{s['sha256']}` | {s['items']} "
         f"({s['items_too_short']} too short) | {s['ngram']} | {s['action']} | {s['records_matched']} |"
         for s in sets
     ]
@@ -46,7 +48,8 @@ def checked(m: dict[str, Any]) -> str | None:
     if examples:
         out += ["", "Examples:", ""]
         out += [
-            f"- `{e['id']}` shares {e['tokens']} tokens with item `{e['item']}` of {name}: “{e['span']}”"
+            f"- {code(e['id'])} shares {e['tokens']} tokens with item {code(str(e['item']))} "
+            f"of {text(name)}: “{visible(e['span'])}”"
             for name, e in examples
         ]
     return "\n".join(out)

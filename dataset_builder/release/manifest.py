@@ -14,7 +14,7 @@ from dataset_builder.config import SPLITS, BuildConfig, IngestSettings
 from dataset_builder.ledger import Ledger, decontamination
 from dataset_builder.records import METADATA_FIELDS, RELEASE_FORMAT
 from dataset_builder.release.history import Base, PublishedVersion
-from dataset_builder.stages.ingest import Inventory, file_sha256
+from dataset_builder.stages.ingest import Inventory, file_digest
 from dataset_builder.stages.pii import KINDS as PII_KINDS
 from dataset_builder.stages.profile import profile_summary
 
@@ -69,15 +69,7 @@ def make_manifest(
             "records": {kind: ledger.pii_records[kind] for kind in PII_KINDS},
             "redacted": config.settings.pii.redact,
         },
-        "inputs": [
-            {
-                "path": f.rel,
-                "sha256": file_sha256(f),
-                "bytes": f.size,
-                "records": ledger.records_per_file[f.rel],
-            }
-            for f in inventory.files
-        ],
+        "inputs": inputs(inventory, ledger),
         "skipped": [{"path": s.rel, "reason": s.reason} for s in inventory.skipped],
         "input_keys": input_keys(config.settings.ingest, ledger),
         "sources": sources,
@@ -94,6 +86,32 @@ def make_manifest(
             "removed": sum(line["articles"] for found in ledger.learned.values() for line in found),
         }
     return manifest
+
+
+def inputs(inventory: Inventory, ledger: Ledger) -> list[dict[str, Any]]:
+    """Each input file's path, SHA-256 and byte count (both from one read, so of one state
+    even if the file changes meanwhile; discovery's count if it cannot be read) and records."""
+    entries = []
+    for f in inventory.files:
+        sha256, size = file_digest(f) or (None, f.size)
+        entries.append(
+            {"path": f.rel, "sha256": sha256, "bytes": size, "records": ledger.records_per_file[f.rel]}
+        )
+    return entries
+
+
+def changed_inputs(inventory: Inventory, manifest: dict[str, Any]) -> list[str]:
+    """A warning for each input whose size when hashed for the manifest differs from its size
+    when discovery listed it: it changed during the build, so its records may come from
+    neither state, and a rebuild from raw/ will not match until it is left alone."""
+    listed = {f.rel: f.size for f in inventory.files}
+    return [
+        f"{entry['path']}: changed during the build ({listed[entry['path']]:,} bytes when listed, "
+        f"{entry['bytes']:,} when hashed); its records and the manifest's SHA-256 may describe "
+        "different states: build again once it is complete"
+        for entry in manifest["inputs"]
+        if entry["bytes"] != listed[entry["path"]]
+    ]
 
 
 def input_keys(ingest: IngestSettings, ledger: Ledger) -> dict[str, Any]:

@@ -1,10 +1,14 @@
 """Check a release against its manifest, and rebuild it to check it is reproducible.
 
 `check_files` recomputes every file's SHA-256 and size and the fingerprint: one changed
-byte anywhere is found. `pipeline.rebuild_release` builds again from the raw files, the recorded config and
-the maintainers' DATASHEET.md into a temporary folder, and compares the two releases file
-by file (`compare_rebuild`); it first says which inputs differ from the recorded hashes, and which installed
-versions differ from the recorded ones, since either changes the bytes.
+byte anywhere is found, unless whoever changed it also rewrote the manifest's hashes and
+fingerprint. That is self-consistency, not authenticity: `pinned_problems` compares the
+fingerprint with one the user got from the publisher (`verify --fingerprint`).
+
+`pipeline.rebuild_release` builds again from the raw files, the recorded config and the
+maintainers' DATASHEET.md into a temporary folder, and compares the two releases file by
+file (`compare_rebuild`); it first says which inputs differ from the recorded hashes, and
+which installed versions differ from the recorded ones, since either changes the bytes.
 """
 
 from __future__ import annotations
@@ -53,6 +57,25 @@ def check_files(release: Path) -> Report:
         report.problems.append("manifest.json: its fingerprint does not match its content")
     report.warnings += version_drift(manifest)
     return report
+
+
+PIN = re.compile(r"[0-9a-f]{16,64}")
+"""A pinned fingerprint: its first 16 hex digits (what the build prints) or more, up to all 64."""
+
+
+def pinned_problems(manifest: dict[str, Any], pinned: str) -> list[str]:
+    """The release's fingerprint is not the `pinned` one (a prefix of at least 16 hex digits).
+
+    `check_files` proves a release agrees with its own manifest, which anyone who edits a
+    file can make true again by recomputing the hashes and the fingerprint; only a
+    fingerprint obtained from the publisher, and compared here, proves it is their release."""
+    recorded = str(manifest.get("fingerprint", ""))
+    if recorded.startswith(pinned.lower()):
+        return []
+    return [
+        f"fingerprint: the release has {recorded[: len(pinned)]}, not the pinned {pinned.lower()}: "
+        "it is not the release you pinned"
+    ]
 
 
 def version_drift(manifest: dict[str, Any]) -> list[str]:

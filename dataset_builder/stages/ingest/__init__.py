@@ -12,7 +12,7 @@ decompressing, hashing, provenance), one module per kind of format (`text`, `jso
 """
 
 from dataset_builder.stages.ingest.discovery import Inventory, Skipped, discover
-from dataset_builder.stages.ingest.files import InputFile, compression, file_sha256, input_format
+from dataset_builder.stages.ingest.files import InputFile, compression, file_digest, file_sha256, input_format
 from dataset_builder.stages.ingest.ranges import (
     LineRange,
     Unit,
@@ -35,6 +35,7 @@ __all__ = [
     "compression",
     "discover",
     "file_chunks",
+    "file_digest",
     "file_sha256",
     "input_format",
     "line_ranges",

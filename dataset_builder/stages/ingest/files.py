@@ -152,11 +152,22 @@ ZSTD_FEED = 512
 
 def file_sha256(file: InputFile) -> str | None:
     """SHA-256 of a file's bytes as stored; None if it cannot be read (its records are rejects)."""
+    found = file_digest(file)
+    return found[0] if found else None
+
+
+def file_digest(file: InputFile) -> tuple[str, int] | None:
+    """SHA-256 and length of a file's bytes as stored, both from one read, so that they
+    describe one state of a file that changes meanwhile; None if it cannot be read."""
+    digest, size = hashlib.sha256(), 0
     try:
         with open_raw(file) as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
     except OSError:
         return None
+    return digest.hexdigest(), size
 
 
 def read_whole(

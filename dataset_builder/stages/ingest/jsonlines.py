@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from dataset_builder.config import IngestSettings
 from dataset_builder.records import Record, Rejection
 from dataset_builder.stages.decode import REPLACED, Decoded, bom_encoding, decode, describe
-from dataset_builder.stages.ingest.files import CHUNK, InputFile, open_input, provenance, read_whole, sha256
+from dataset_builder.stages.ingest.files import InputFile, open_input, provenance, read_whole, sha256
 from dataset_builder.stages.ingest.objects import map_object, parse_object
 
 DETECTION_SAMPLE = 1 << 20  # bytes of a JSON Lines file used to guess its legacy encoding
@@ -54,7 +55,8 @@ def read_json(file: InputFile, settings: IngestSettings) -> Iterator[Record | Re
 
 
 def read_jsonl(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
-    """JSON Lines: one object per line; blank lines are not records.
+    """JSON Lines: one object per line (ended by `\\n`, `\\r\\n` or a lone `\\r`); blank lines are
+    not records.
 
     Lines are read up to `max_record_bytes`: a longer one is hashed as it streams past and
     rejected, never held in memory. A line that is not UTF-8 is decoded with the encoding
@@ -105,25 +107,67 @@ def peek(fh: BinaryIO, size: int) -> bytes:
     return start
 
 
+LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+"""What ends a JSON Lines line: `\\n`, `\\r\\n`, or a lone `\\r` (old Mac files). JSON never needs
+a raw `\\r` inside a record (in a string it must be escaped), so splitting there merges
+nothing and loses no valid record but one whose tokens are separated by a lone `\\r`,
+which is then rejected (`json`) like one spread over several `\\n` lines."""
+
+LINE_CHUNK = 1 << 16  # bytes read at a time by `lines`
+
+
 def lines(fh: BinaryIO, limit: int, first: int = 1) -> Iterator[tuple[int, bytes, str | None]]:
     """(line number, line without its terminator, SHA-256 if it was longer than `limit`),
-    numbering from `first`."""
+    numbering from `first`; lines end as `LINE_BREAK` says. A line longer than `limit` is
+    hashed as it streams past, never held."""
     number = first - 1
+    head = bytearray()  # the current line so far, while within `limit`
+    digest: Any = None  # the current line's SHA-256 so far, once it is longer than `limit`
+    carry = b""  # a `\r` that ended the last read: the next byte may be its `\n`
     while True:
-        line = fh.readline(limit + 1)
-        if not line:
-            return
-        number += 1
-        if len(line) > limit and not line.endswith(b"\n"):
-            digest = hashlib.sha256(line)
-            while not line.endswith(b"\n"):
-                line = fh.readline(CHUNK)
-                if not line:
-                    break
-                digest.update(line.rstrip(b"\r\n") if line.endswith(b"\n") else line)
-            yield number, b"", digest.hexdigest()
+        data = fh.read(LINE_CHUNK)
+        chunk, carry = carry + data, b""
+        if not chunk:
+            break
+        if data and chunk.endswith(b"\r"):
+            chunk, carry = chunk[:-1], b"\r"
+        *ended, rest = split_lines(chunk)
+        for piece in ended:
+            number += 1
+            if digest is None and len(head) + len(piece) <= limit:
+                yield number, bytes(head + piece) if head else piece, None
+            else:
+                if digest is None:
+                    digest = hashlib.sha256(head)
+                digest.update(piece)
+                yield number, b"", digest.hexdigest()
+            head.clear()
+            digest = None
+        if digest is None and len(head) + len(rest) > limit:
+            digest = hashlib.sha256(head)
+            head.clear()
+        if digest is None:
+            head += rest
         else:
-            yield number, line.rstrip(b"\r\n"), None
+            digest.update(rest)
+    if digest is not None:  # the last line, without a terminator, too long
+        yield number + 1, b"", digest.hexdigest()
+    elif head:  # the last line, without a terminator
+        yield number + 1, bytes(head), None
+
+
+def split_lines(chunk: bytes) -> list[bytes]:
+    """`LINE_BREAK.split(chunk)` for a chunk that does not end in `\\r`, at the speed of
+    `bytes.split` when the chunk's breaks are all of one kind (nearly always)."""
+    returns = chunk.count(b"\r")
+    if not returns:
+        return chunk.split(b"\n")
+    if returns == chunk.count(b"\r\n"):
+        pieces = chunk.split(b"\n")
+        return [piece.removesuffix(b"\r") for piece in pieces[:-1]] + pieces[-1:]
+    if b"\n" not in chunk:
+        return chunk.split(b"\r")
+    return LINE_BREAK.split(chunk)
 
 
 def decode_line(
@@ -166,8 +210,7 @@ def read_wide_jsonl(
         yield Rejection(**prov, reason="decode", detail=describe(data, exc, line=False))
         return
     unit = encoding.replace("-", "_") + ("_le" if data[:2] == b"\xff\xfe" else "_be")
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.rstrip("\r")
+    for number, line in enumerate(re.split("\r\n|\r|\n", text), start=1):  # as LINE_BREAK
         if line.strip():
             prov = provenance(file, number, sha256(line.encode(unit)), "jsonl", encoding)
             yield parse_object(line, prov, settings.fields, settings.replace_undecodable)

@@ -20,7 +20,7 @@ from dataset_builder.stages.ingest.files import (
     open_raw,
     unreadable,
 )
-from dataset_builder.stages.ingest.jsonlines import WIDE, jsonl_items, lines, peek
+from dataset_builder.stages.ingest.jsonlines import LINE_BREAK, WIDE, jsonl_items, lines, peek
 from dataset_builder.stages.ingest.readers import read_file, with_sources
 
 
@@ -72,19 +72,47 @@ def read_units(file: InputFile, settings: IngestSettings, lines_per_range: int) 
 def line_ranges(
     file: InputFile, fh: BinaryIO, settings: IngestSettings, lines_per_range: int, chunk_size: int = CHUNK
 ) -> Iterator[LineRange]:
-    """Cut the file into ranges of whole lines, reading it `chunk_size` bytes at a time."""
+    """Cut the file into ranges of whole lines, reading it `chunk_size` bytes at a time.
+    Lines end where `lines` ends them (`LINE_BREAK`: `\\n`, `\\r\\n` or a lone `\\r`), and a
+    range never starts between the `\\r` and `\\n` of one line break."""
     start, first, count, offset, terminated = 0, 1, 0, 0, True
-    while chunk := fh.read(chunk_size):
-        at = 0
-        while (newline := chunk.find(b"\n", at)) != -1:
-            at, count = newline + 1, count + 1
+    carry = b""  # a `\r` that ended the last read: the next byte may be its `\n`
+    while True:
+        data = fh.read(chunk_size)
+        chunk, at = carry + data, offset - len(carry)  # `at`: where `chunk` starts in the file
+        carry = b""
+        if not chunk:
+            break
+        if data and chunk.endswith(b"\r"):
+            chunk, carry = chunk[:-1], b"\r"
+        for end in line_ends(chunk):
+            count += 1
             if count == lines_per_range:
                 yield LineRange(file, settings, start, first, count)
-                start, first, count = offset + at, first + count, 0
-        offset += len(chunk)
-        terminated = chunk.endswith(b"\n")
-    if offset > start:  # the lines after the last full range; the file's last may lack its newline
+                start, first, count = at + end, first + count, 0
+        offset += len(data)
+        if chunk:
+            terminated = chunk.endswith((b"\n", b"\r"))
+    if offset > start:  # the lines after the last full range; the file's last may lack its break
         yield LineRange(file, settings, start, first, count + (not terminated))
+
+
+def line_ends(chunk: bytes) -> Iterator[int]:
+    """Where each line break in `chunk` (which does not end in `\\r`) ends, as `LINE_BREAK`
+    finds them; by `bytes.find` when the chunk's breaks are all of one kind (nearly always),
+    five to ten times faster than the pattern."""
+    returns = chunk.count(b"\r")
+    if not returns or returns == chunk.count(b"\r\n"):
+        byte = b"\n"
+    elif b"\n" not in chunk:
+        byte = b"\r"
+    else:
+        yield from (found.end() for found in LINE_BREAK.finditer(chunk))
+        return
+    at = 0
+    while (found := chunk.find(byte, at)) != -1:
+        at = found + 1
+        yield at
 
 
 def file_chunks(file: InputFile, settings: IngestSettings, size: int) -> Iterator[list[Unit]]:
