@@ -8,6 +8,8 @@ import gzip
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dataset_builder.stages.publisher import clean_publisher, publisher, publisher_origin, site_of
 from tests.conftest import SHARED_CORPORA, article_text, jsonl, run_build
@@ -132,3 +134,22 @@ def test_wcxb_names_are_left_alone():
     found = page_publishers(WCXB / "html", "*.html.gz")
     assert len(found) == 250
     assert [(raw, new) for raw, new in found.values() if raw != new] == []
+
+
+@given(
+    st.sampled_from(["https://", "http://", "ftp://", "//", ""]),
+    st.text(alphabet="abcwx.-:@[]0189", max_size=20),
+    st.text(alphabet="/?#=&a.\\", max_size=12),
+)
+def test_a_sites_host_is_what_urlsplit_says_of_the_whole_address(scheme, host, rest):
+    """`site_of` looks only at the part before the path (and remembers it): the same answer
+    as the whole address gives."""
+    from urllib.parse import urlsplit
+
+    url = scheme + host + rest
+    try:
+        expected = urlsplit(url).hostname
+    except ValueError:
+        expected = None
+    expected = expected.removeprefix("www.") if expected and "." in expected else None
+    assert site_of(url) == expected

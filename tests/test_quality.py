@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
@@ -200,3 +201,25 @@ def test_a_release_without_signal_columns_differs_from_one_with_them_by_nothing(
         pq.write_table(table.select([c for c in table.column_names if not c.startswith("quality_")]), path)
     changes = diff.compare(old, release.path, ("before", "after"))
     assert not changes.changed and not changes.added and not changes.removed
+
+
+def test_the_release_counts_failures_as_the_filter_judges_each_record():
+    """`release.quality.failures` (whole arrays, for the manifest's counts) against the
+    filter's own judgement of each value (`stages.quality.failures`), NaN included."""
+    from dataset_builder.config import Bound
+    from dataset_builder.release.quality import failures as counted
+    from dataset_builder.stages.quality import failures as judged
+
+    rng = np.random.default_rng(7)
+    values = rng.normal(50, 30, 400)
+    values[::13] = np.nan
+    for bounds in (
+        (Bound("words", 50.0, None),),
+        (Bound("words", None, 40.0),),
+        (Bound("sentences", 1.0, None), Bound("words", 20.0, 70.0)),
+        (Bound("sentences", 1.0, None),),
+    ):
+        named = tuple(b for b in bounds if b.signal == "words")
+        expected = [bool(judged({"words": None if np.isnan(v) else v}, named, "en")) for v in values.tolist()]
+        assert counted(values, bounds, "words").tolist() == expected
+        assert 0 < sum(expected) < len(expected) or not named

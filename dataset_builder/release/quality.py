@@ -9,7 +9,6 @@ datasheet and report.html draw from it; nothing here decides anything.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -37,12 +36,15 @@ def cut(bounds: tuple[Bound, ...], signal: str) -> tuple[str, float] | None:
     return None
 
 
-def fails(value: float, bounds: tuple[Bound, ...], signal: str) -> bool:
+def failures(values: np.ndarray, bounds: tuple[Bound, ...], signal: str) -> np.ndarray:
+    """Which of one language's values fail its bound on `signal` (the first one that names
+    it, as `stages.quality.failures` applies them); an unknown value (NaN) fails none."""
     for bound in bounds:
-        if bound.signal == signal and not math.isnan(value):
-            low, high = bound.minimum, bound.maximum
-            return (low is not None and value < low) or (high is not None and value > high)
-    return False
+        if bound.signal == signal:
+            low = values < bound.minimum if bound.minimum is not None else np.zeros(len(values), bool)
+            high = values > bound.maximum if bound.maximum is not None else np.zeros(len(values), bool)
+            return low | high  # comparisons with NaN are false
+    return np.zeros(len(values), bool)
 
 
 def summary(
@@ -55,13 +57,14 @@ def summary(
     wanted: dict[str, list[tuple[int, float]]] = {}
     signals: dict[str, dict[str, Any]] = {}
     rows = np.frombuffer(scores.rows, dtype=np.int64) if len(scores.rows) else np.zeros(0, np.int64)
+    languages, language_of = np.unique(np.array(scores.languages, dtype=str), return_inverse=True)
     for name in SIGNALS:
         values = np.frombuffer(scores.values[name], dtype=np.float64) if len(rows) else np.zeros(0)
         known = ~np.isnan(values)
         shown = cut(settings.bounds, name)
         failing = sum(
-            fails(v, settings.bounds_for(lang), name)
-            for v, lang in zip(values.tolist(), scores.languages, strict=True)
+            int(failures(values[language_of == n], settings.bounds_for(str(language)), name).sum())
+            for n, language in enumerate(languages)
         )
         entry: dict[str, Any] = {
             "scored": int(known.sum()),
