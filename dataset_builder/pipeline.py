@@ -183,13 +183,11 @@ def build_release(
             "boilerplate.learn = true runs on the local engine only (not yet on Ray): use --engine local"
         )
     use_cache = use_cache and config.settings.cache.enabled
-    pass1 = open_cache(config, read, summaries) if use_cache and engine == "local" else None
+    pass1 = open_cache(config, read, summaries) if use_cache else None
     with (
         release_lock(config.releases, config.version) as notes,
         open_engine(engine, workers, ray_address, pass1) as runner,
     ):
-        if use_cache and pass1 is None:
-            notes.append("the build cache is not used with --engine ray (yet): every file was read")
         work = Path(tempfile.mkdtemp(prefix=f".{config.version}.work-", dir=config.releases))
         try:
             run = Build(

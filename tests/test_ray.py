@@ -201,3 +201,23 @@ def test_ray_decontaminates_as_the_local_engine(local_ray, corpus, tmp_path):
     assert remote.manifest["fingerprint"] == local.manifest["fingerprint"]
     for entry in local.manifest["files"]:
         assert (remote.path / entry["path"]).read_bytes() == (local.path / entry["path"]).read_bytes()
+
+
+def test_ray_fills_and_reuses_the_build_cache_that_local_builds_share(local_ray, corpus, tmp_path):
+    """The cache is the same on both engines: what a Ray build stored, a Ray build and a
+    local build reuse, and every build gives the cold local build's bytes."""
+    raw, _ = corpus
+    cold = build(make_config(tmp_path / "cold", raw, cache={"enabled": False}), report=False)
+    shared = {"cache": {"folder": str(tmp_path / "cache")}}
+    filled = build(make_config(tmp_path / "r1", raw, **shared), workers=2, engine="ray", report=False)
+    again = build(make_config(tmp_path / "r2", raw, **shared), workers=2, engine="ray", report=False)
+    local = build(make_config(tmp_path / "l", raw, **shared), workers=2, report=False)
+    files = len(cold.manifest["inputs"])
+    assert filled.cache and (filled.cache.files_reused, filled.cache.files_read) == (0, files)
+    for reused in (again, local):
+        assert reused.cache and (reused.cache.files_reused, reused.cache.files_read) == (files, 0)
+        assert reused.cache.records_recalled > 0
+    for release in (filled, again, local):
+        assert release.manifest["fingerprint"] == cold.manifest["fingerprint"]
+        for entry in cold.manifest["files"]:
+            assert (release.path / entry["path"]).read_bytes() == (cold.path / entry["path"]).read_bytes()

@@ -45,14 +45,14 @@ class Engine(Protocol):
 def open_engine(
     name: str, workers: int, ray_address: str | None = None, cache: BuildCache | None = None
 ) -> Iterator[Engine]:
-    """The engine `name`; `cache` (the local engine's only, for now) answers pass 1 for the
-    files it holds."""
+    """The engine `name`; `cache` answers pass 1 for the files it holds (on Ray, it must be
+    on storage every node sees, as the spool is)."""
     if name == "local":
         yield LocalEngine(workers, cache)
     elif name == "ray":
         from dataset_builder.engines.ray_engine import RayEngine, ray_session
 
         with ray_session(workers, ray_address):
-            yield RayEngine(workers)
+            yield RayEngine(workers, cache)
     else:
         raise ConfigError(f"unknown engine {name!r}; use one of {', '.join(ENGINES)}")

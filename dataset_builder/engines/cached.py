@@ -91,11 +91,16 @@ class BuildCache:
 
     def parts(self, file: InputFile, read: IngestSettings) -> Iterator[Part]:
         """The file's parts: keys only, when the cache holds every one; else read."""
+        listing, cached = self.lookup(file)
+        yield from cached if cached is not None else read_parts(file, read, self.store, listing)
+
+    def lookup(self, file: InputFile) -> tuple[str | None, list[Part] | None]:
+        """The file's listing key (None: the file cannot be read, nothing to cache) and,
+        when the cache holds every part of it, those parts (as keys); else None."""
         sha = file_sha256(file)
         if sha is None:  # unreadable: its rejection is not worth keeping
             self.files_read += 1
-            yield from plain_parts(file, read)
-            return
+            return None, None
         listing = cache.key(self.context, file.rel, sha)
         try:
             weights: list[int] | None = self.store.get(listing)
@@ -103,14 +108,26 @@ class BuildCache:
             self.warnings.append(str(exc))
             weights = None
         keys = [cache.key(listing, number) for number in range(len(weights or ()))]
-        if weights is not None and all(self.store.has(key) for key in keys):
-            self.files_reused += 1
-            for number, (key, weight) in enumerate(zip(keys, weights, strict=True)):
-                yield Part(file, number, key, None, weight)
-            return
-        self.files_read += 1
-        found: list[int] = []
-        for part in plain_parts(file, read):
-            found.append(part.weight)
-            yield Part(file, part.number, cache.key(listing, part.number), part.units, part.weight)
-        self.store.put(listing, found)
+        if weights is None or not all(self.store.has(key) for key in keys):
+            self.files_read += 1
+            return listing, None
+        self.files_reused += 1
+        return listing, [
+            Part(file, n, key, None, weight)
+            for n, (key, weight) in enumerate(zip(keys, weights, strict=True))
+        ]
+
+
+def read_parts(
+    file: InputFile, read: IngestSettings, store: Store | None, listing: str | None
+) -> Iterator[Part]:
+    """A file's parts, read, each with its cache key (when there is a `listing`); once all
+    are handed out, the listing (each part's weight) is stored, for the next build."""
+    if store is None or listing is None:
+        yield from plain_parts(file, read)
+        return
+    found: list[int] = []
+    for part in plain_parts(file, read):
+        found.append(part.weight)
+        yield Part(file, part.number, cache.key(listing, part.number), part.units, part.weight)
+    store.put(listing, found)

@@ -93,7 +93,7 @@ class Part:
     None when the build cache holds its result under `key`. `number` is its place in the
     file, so that a worker can read it again if that entry turns out corrupt."""
 
-    file: InputFile | None  # None: items of several files (the Ray engine's rows)
+    file: InputFile
     number: int
     key: str | None  # its cache entry; None without a cache (or for an unreadable file)
     units: list[Unit] | None
@@ -210,8 +210,8 @@ def prepare(task: tuple[str, list[Part]]) -> tuple[Prepared, DedupKeys]:
 def units_of(part: Part) -> list[Unit]:
     """A part's units; for a part the cache was to give but did not (its entry was corrupt
     or evicted since), read again from its file."""
-    if part.units is not None or part.file is None:
-        return part.units or []
+    if part.units is not None:
+        return part.units
     chunk = next(
         itertools.islice(file_chunks(part.file, _stages["read"], BATCH_SIZE), part.number, None), None
     )

@@ -13,12 +13,14 @@ from typing import Any
 
 import pyarrow as pa
 
+from dataset_builder.cache import Store
 from dataset_builder.config import IngestSettings
 from dataset_builder.decide.steps import Corpus, Decisions
 from dataset_builder.engines import passes
+from dataset_builder.engines.cached import BuildCache, read_parts
 from dataset_builder.engines.passes import Annotated, AnnotateTask, Prepared, WorkerSetup
 from dataset_builder.errors import ConfigError
-from dataset_builder.stages.ingest import InputFile, read_file
+from dataset_builder.stages.ingest import InputFile
 
 
 @contextlib.contextmanager
@@ -56,7 +58,8 @@ def ray_session(workers: int, address: str | None) -> Iterator[None]:
 @dataclass(frozen=True)
 class RayEngine:
     """Pass 1 as Ray Data: one row per input file, `flat_map` reads each into rows of
-    (key, item), `map_batches` runs `prepare` in an actor pool of `workers`. Pass 2 is one
+    (key, part) — or, for a file the build cache holds, gives its parts as keys — and
+    `map_batches` runs `prepare` in an actor pool of `workers`. Pass 2 is one
     `map_batches(annotate)` row per spool batch. Records before validation have no fixed
     types (a title may be a number until the schema rejects it), so they travel pickled in
     a binary column; spooled records are typed Arrow files that the actors read and write
@@ -67,6 +70,7 @@ class RayEngine:
     Ray on the DedupKeys half."""
 
     workers: int
+    cache: BuildCache | None = None  # the build cache, on storage every node sees
     results: list[Any] = field(default_factory=list)  # pass 1's materialized dataset, until decided
 
     def prepared(
@@ -75,24 +79,35 @@ class RayEngine:
         import ray.data
 
         listing = ray.data.from_items(
-            [{"file": number} for number in range(len(files))],
+            [self.file_row(number, file) for number, file in enumerate(files)],
             override_num_blocks=max(1, min(len(files), 64 * self.workers)),  # a task per block
         )
         # Reading asks for no CPU of Ray's: the actors hold one each, and on a machine with as
         # many CPUs as actors, readers that waited for a free CPU would wait forever.
+        store = self.cache.store if self.cache else None
         rows = listing.flat_map(
-            functools.partial(read_rows, files=files, settings=read), num_cpus=0, concurrency=self.workers
+            functools.partial(part_rows, files=files, settings=read, store=store),
+            num_cpus=0,
+            concurrency=self.workers,
         )
         results = rows.map_batches(
             PrepareBatch,
             fn_constructor_args=(setup,),
-            batch_size=passes.BATCH_SIZE,
+            batch_size=PARTS_PER_BATCH,
             batch_format="pyarrow",
             compute=actor_pool(self.workers),
         )
         self.results.append(results.materialize())
         yield from unpickled(self.results[0].select_columns(["prepared"]), "prepared")
         advance(sum(file.size for file in files))
+
+    def file_row(self, number: int, file: InputFile) -> dict[str, Any]:
+        """One input file for the readers: its number, its cache listing, and the parts
+        the cache already holds (pickled; empty when the file must be read)."""
+        if self.cache is None:
+            return {"file": number, "listing": "", "cached": b""}
+        listing, cached = self.cache.lookup(file)
+        return {"file": number, "listing": listing or "", "cached": pickle.dumps(cached) if cached else b""}
 
     def decided(self, corpus: Corpus) -> Decisions:
         from dataset_builder.engines import ray_steps as distributed
@@ -130,14 +145,21 @@ def actor_pool(workers: int) -> Any:
     return ray.data.ActorPoolStrategy(min_size=1, max_size=workers)
 
 
-def read_rows(row: dict[str, Any], files: list[InputFile], settings: IngestSettings) -> list[dict[str, Any]]:
-    """The items of one input file (records and rejections), keyed `file-item` so that each
-    batch of them can name its spool file after its first key."""
+PARTS_PER_BATCH = 16  # parts of input files (up to 64 records each) per `prepare` call
+
+
+def part_rows(
+    row: dict[str, Any], files: list[InputFile], settings: IngestSettings, store: Store | None
+) -> list[dict[str, Any]]:
+    """The parts of one input file (`engines.cached`): those the cache holds as keys, else
+    read (and their listing stored); keyed `file-part` so that each batch of them can name
+    its spool file after its first key."""
     number = row["file"]
-    return [
-        {"key": f"{number:07d}-{item:09d}", "item": pickle.dumps(value)}
-        for item, value in enumerate(read_file(files[number], settings))
-    ]
+    if row["cached"]:
+        parts = pickle.loads(row["cached"])
+    else:
+        parts = list(read_parts(files[number], settings, store, row["listing"] or None))
+    return [{"key": f"{number:07d}-{part.number:09d}", "part": pickle.dumps(part)} for part in parts]
 
 
 class PrepareBatch:
@@ -145,9 +167,8 @@ class PrepareBatch:
         passes.init_prepare(setup)
 
     def __call__(self, batch: pa.Table) -> dict[str, list[bytes]]:
-        items = [pickle.loads(item) for item in batch.column("item").to_pylist()]
-        part = passes.Part(None, 0, None, items, len(items))
-        prepared, keys = passes.prepare((batch.column("key")[0].as_py(), [part]))
+        parts = [pickle.loads(part) for part in batch.column("part").to_pylist()]
+        prepared, keys = passes.prepare((batch.column("key")[0].as_py(), parts))
         return {"prepared": [pickle.dumps(prepared)], "keys": [pickle.dumps(keys)]}
 
 
