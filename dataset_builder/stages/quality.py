@@ -21,7 +21,7 @@ Two implementations give the same values (tests/test_quality.py checks both agai
 plain reference). A process's first `INTERPRETED_TEXTS` texts are scored here, by regular
 expressions, splits and numpy (one `np.unique` per n over the batch's words); after that by
 stages/qualitykernel.py, compiled by numba: one pass over each text's code points and hash
-tables for the n-grams, ~25x faster, but numba's import and the load of the compiled code
+tables for the n-grams, ~8x faster, but numba's import and the load of the compiled code
 cost more than a small build scores. `python bench/quality_signals.py cost` measures both
 against pass 1.
 """
@@ -214,9 +214,10 @@ def occurrences(keys: np.ndarray) -> np.ndarray:
     return counts[inverse]
 
 
-# numba's import and the load of the compiled kernel from its cache take ~0.3 s (the first
-# compile on a machine ~10 s, once), what ~1,000 texts of ~3 KB take interpreted (0.36 ms
-# each): a small build never loads it.
+# numba's own start takes ~0.3 s in a process (in pass 2 language ID pays it after its 32nd
+# text); then the character table ~0.1 s and the kernel's load from numba's cache ~0.015 s
+# (its first compile on a machine ~6 s, once). 1,000 texts of ~3 KB take ~0.4 s interpreted:
+# a small build, and most tests, never load the kernel.
 INTERPRETED_TEXTS = 1000
 _interpreted_left = INTERPRETED_TEXTS  # this process's texts still to score interpreted
 
@@ -300,7 +301,7 @@ def char_classes() -> np.ndarray:
     from dataset_builder.stages import qualitykernel as k
 
     every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
-    table = np.zeros(0x110000, dtype=np.uint8)
+    table = np.zeros(0x110000, dtype=np.uint16)
     for pattern, bit in (
         (r"\w+", k.WORD_CHAR),
         (r"\s+", k.SPACE),
@@ -313,9 +314,10 @@ def char_classes() -> np.ndarray:
         (END_PUNCT, k.END_PUNCT_CHAR),
         (BULLETS, k.BULLET_CHAR),
         (".!?…。！？", k.SENTENCE_END_CHAR),
-        ("#.…", k.SYMBOL_CHAR),
     ):
         table[[ord(c) for c in chars]] |= bit
+    table[(table & k.WORD_CHAR > 0) & (table & k.CHARACTER_WORD_CHAR == 0)] |= k.RUN_CHAR
+    table[[ord(c) for c in "\n#.!?…。！？"]] |= k.SLOW_CHAR
     return table
 
 
