@@ -233,32 +233,57 @@ def signals_compiled(texts: Sequence[str], languages: Sequence[str]) -> list[dic
     bounds = np.zeros(len(texts) + 1, dtype=np.int64)
     bounds[1:] = np.cumsum([len(text) for text in texts])
     stops = stop_variants()
-    lists = np.array([stops.ranges.get(base_language(lang), (-1, -1)) for lang in languages], np.int64)
-    counts = qualitykernel.batch_counts(
-        cps, bounds, char_classes(), stops.cps, stops.bounds, stops.word, lists.reshape(-1, 2)
-    )
-    c = {name: counts[:, i] for i, name in enumerate(qualitykernel.COLUMNS)}
-    words, chars, lines, paragraphs = c["words"], c["word_chars"], c["lines"], c["paragraphs"]
-    found = {
-        "words": words,
-        "sentences": c["sentences"],
-        "mean_word_length": fraction(chars, words),
-        "symbol_word_ratio": fraction(c["symbols"], words),
-        "lines_end_punct": fraction(c["lines_end_punct"], lines),
-        "lines_start_bullet": fraction(c["lines_start_bullet"], lines),
-        "lines_end_ellipsis": fraction(c["lines_end_ellipsis"], lines),
-        "dup_line_frac": fraction(lines - c["distinct_lines"], lines),
-        "dup_para_frac": fraction(paragraphs - c["distinct_paragraphs"], paragraphs),
-        "stop_words": c["stop_words"],
-        **{f"top_{n}gram_frac": fraction(c[f"top_{n}gram"], chars) for n in TOP_NGRAMS},
-        **{f"dup_{n}gram_frac": fraction(c[f"dup_{n}gram"], chars) for n in DUP_NGRAMS},
-    }
-    columns = {name: values.tolist() for name, values in found.items()}
-    rows = [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-    for row, text, language in zip(rows, texts, languages, strict=True):
-        if row["stop_words"] < 0:
-            row["stop_words"] = stop_words(text, [], language)  # None, or a substring count
+    lists = np.array([stop_range(language) for language in languages], np.int64).reshape(-1, 2)
+    table = char_classes()
+    counts = qualitykernel.batch_counts(cps, bounds, table, stops.cps, stops.bounds, stops.word, lists)
+    integers, numerators, denominators = kernel_columns()
+    whole = counts[:, denominators]
+    ratios = np.divide(counts[:, numerators], whole, out=np.zeros(whole.shape), where=whole > 0).tolist()
+    rows = []
+    for (words, sentences, stops_found), values, text, language in zip(
+        counts[:, integers].tolist(), ratios, texts, languages, strict=True
+    ):
+        if stops_found < 0:
+            stops_found = stop_words(text, [], language)  # None, or a substring count
+        # In the order of signals_interpreted's keys.
+        rows.append(dict(zip(ORDER, (words, sentences, *values[:7], stops_found, *values[7:]), strict=True)))
     return rows
+
+
+RATIOS = {
+    "mean_word_length": ("word_chars", "words"),
+    "symbol_word_ratio": ("symbols", "words"),
+    "lines_end_punct": ("lines_end_punct", "lines"),
+    "lines_start_bullet": ("lines_start_bullet", "lines"),
+    "lines_end_ellipsis": ("lines_end_ellipsis", "lines"),
+    "dup_line_frac": ("repeated_lines", "lines"),
+    "dup_para_frac": ("repeated_paragraphs", "paragraphs"),
+    **{f"top_{n}gram_frac": (f"top_{n}gram", "word_chars") for n in TOP_NGRAMS},
+    **{f"dup_{n}gram_frac": (f"dup_{n}gram", "word_chars") for n in DUP_NGRAMS},
+}
+"""The float signals, each the kernel's count over another (0.0 where that is 0)."""
+
+
+ORDER = ("words", "sentences", *list(RATIOS)[:7], "stop_words", *list(RATIOS)[7:])
+
+
+@cache
+def kernel_columns() -> tuple[list[int], list[int], list[int]]:
+    """The columns of qualitykernel.COLUMNS that are signals as they are (words, sentences,
+    stop words), and those RATIOS divide, numerators and denominators."""
+    from dataset_builder.stages.qualitykernel import COLUMNS
+
+    return (
+        [COLUMNS.index(name) for name in ("words", "sentences", "stop_words")],
+        [COLUMNS.index(part) for part, _ in RATIOS.values()],
+        [COLUMNS.index(whole) for _, whole in RATIOS.values()],
+    )
+
+
+@cache
+def stop_range(language: str) -> tuple[int, int]:
+    """The range of `stop_variants` the kernel looks up for `language` (-1, -1: none)."""
+    return stop_variants().ranges.get(base_language(language), (-1, -1))
 
 
 @dataclass(frozen=True)

@@ -49,9 +49,9 @@ COLUMNS = (
     "lines_end_punct",
     "lines_start_bullet",
     "lines_end_ellipsis",
-    "distinct_lines",
+    "repeated_lines",  # lines equal to an earlier one
     "paragraphs",
-    "distinct_paragraphs",
+    "repeated_paragraphs",
     "stop_words",  # -1: no list for the language, or looked for as substrings (in quality.py)
     "top_2gram",
     "top_3gram",
@@ -465,9 +465,9 @@ def text_counts(
     out[5] = punct
     out[6] = bullets
     out[7] = ellipses
-    out[8] = distinct_spans(cps, line_starts, line_ends, lines)
+    out[8] = lines - distinct_spans(cps, line_starts, line_ends, lines)
     out[9] = paragraphs
-    out[10] = distinct_spans(cps, para_starts, para_ends, paragraphs)
+    out[10] = paragraphs - distinct_spans(cps, para_starts, para_ends, paragraphs)
 
     # Each word's id: the number of its first occurrence's value among the text's words.
     table_mask = table_size(words) - 1
