@@ -3,11 +3,17 @@
     python bench/quality_signals.py cost [--docs 20000 | --real]
     python bench/quality_signals.py rates
 
-`cost`: pass 1's per-batch function (`passes.prepare`: read, clean, validate, sign) and
-`quality.signals_batch` on the texts that batch spooled, one after the other on every batch,
-in this process, in CPU time (not wall time), so that other users of the machine weigh on
-both alike. The generated corpus of bench/make_corpus.py (`--docs`), or the real text
-corpora of ../shared/corpora written as JSONL to a temporary folder (`--real`).
+`cost`: pass 1's per-batch function (`passes.prepare`: read, clean, validate, sign) and both
+implementations of the signals on the texts that batch spooled, one after the other on every
+batch, in this process, in CPU time (not wall time), so that other users of the machine
+weigh on all alike: `signals_interpreted` (regex and numpy, what every text took before the
+kernel and what a process's first texts still take) and `signals_compiled`
+(stages/qualitykernel.py), whose values are checked to be the same. The compiled kernel's
+start (numba's import and first compile, which pass 2 pays for language ID anyway; the
+character table; the kernel's load from numba's cache) is paid once per process, before the
+first batch, and shown apart. The generated corpus of bench/make_corpus.py (`--docs`), or
+the real text corpora of ../shared/corpora written as JSONL to a temporary folder
+(`--real`).
 
 `rates`: the signals of every text of the real corpora (their language as the corpus
 declares it) and, per corpus, how many records each default bound of `[quality]` would
@@ -32,7 +38,7 @@ from dataset_builder.engines import passes
 from dataset_builder.engines.parallel import batched
 from dataset_builder.spool import read_batch
 from dataset_builder.stages.ingest import LineRange, discover, read_units
-from dataset_builder.stages.quality import failures, signals_batch
+from dataset_builder.stages.quality import failures, signals_batch, signals_compiled, signals_interpreted
 
 HERE = Path(__file__).resolve().parent
 CORPORA = HERE.parent.parent / "shared" / "corpora"
@@ -81,15 +87,40 @@ def cost(args: argparse.Namespace) -> None:
             if not prepared.ids:
                 continue
             texts = read_batch(spool, name, ["text"]).column(0).to_pylist()
-            started = time.process_time()
-            signals_batch(texts, ["en"] * len(texts))
-            seconds["signals"] += time.process_time() - started
+            languages = ["en"] * len(texts)
+            found = {}
+            for kind, signals in (("interpreted", signals_interpreted), ("compiled", signals_compiled)):
+                if kind == "compiled" and not seconds["start-up"]:
+                    started = time.process_time()
+                    from numba import njit
+
+                    njit(lambda: 0)()  # numba's own start, whichever kernel comes first
+                    seconds["numba"] = time.process_time() - started
+                    signals_compiled(["warm up"], ["en"])  # the table, the kernel from numba's cache
+                    seconds["start-up"] = time.process_time() - started
+                started = time.process_time()
+                found[kind] = signals(texts, languages)
+                seconds[kind] += time.process_time() - started
+            if found["interpreted"] != found["compiled"]:
+                sys.exit(f"batch {name}: the two implementations differ")
             records += len(texts)
     corpus = "real corpora" if args.real else f"{args.docs} generated documents"
     print(f"{corpus}: {records} records; CPU time in one process (the machine is shared with other users)")
-    print(f"  pass 1 (prepare) {seconds['pass 1']:.2f} s, signals {seconds['signals']:.2f} s:")
-    print(f"  signals cost {100 * seconds['signals'] / seconds['pass 1']:.1f} % of pass 1")
-    print(f"  {1e3 * seconds['signals'] / max(records, 1):.3f} ms a record")
+    print(f"  pass 1 (prepare) {seconds['pass 1']:.2f} s")
+    print("  signals, the same values from both:")
+    for kind in ("interpreted", "compiled"):
+        share = 100 * seconds[kind] / seconds["pass 1"]
+        each = 1e3 * seconds[kind] / max(records, 1)
+        print(f"  {kind:>12} {seconds[kind]:6.2f} s = {share:5.1f} % of pass 1, {each:.3f} ms a record")
+    start = seconds["start-up"] + seconds["compiled"]
+    own = seconds["start-up"] - seconds["numba"]
+    print(
+        f"  compiled with its start-up ({seconds['start-up']:.2f} s once per process: numba's own "
+        f"{seconds['numba']:.2f} s, which pass 2's language ID pays anyway, and {own:.2f} s for "
+        f"the table and kernel): {100 * start / seconds['pass 1']:.1f} % of pass 1, "
+        f"{100 * (own + seconds['compiled']) / seconds['pass 1']:.1f} % without numba's own start"
+    )
+    print(f"  compiled is {seconds['interpreted'] / seconds['compiled']:.1f}x faster than interpreted")
 
 
 def rates(args: argparse.Namespace) -> None:

@@ -3,18 +3,32 @@ filter in a build, and the signals of the real corpora."""
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from dataset_builder import scripts
 from dataset_builder.config import load_config
 from dataset_builder.errors import ConfigError
 from dataset_builder.pipeline import build
-from dataset_builder.records import SIGNALS
-from dataset_builder.stages.quality import signals_batch
+from dataset_builder.records import DUP_NGRAMS, SIGNALS, TOP_NGRAMS
+from dataset_builder.stages import quality
+from dataset_builder.stages.quality import (
+    BULLETS,
+    END_PUNCT,
+    STOP_WORDS,
+    SUBSTRING_STOP_WORDS,
+    signals_batch,
+)
 from tests.conftest import SHARED_CORPORA, jsonl, make_config, read_jsonl, run_build, write_files
 
 ENGLISH = (
@@ -223,3 +237,310 @@ def test_the_release_counts_failures_as_the_filter_judges_each_record():
         expected = [bool(judged({"words": None if np.isnan(v) else v}, named, "en")) for v in values.tolist()]
         assert counted(values, bounds, "words").tolist() == expected
         assert 0 < sum(expected) < len(expected) or not named
+
+
+# --- Both implementations against a reference written from the definitions -------------------
+#
+# quality.py scores a process's first texts by regular expressions and numpy, the rest by the
+# numba kernel (qualitykernel.py). Every signal goes into the release and its fingerprint, so
+# both must give the very values of this plain, slow reference, on every script.
+
+
+def code_point_ranges(spec: str) -> list[tuple[int, int]]:
+    """ "a-cx" -> [(a, c), (x, x)]: the ranges a scripts.py constant spells."""
+    found, i = [], 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            found.append((ord(spec[i]), ord(spec[i + 2])))
+            i += 3
+        else:
+            found.append((ord(spec[i]), ord(spec[i])))
+            i += 1
+    return found
+
+
+def in_ranges(ranges: list[tuple[int, int]]) -> Callable[[str], bool]:
+    return lambda char: any(low <= ord(char) <= high for low, high in ranges)
+
+
+IS_CHARACTER_WORD = in_ranges(
+    [
+        r
+        for spec in (scripts.HAN, scripts.KANA, scripts.THAI, scripts.LAO, scripts.KHMER, scripts.MYANMAR)
+        for r in code_point_ranges(spec)
+    ]
+)
+IS_THAI = in_ranges(code_point_ranges(scripts.THAI))
+
+
+def is_word_char(char: str) -> bool:
+    """Python's `\\w`: a letter or digit of any script, or the underscore."""
+    return char.isalnum() or char == "_"
+
+
+def reference_words(text: str) -> list[str]:
+    """A character of a script written without spaces is a word; else a run of word characters."""
+    words: list[str] = []
+    run = ""
+    for char in text:
+        if IS_CHARACTER_WORD(char):
+            words += [run, char] if run else [char]
+            run = ""
+        elif is_word_char(char):
+            run += char
+        else:
+            words += [run] if run else []
+            run = ""
+    return words + ([run] if run else [])
+
+
+def reference_sentences(text: str) -> int:
+    """Parts holding a word character between sentence ends: a run of . ! ? … followed by
+    whitespace or the end, each of 。！？, a line break, and (in a text with Thai) spaces
+    between two Thai characters."""
+    thai = any(map(IS_THAI, text))
+    count, word, i = 0, False, 0
+    while i < len(text):
+        char, end = text[i], False
+        j = i + 1
+        if char in ".!?…":
+            while j < len(text) and text[j] in ".!?…":
+                j += 1
+            end = j == len(text) or text[j].isspace()
+        elif char in "。！？\n":
+            end = True
+        elif thai and char == " ":
+            while j < len(text) and text[j] == " ":
+                j += 1
+            end = i > 0 and IS_THAI(text[i - 1]) and j < len(text) and IS_THAI(text[j])
+        elif is_word_char(char):
+            word = True
+        if end:
+            count, word = count + word, False
+        i = j
+    return count + word
+
+
+def reference_paragraphs(text: str) -> list[str]:
+    """Parts split where the whitespace between two other characters holds two line breaks."""
+    paragraphs, current = [], ""
+    for space, chars in itertools.groupby(text, str.isspace):
+        run = "".join(chars)
+        if space and run.count("\n") >= 2:
+            paragraphs.append(current)
+            current = ""
+        else:
+            current += run
+    return [p.strip() for p in [*paragraphs, current] if p.strip()]
+
+
+def ratio(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def reference_signals(text: str, language: str) -> dict[str, Any]:
+    words = reference_words(text)
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    paragraphs = reference_paragraphs(text)
+    chars = sum(map(len, words))
+    base = language.split("-")[0]
+    listed = STOP_WORDS.get(base)
+    if listed is None:
+        stops = None
+    elif base in SUBSTRING_STOP_WORDS:
+        stops = sum(word in text for word in listed)
+    else:
+        stops = sum(bool({w, w.capitalize(), w.upper()} & set(words)) for w in listed)
+    found: dict[str, Any] = {
+        "words": len(words),
+        "sentences": reference_sentences(text),
+        "mean_word_length": ratio(chars, len(words)),
+        "symbol_word_ratio": ratio(text.count("#") + text.count("...") + text.count("…"), len(words)),
+        "lines_end_punct": ratio(sum(line[-1] in END_PUNCT for line in lines), len(lines)),
+        "lines_start_bullet": ratio(sum(line[0] in BULLETS for line in lines), len(lines)),
+        "lines_end_ellipsis": ratio(sum(line.endswith(("...", "…")) for line in lines), len(lines)),
+        "dup_line_frac": ratio(len(lines) - len(set(lines)), len(lines)),
+        "dup_para_frac": ratio(len(paragraphs) - len(set(paragraphs)), len(paragraphs)),
+        "stop_words": stops,
+    }
+    for n in (*TOP_NGRAMS, *DUP_NGRAMS):
+        grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+        counts = Counter(grams)
+        if n in TOP_NGRAMS:  # the most frequent repeated n-gram (the longer of equally frequent)
+            count, length = max(((c, sum(map(len, g))) for g, c in counts.items() if c > 1), default=(0, 0))
+            found[f"top_{n}gram_frac"] = ratio(count * length, chars)
+        else:  # the words inside any occurrence of a repeated n-gram
+            inside = set()
+            for i, gram in enumerate(grams):
+                if counts[gram] > 1:
+                    inside.update(range(i, i + n))
+            found[f"dup_{n}gram_frac"] = ratio(sum(len(words[i]) for i in inside), chars)
+    return found
+
+
+# Pieces that meet at every rule's edge: each script's words (Thai with its marks, which are
+# not letters), sentence ends, ellipses, bullets, whitespace that is not a space, a lone
+# surrogate; few enough that words, lines and paragraphs repeat.
+PIECES = [
+    "the",
+    "The",
+    "THE",
+    "of",
+    "cat",
+    "sat",
+    "mat",
+    "und",
+    "это",
+    "Это",
+    "x_1",
+    "42",
+    "٣",
+    "Ⅻ",
+    "人工",
+    "智能",
+    "的",
+    "是",
+    "です",
+    "ーカ",
+    "ภาษา",
+    "ไทย",
+    "ที่",
+    "ั",
+    "่",
+    "ລາວ",
+    "ខ្មែរ",
+    "မြန်",
+    "한국어",
+    "뉴스",
+    "é",
+    "e\u0301",
+    "ß",
+    " ",
+    " ",
+    "  ",
+    "\t",
+    "\u3000",
+    "\xa0",
+    "\r",
+    "\x0b",
+    "\u2028",
+    "\x85",
+    "\n",
+    "\n",
+    "\n\n",
+    "\n \n",
+    " \n\t\n ",
+    "\n\n\n",
+    ".",
+    ".",
+    "...",
+    "....",
+    "......",
+    "…",
+    "!",
+    "?",
+    "!?",
+    '."',
+    "”",
+    "’",
+    "»",
+    "」",
+    "』",
+    "。",
+    "！",
+    "？",
+    "。。",
+    "#",
+    "##",
+    ",",
+    ";",
+    "-",
+    "- ",
+    "* ",
+    "• ",
+    "– ",
+    "·",
+    "(",
+    "😀",
+    "\ud800",
+]
+TEXTS = st.lists(st.sampled_from(PIECES), max_size=80).map("".join) | st.text(
+    st.sampled_from([piece for piece in PIECES if len(piece) == 1]) | st.characters(), max_size=120
+)
+LANGUAGES = st.sampled_from(["en", "zh-cn", "ja", "th", "ru", "de", "ko", "und"])
+
+
+def assert_like_reference(texts: list[str], languages: list[str]) -> None:
+    expected = [reference_signals(text, language) for text, language in zip(texts, languages, strict=True)]
+    for found in (quality.signals_interpreted(texts, languages), quality.signals_compiled(texts, languages)):
+        for text, got, want in zip(texts, found, expected, strict=True):
+            assert got == want, (text, {k: (got[k], want[k]) for k in want if got[k] != want[k]})
+            assert [type(got[k]) for k in want] == [type(want[k]) for k in want]
+
+
+@given(st.lists(st.tuples(TEXTS, LANGUAGES), min_size=1, max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_both_implementations_give_the_reference_signals(batch: list[tuple[str, str]]) -> None:
+    assert_like_reference([text for text, _ in batch], [language for _, language in batch])
+
+
+def test_both_implementations_on_the_edges() -> None:
+    texts = [
+        "",
+        " ",
+        "\n",
+        "\n\n",
+        "...",
+        "a...",
+        "a.b. c",
+        "a.\nb",
+        "a.。b",
+        "a。。b",
+        "\n。a",
+        "#...#",
+        "ก ข",
+        "ก  ข",
+        "ก. ข",
+        "a ข",
+        " ก",
+        "ก ",
+        "ั ั",
+        "中 文",
+        "中the中",
+        "a\n\n\nb\n \nb",
+        "- a\n- a\n• b…",
+        "the the the the",
+        "a b a b a b",
+        "x " * 30,
+        "人" * 25,
+        "😀😀",
+        "\ud800a\ud800",
+    ]
+    for language in ("en", "th", "zh", "ru", "und"):
+        assert_like_reference(texts, [language] * len(texts))
+
+
+@pytest.mark.skipif(not SHARED_CORPORA.is_dir(), reason="needs ../shared/corpora (real news)")
+def test_both_implementations_on_real_news() -> None:
+    for name, language in (
+        ("xwlb_zh/xwlb_zh.jsonl", "zh"),
+        ("livedoor_ja/livedoor_ja.jsonl", "ja"),
+        ("wikinews_ko/wikinews_ko.jsonl", "ko"),
+        ("fakenews_es/fakenews_es.jsonl", "es"),
+    ):
+        with (SHARED_CORPORA / name).open(encoding="utf-8") as lines:
+            texts = [json.loads(line)["text"] for line in itertools.islice(lines, 100)]
+        assert_like_reference(texts, [language] * len(texts))
+    gold = sorted((SHARED_CORPORA / "wcxb_articles" / "ground-truth").glob("*.json"))[:100]
+    texts = [json.loads(path.read_text("utf-8"))["ground_truth"]["main_content"] for path in gold]
+    assert_like_reference(texts, ["en"] * len(texts))
+
+
+def test_a_process_switches_to_the_kernel_after_its_first_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(quality, "_interpreted_left", 3)
+    monkeypatch.setattr(quality, "signals_interpreted", lambda texts, _: calls.append("i") or [])
+    monkeypatch.setattr(quality, "signals_compiled", lambda texts, _: calls.append("c") or [])
+    for _ in range(3):
+        quality.signals_batch(["a", "b"], ["en", "en"])
+    assert calls == ["i", "i", "c"]

@@ -17,9 +17,13 @@ one long "word"). Where each comes from (README, "Quality signals"):
 - C4 (Raffel et al. 2020, section 2.2): `sentences`; C4 and FineWeb (Penedo et al. 2024,
   `line_punct_ratio`): `lines_end_punct`, the share of lines ending in terminal punctuation.
 
-The n-gram signals are computed for the whole batch in numpy (one `np.unique` per n), the
-per-text Python being one regular-expression scan and a few splits: bench/build_speed.py
-measures their cost against pass 1.
+Two implementations give the same values (tests/test_quality.py checks both against a
+plain reference). A process's first `INTERPRETED_TEXTS` texts are scored here, by regular
+expressions, splits and numpy (one `np.unique` per n over the batch's words); after that by
+stages/qualitykernel.py, compiled by numba: one pass over each text's code points and hash
+tables for the n-grams, ~8x faster, but numba's import and the load of the compiled code
+cost more than a small build scores. `python bench/quality_signals.py cost` measures both
+against pass 1.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -79,6 +85,15 @@ def base_language(language: str) -> str:
 
 def signals_batch(texts: Sequence[str], languages: Sequence[str]) -> list[dict[str, Any]]:
     """The signals of each text (`SIGNALS`), `languages` being their language tags."""
+    global _interpreted_left
+    if _interpreted_left > 0:
+        _interpreted_left -= len(texts)
+        return signals_interpreted(texts, languages)
+    return signals_compiled(texts, languages)
+
+
+def signals_interpreted(texts: Sequence[str], languages: Sequence[str]) -> list[dict[str, Any]]:
+    """`signals_batch` by regular expressions, str methods and numpy: no compile to wait for."""
     words = [(PLAIN_WORD if plain(text) else WORD).findall(text) for text in texts]
     repetition = ngram_signals(words)
     return [
@@ -197,6 +212,138 @@ def occurrences(keys: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     return counts[inverse]
+
+
+# numba's own start takes ~0.3 s in a process (in pass 2 language ID pays it after its 32nd
+# text); then the character table ~0.1 s and the kernel's load from numba's cache ~0.015 s
+# (its first compile on a machine ~6 s, once). 1,000 texts of ~3 KB take ~0.4 s interpreted:
+# a small build, and most tests, never load the kernel.
+INTERPRETED_TEXTS = 1000
+_interpreted_left = INTERPRETED_TEXTS  # this process's texts still to score interpreted
+
+
+def signals_compiled(texts: Sequence[str], languages: Sequence[str]) -> list[dict[str, Any]]:
+    """`signals_batch` by stages/qualitykernel.py: counts for the whole batch in one call,
+    divided here int by int (as `signals_interpreted` does, so the floats are the same)."""
+    from dataset_builder.stages import qualitykernel  # imports numba: only when it pays
+
+    # utf-32 with surrogatepass: one uint32 per code point, as `len` counts them (a lone
+    # surrogate too), so each text's bounds are the running sum of their lengths.
+    cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+    bounds[1:] = np.cumsum([len(text) for text in texts])
+    stops = stop_variants()
+    lists = np.array([stop_range(language) for language in languages], np.int64).reshape(-1, 2)
+    table = char_classes()
+    counts = qualitykernel.batch_counts(cps, bounds, table, stops.cps, stops.bounds, stops.word, lists)
+    integers, numerators, denominators = kernel_columns()
+    whole = counts[:, denominators]
+    ratios = np.divide(counts[:, numerators], whole, out=np.zeros(whole.shape), where=whole > 0).tolist()
+    rows = []
+    for (words, sentences, stops_found), values, text, language in zip(
+        counts[:, integers].tolist(), ratios, texts, languages, strict=True
+    ):
+        if stops_found < 0:
+            stops_found = stop_words(text, [], language)  # None, or a substring count
+        # In the order of signals_interpreted's keys.
+        rows.append(dict(zip(ORDER, (words, sentences, *values[:7], stops_found, *values[7:]), strict=True)))
+    return rows
+
+
+RATIOS = {
+    "mean_word_length": ("word_chars", "words"),
+    "symbol_word_ratio": ("symbols", "words"),
+    "lines_end_punct": ("lines_end_punct", "lines"),
+    "lines_start_bullet": ("lines_start_bullet", "lines"),
+    "lines_end_ellipsis": ("lines_end_ellipsis", "lines"),
+    "dup_line_frac": ("repeated_lines", "lines"),
+    "dup_para_frac": ("repeated_paragraphs", "paragraphs"),
+    **{f"top_{n}gram_frac": (f"top_{n}gram", "word_chars") for n in TOP_NGRAMS},
+    **{f"dup_{n}gram_frac": (f"dup_{n}gram", "word_chars") for n in DUP_NGRAMS},
+}
+"""The float signals, each the kernel's count over another (0.0 where that is 0)."""
+
+
+ORDER = ("words", "sentences", *list(RATIOS)[:7], "stop_words", *list(RATIOS)[7:])
+
+
+@cache
+def kernel_columns() -> tuple[list[int], list[int], list[int]]:
+    """The columns of qualitykernel.COLUMNS that are signals as they are (words, sentences,
+    stop words), and those RATIOS divide, numerators and denominators."""
+    from dataset_builder.stages.qualitykernel import COLUMNS
+
+    return (
+        [COLUMNS.index(name) for name in ("words", "sentences", "stop_words")],
+        [COLUMNS.index(part) for part, _ in RATIOS.values()],
+        [COLUMNS.index(whole) for _, whole in RATIOS.values()],
+    )
+
+
+@cache
+def stop_range(language: str) -> tuple[int, int]:
+    """The range of `stop_variants` the kernel looks up for `language` (-1, -1: none)."""
+    return stop_variants().ranges.get(base_language(language), (-1, -1))
+
+
+@dataclass(frozen=True)
+class StopVariants:
+    """The stop words looked up among a text's words (not as substrings), for the kernel: each
+    in the three forms `stop_words` accepts, their code points `cps[bounds[v]:bounds[v + 1]]`,
+    `word[v]` the stop word variant `v` is a form of (its index in its list), `ranges` each
+    language's variants."""
+
+    cps: np.ndarray
+    bounds: np.ndarray
+    word: np.ndarray
+    ranges: dict[str, tuple[int, int]]
+
+
+@cache
+def stop_variants() -> StopVariants:
+    variants: list[str] = []
+    word: list[int] = []
+    ranges: dict[str, tuple[int, int]] = {}
+    for language, listed in STOP_WORDS.items():
+        if language in SUBSTRING_STOP_WORDS:
+            continue
+        first = len(variants)
+        for index, stop in enumerate(listed):
+            forms = dict.fromkeys((stop, stop.capitalize(), stop.upper()))
+            variants += forms
+            word += [index] * len(forms)
+        ranges[language] = (first, len(variants))
+    cps = np.frombuffer("".join(variants).encode("utf-32-le"), dtype=np.uint32)
+    bounds = np.concatenate([[0], np.cumsum([len(v) for v in variants])]).astype(np.int64)
+    return StopVariants(cps, bounds, np.array(word, dtype=np.int64), ranges)
+
+
+@cache
+def char_classes() -> np.ndarray:
+    """For each code point, the qualitykernel bits of the classes it is in, found by the very
+    patterns and sets the interpreted signals use (so `\\w` and `\\s` are this Python's
+    Unicode tables): the kernel looks a character up instead of matching it. ~0.1 s."""
+    from dataset_builder.stages import qualitykernel as k
+
+    every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    table = np.zeros(0x110000, dtype=np.uint16)
+    for pattern, bit in (
+        (r"\w+", k.WORD_CHAR),
+        (r"\s+", k.SPACE),
+        (f"{CHARACTER_WORD}+", k.CHARACTER_WORD_CHAR),
+        (f"{HAS_THAI.pattern}+", k.THAI_CHAR),
+    ):
+        for run in re.finditer(pattern, every):
+            table[run.start() : run.end()] |= bit
+    for chars, bit in (
+        (END_PUNCT, k.END_PUNCT_CHAR),
+        (BULLETS, k.BULLET_CHAR),
+        (".!?…。！？", k.SENTENCE_END_CHAR),
+    ):
+        table[[ord(c) for c in chars]] |= bit
+    table[(table & k.WORD_CHAR > 0) & (table & k.CHARACTER_WORD_CHAR == 0)] |= k.RUN_CHAR
+    table[[ord(c) for c in "\n#.!?…。！？"]] |= k.SLOW_CHAR
+    return table
 
 
 def failures(values: dict[str, Any], bounds: Sequence[Bound], language: str) -> list[str]:
