@@ -21,6 +21,7 @@ without it publishes the same files (tests/test_cache.py).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -158,9 +159,11 @@ def key(*parts: object) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def code_version() -> str:
     """A hash of this package's source and data files and of every installed distribution's
-    version: a new release of the project or of a dependency is a new key."""
+    version: a new release of the project or of a dependency is a new key. Computed once
+    per process (~0.07 s: every distribution's metadata is read)."""
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*")):
