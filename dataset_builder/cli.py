@@ -276,12 +276,14 @@ def summary_table(release: Release) -> Table:
     )
     if release.cache:
         used = release.cache
-        table.add_row(
-            "cache",
-            f"{used.files_reused} file(s) reused, {used.files_read} read; "
-            f"{used.records_recalled} record(s) of pass 2 recalled; "
-            f"{used.entries} entries, {used.bytes / 1e6:.1f} MB in {escape(display_path(used.folder))}",
+        done = (
+            "nothing changed since the build that published it: not built again"
+            if used.not_built
+            else f"{used.files_reused} file(s) reused, {used.files_read} read; "
+            f"{used.records_recalled} record(s) of pass 2 recalled"
         )
+        where = f"{used.entries} entries, {used.bytes / 1e6:.1f} MB in {escape(display_path(used.folder))}"
+        table.add_row("cache", f"{done}; {where}")
     status = "unchanged, already published" if release.unchanged else "published"
     table.add_row("release", f"{escape(display_path(release.path))} ({status})")
     table.add_row("fingerprint", m["fingerprint"][:16])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import shutil
 import tempfile
 from collections import deque
@@ -30,7 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from dataset_builder import ledger as books
-from dataset_builder.cache import Store
+from dataset_builder.cache import Corrupt, Store
 from dataset_builder.config import BuildConfig, IngestSettings
 from dataset_builder.decide.dedup import NearDupSettings, id_ranks
 from dataset_builder.decide.steps import Corpus
@@ -39,6 +40,7 @@ from dataset_builder.engines.boilerplate import strip_learned
 from dataset_builder.engines.cached import BuildCache, pass1_context, pass2_context
 from dataset_builder.engines.passes import AnnotateTask, WorkerSetup
 from dataset_builder.errors import BuildError, ConfigError
+from dataset_builder.hashing import sha256_file
 from dataset_builder.ledger import Index, Ledger
 from dataset_builder.records import Rejection, balanced, record_schema
 from dataset_builder.release import card, croissant, datasheet, diff, quality, verify
@@ -82,6 +84,7 @@ class CacheUse:
     records_recalled: int  # pass 2: records whose language, signals and findings came from the cache
     entries: int  # in the cache after the build (and its eviction)
     bytes: int
+    not_built: bool = False  # nothing changed since the build that published this version
 
 
 @dataclass(frozen=True)
@@ -184,31 +187,80 @@ def build_release(
         )
     use_cache = use_cache and config.settings.cache.enabled
     pass1 = open_cache(config, read, summaries) if use_cache else None
-    with (
-        release_lock(config.releases, config.version) as notes,
-        open_engine(engine, workers, ray_address, pass1) as runner,
-    ):
-        work = Path(tempfile.mkdtemp(prefix=f".{config.version}.work-", dir=config.releases))
-        try:
-            run = Build(
-                config,
-                inventory,
-                sources,
-                base,
-                previous,
-                work,
-                runner,
-                progress or Silent(),
-                indexes,
-                read,
-                pass1,
+    with release_lock(config.releases, config.version) as notes:
+        key = None
+        if pass1:
+            neighbours = [(v.version, v.fingerprint) for v in (base, previous) if v is not None]
+            answers = sha256_file(config.datasheet) if config.datasheet.is_file() else None
+            key = pass1.release_key(
+                inventory.files,
+                config.recorded(),
+                config.name,
+                config.version,
+                answers,
+                neighbours,
+                sources_sha,
+                strict,
             )
-            run.ledger.evalsets = summaries
-            buckets = run_passes(run)
-            release = publish(run, buckets, strict=strict, report=report, notes=notes)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+            if done := already_published(config, pass1, key, report, notes):
+                return done
+        with open_engine(engine, workers, ray_address, pass1) as runner:
+            work = Path(tempfile.mkdtemp(prefix=f".{config.version}.work-", dir=config.releases))
+            try:
+                run = Build(
+                    config,
+                    inventory,
+                    sources,
+                    base,
+                    previous,
+                    work,
+                    runner,
+                    progress or Silent(),
+                    indexes,
+                    read,
+                    pass1,
+                )
+                run.ledger.evalsets = summaries
+                buckets = run_passes(run)
+                release = publish(run, buckets, strict=strict, report=report, notes=notes)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+    if pass1 and key:  # what this build published, and what it had to say of it
+        said = [warning for warning in release.warnings if warning not in notes]
+        pass1.store.put(key, (release.manifest["fingerprint"], said))
     return replace(release, cache=cache_use(pass1, config)) if pass1 else release
+
+
+def already_published(
+    config: BuildConfig, pass1: BuildCache, key: str, report: bool, notes: list[str]
+) -> Release | None:
+    """The published release, when the cache says an earlier build with this very key (the
+    same inputs, config, code, datasheet answers and neighbouring versions) published it
+    and it is still intact (every file's hash checked); else None, and the build runs.
+    What `make` or DVC do for a target whose inputs did not change."""
+    target = config.releases / config.version
+    try:
+        known = pass1.store.get(key)
+    except Corrupt as exc:
+        pass1.warnings.append(str(exc))
+        return None
+    if known is None or not (target / "manifest.json").is_file():
+        return None
+    fingerprint, said = known
+    manifest = read_manifest(target)
+    if manifest.get("fingerprint") != fingerprint or not verify.check_files(target).ok:
+        return None
+    if report and not (target / "report.html").is_file():
+        return None
+    rejects = [Rejection(**row) for row in read_jsonl(target / "audit" / "rejects.jsonl")]
+    pass1.files_reused = len(manifest["inputs"])
+    used = replace(cache_use(pass1, config), not_built=True)
+    return Release(target, manifest, True, rejects, notes + said + pass1.warnings, used)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
 
 
 def open_cache(config: BuildConfig, read: IngestSettings, evalsets: list[dict[str, Any]]) -> BuildCache:

@@ -10,10 +10,12 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dataset_builder.cache import Store
+from dataset_builder.errors import BuildError
 from dataset_builder.pipeline import Release, build
 from tests.conftest import article_text, jsonl, make_config, run_cli, write_files
 
@@ -236,3 +238,27 @@ def test_any_sequence_of_changes_builds_what_a_cold_build_does(tmp_path_factory,
         cold = built(root / f"cold{step}", raw, None, **chosen)
         assert release_bytes(warm) == release_bytes(cold)
     shutil.rmtree(root)
+
+
+def test_a_published_version_whose_inputs_did_not_change_is_not_built_again(tmp_path):
+    """As `make` or DVC: the same inputs, config, code and datasheet answers as the build
+    that published the version, and the release intact, give that release at once."""
+    raw = write_files(tmp_path / "raw", corpus())
+    first = build(make_config(tmp_path, raw), report=False)
+    again = build(make_config(tmp_path, raw), report=False)
+    assert again.unchanged and again.cache and again.cache.not_built
+    assert again.manifest == first.manifest and again.rejects == first.rejects and first.rejects
+    datasheet = tmp_path / "DATASHEET.md"  # the maintainers' answers are an input too
+    datasheet.write_text(
+        "# Datasheet\n\n## Motivation\n\n### For what purpose was the dataset created?\n\nTests.\n"
+    )
+    with pytest.raises(BuildError, match="already published with different content"):
+        build(make_config(tmp_path, raw, datasheet=str(datasheet)), report=False)
+    datasheet.unlink()
+    data = next((first.path / "data").rglob("*.parquet"))
+    data.write_bytes(data.read_bytes() + b"x")  # a damaged release is never taken as built
+    damaged = build(make_config(tmp_path, raw), report=False)
+    assert damaged.cache and not damaged.cache.not_built
+    write_files(raw, {"news/doc000.txt": "Story 0, corrected\n\n" + article_text(0)})
+    with pytest.raises(BuildError, match="already published with different content"):
+        build(make_config(tmp_path, raw), report=False)

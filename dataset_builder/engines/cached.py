@@ -76,6 +76,20 @@ class BuildCache:
     files_read: int = 0
     records_recalled: int = 0  # pass 2: records whose results came from the memo
     warnings: list[str] = field(default_factory=list)
+    hashes: dict[str, str | None] = field(default_factory=dict)  # input file -> its SHA-256, once a build
+
+    def sha256(self, file: InputFile) -> str | None:
+        if file.rel not in self.hashes:
+            self.hashes[file.rel] = file_sha256(file)
+        return self.hashes[file.rel]
+
+    def release_key(self, files: list[InputFile], *context: object) -> str:
+        """A key over everything a release's bytes depend on: every input file's bytes,
+        pass 1's and pass 2's keys, and `context` (the recorded config, name and version,
+        the datasheet's answers, the published versions it is compared with)."""
+        return cache.key(
+            "release", self.context, self.memo_key, [(f.rel, self.sha256(f)) for f in files], *context
+        )
 
     def memo(self) -> Memo:
         """Pass 2's results of the last build with these settings, by text."""
@@ -97,7 +111,7 @@ class BuildCache:
     def lookup(self, file: InputFile) -> tuple[str | None, list[Part] | None]:
         """The file's listing key (None: the file cannot be read, nothing to cache) and,
         when the cache holds every part of it, those parts (as keys); else None."""
-        sha = file_sha256(file)
+        sha = self.sha256(file)
         if sha is None:  # unreadable: its rejection is not worth keeping
             self.files_read += 1
             return None, None
