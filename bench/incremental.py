@@ -7,12 +7,14 @@ Lines shards of DOCS ÷ 10; the first ten shards are the corpus, the last is wha
 adds. In one run, with one cache folder:
 
 1. cold: the corpus, cache empty (it fills it);
-2. unchanged: the same corpus again, from the cache;
+2. unchanged: the same corpus again, from the cache, into a new folder (every step but
+   reading runs); 2b. unchanged, into the folder where 1 published the version (the
+   build finds it published from these very inputs and checks it instead);
 3. grown: the last shard added, from the cache (only the new shard is read);
 4. grown, cold: the grown corpus without the cache — its fingerprint must be 3's.
 
 Prints each build's wall time, stages, docs/s and peak memory (summed PSS of the build and
-its workers), the ratios 2 ÷ 1 and 3 ÷ 4, and the cache's bytes per document. Ratios, not
+its workers), the ratios 2 ÷ 1, 2b ÷ 1 and 3 ÷ 4, and the cache's bytes per document. Ratios, not
 seconds, are the figures to compare: the machine's speed drifts between days.
 """
 
@@ -48,9 +50,10 @@ def corpus_for(docs: int, growth: float) -> tuple[Path, Path]:
 
 
 def timed(
-    label: str, folder: Path, cache: Path | None, workers: int, docs: int
+    label: str, folder: Path, cache: Path | None, workers: int, docs: int, keep: Path | None = None
 ) -> tuple[Release, float, int]:
-    out = Path(tempfile.mkdtemp(prefix="dataset-builder-incremental-"))
+    """One build into a new folder (or into `keep`, which stays, when given)."""
+    out = keep or Path(tempfile.mkdtemp(prefix="dataset-builder-incremental-"))
     chosen = {"cache": {"folder": str(cache)}} if cache else {"cache": {"enabled": False}}
     config = load_config(folder / "dataset.toml", overrides={"out": str(out), **chosen})
     clock, memory = StageClock(), TreeMemory()
@@ -58,7 +61,8 @@ def timed(
     release = build(config, workers=workers, progress=clock, report=False)
     seconds = time.perf_counter() - started
     peak = memory.stop()
-    shutil.rmtree(out)
+    if keep is None:
+        shutil.rmtree(out)
     used = release.cache
     reused = f", files reused {used.files_reused}, read {used.files_read}" if used else ""
     print(
@@ -83,8 +87,15 @@ def main() -> None:
     cache = Path(tempfile.mkdtemp(prefix="dataset-builder-incremental-cache-"))
     print(f"corpus {folder}: {args.docs} documents, +{grown_docs - args.docs}; cache {cache}")
     try:
-        cold, cold_s, cold_peak = timed("1. cold (cache empty)", folder, cache, args.workers, args.docs)
+        published = Path(tempfile.mkdtemp(prefix="dataset-builder-incremental-published-"))
+        cold, cold_s, cold_peak = timed(
+            "1. cold (cache empty)", folder, cache, args.workers, args.docs, published
+        )
         same, same_s, _ = timed("2. unchanged (from the cache)", folder, cache, args.workers, args.docs)
+        _, again_s, _ = timed(
+            "2b. unchanged, version published", folder, cache, args.workers, args.docs, published
+        )
+        shutil.rmtree(published)
         shutil.copy(shard, folder / "raw" / shard.name)
         grown, grown_s, grown_peak = timed(
             "3. grown (from the cache)", folder, cache, args.workers, grown_docs
@@ -98,6 +109,7 @@ def main() -> None:
     same_print = same.manifest["fingerprint"] == cold.manifest["fingerprint"]
     grown_print = grown.manifest["fingerprint"] == fresh.manifest["fingerprint"]
     print(f"\nunchanged ÷ cold: {same_s / cold_s:.1%}  (same fingerprint: {same_print})")
+    print(f"unchanged, the version already published ÷ cold: {again_s / cold_s:.1%}")
     print(f"grown ÷ grown cold: {grown_s / fresh_s:.1%}  (same fingerprint: {grown_print})")
     print(f"peak memory, grown ÷ grown cold: {grown_peak / fresh_peak:.2f}; cold {cold_peak / 2**30:.2f} GiB")
     print(f"cache: {size / 1e6:.0f} MB, {size / grown_docs:.0f} bytes per document")
