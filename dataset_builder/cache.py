@@ -70,7 +70,7 @@ class Store:
         path = self.path(key)
         try:
             data = path.read_bytes()
-        except FileNotFoundError:
+        except OSError:  # none, or a cache that cannot be read: the work is done again
             return None
         if len(data) < DIGEST or hashlib.sha256(data[DIGEST:]).digest() != data[:DIGEST]:
             path.unlink(missing_ok=True)

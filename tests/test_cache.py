@@ -262,3 +262,16 @@ def test_a_published_version_whose_inputs_did_not_change_is_not_built_again(tmp_
     write_files(raw, {"news/doc000.txt": "Story 0, corrected\n\n" + article_text(0)})
     with pytest.raises(BuildError, match="already published with different content"):
         build(make_config(tmp_path, raw), report=False)
+
+
+def test_a_cache_that_cannot_be_written_costs_only_speed(tmp_path):
+    """A full disk or a read-only folder under the cache: the build reads every file and
+    publishes the same bytes, and says nothing is reused."""
+    raw = write_files(tmp_path / "raw", corpus())
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    cold = built(tmp_path / "cold", raw, None)
+    for n in range(2):
+        release = built(tmp_path / f"blocked{n}", raw, blocked)
+        assert release.cache and (release.cache.files_reused, release.cache.entries) == (0, 0)
+        assert release_bytes(release) == release_bytes(cold)

@@ -26,7 +26,17 @@ def test_help_explains_every_command():
     top = run_cli("--help", cwd=REPO)
     assert top.returncode == 0 and "build" in top.stdout and "load_dataset" in top.stdout
     build = run_cli("build", "--help", cwd=REPO)
-    flags = ("--config", "--raw", "--out", "--name", "--version", "--workers", "--strict", "--no-report")
+    flags = (
+        "--config",
+        "--raw",
+        "--out",
+        "--name",
+        "--version",
+        "--workers",
+        "--strict",
+        "--no-report",
+        "--no-cache",
+    )
     for flag in (*flags, "--engine", "--ray-address"):
         assert flag in build.stdout
 
