@@ -119,7 +119,6 @@ class Ledger:
     # boilerplate.learn: publisher and line hashes
     learned: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per publisher, lines removed
     quality_summary: dict[str, Any] = field(default_factory=dict)  # the manifest's `quality`
-    parts_reused: int = 0  # parts of input files pass 1 took from the build cache
     cache_warnings: list[str] = field(default_factory=list)  # cache entries found corrupt
 
     def counts(self) -> dict[str, int]:
@@ -148,7 +147,6 @@ def account(prepared: Prepared, spool: Spool, index: Index, ledger: Ledger) -> N
     ledger.lines.extend(prepared.lines)
     ledger.contamination.extend(prepared.contamination)
     ledger.to_test.update(prepared.to_test)
-    ledger.parts_reused += prepared.reused
     ledger.cache_warnings.extend(prepared.warnings)
 
 

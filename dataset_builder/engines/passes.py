@@ -83,7 +83,6 @@ class Prepared:
     to_test: list[str] = field(default_factory=list)  # ids of spooled records `split` sends to test
     lines: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)  # per spooled record, with
     # `boilerplate.learn`: its publisher and its distinct line hashes (decide/boilerplate.py)
-    reused: int = 0  # parts of input files whose results came from the cache
     warnings: list[str] = field(default_factory=list)  # cache entries found corrupt (and recomputed)
 
 
@@ -201,7 +200,6 @@ def prepare(task: tuple[str, list[Part]]) -> tuple[Prepared, DedupKeys]:
         [row for piece in done for row in piece.contamination],
         [id_ for piece in done for id_ in piece.to_test],
         [line for piece in done for line in piece.lines],
-        reused=len(parts) - len(todo),
         warnings=warnings,
     )
     return prepared, DedupKeys.concatenated([piece.dedup for piece in done])
