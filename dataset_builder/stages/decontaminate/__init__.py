@@ -40,10 +40,10 @@ def matches(text: str, indexes: list[EvalIndex]) -> list[Match]:
     return matches_batch([text], indexes)[0]
 
 
-# numba's start costs ~0.5 s in a process (less when pass 1's process already has numba),
-# the kernel's tables ~0.02 s and its load from numba's cache ~0.02 s (its first compile on a
-# machine ~3 s, once); numpy matches ~3 KB of text in ~0.15 ms. So a process's first texts,
-# all of a small build's and of most tests, are matched by numpy, the rest by the kernel.
+# numba's start costs ~0.6 s of CPU in a process (its import ~0.3 s, the first call of a
+# kernel loaded from numba's cache ~0.3 s; the first compile on a machine ~3 s, once), the
+# kernel's tables ~0.015 s; numpy matches a ~3 KB text in ~0.15 ms, the kernel in ~0.055 ms.
+# So a process's first texts, all of a small build's and of most tests, are matched by numpy.
 INTERPRETED_TEXTS = 2000
 _interpreted_left = INTERPRETED_TEXTS  # this process's texts still to match by numpy
 

@@ -12,7 +12,7 @@ hash (`searchsorted`'s left side). tests/test_decontaminate.py compares both pat
 generated text of every script.
 
 This module imports numba: tokens.py imports it only once a process has enough text for
-numba's start to pay (`tokens.INTERPRETED_TEXTS`).
+numba's start to pay (`decontaminate.INTERPRETED_TEXTS`).
 """
 
 from __future__ import annotations
