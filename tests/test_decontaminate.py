@@ -16,12 +16,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dataset_builder.config import EvalSetSettings
 from dataset_builder.errors import ConfigError
 from dataset_builder.pipeline import build
-from dataset_builder.stages.decontaminate import EvalIndex, matches, matches_batch, read_evalset
-from dataset_builder.stages.decontaminate.tokens import tokenise
+from dataset_builder.stages import decontaminate as decontamination
+from dataset_builder.stages.decontaminate import EvalIndex, EvalSet, matches, matches_batch, read_evalset
+from dataset_builder.stages.decontaminate.tokens import tokenise, tokenise_batch, tokenise_batch_compiled
 from tests.conftest import SHARED_CORPORA, article_text, jsonl, make_config, read_jsonl, run_cli, write_files
 
 ITEM = (
@@ -146,6 +149,92 @@ def test_a_hash_match_is_confirmed_against_the_text(index):
     is): nothing matches any more, though every hash still does."""
     collided = dataclasses.replace(index, item_texts=[t.upper() + "#" for t in index.item_texts])
     assert matches(article(ITEM), [index]) and matches(article(ITEM), [collided]) == []
+
+
+# Pieces of text in every script the tokeniser tells apart, and the characters that send a
+# token to NFKC (ligatures, full-width letters, ½, º, Arabic presentation forms, anything
+# beyond the BMP) or fold to several ("ß", "İ"); punctuation and line breaks between them.
+WORDS = ["the", "Bank", "RATES", "café", "straße", "İstanbul", "ﬁnance", "Ｂａｎｋ", "½", "3º", "2024"]
+WORDS += ["ﻣﺮﺣﺒﺎ", "Ωμέγα", "ΣΊΣΥΦΟΣ", "ｶﾞｲﾄﾞ", "x²", "№5", "𝐁𝐨𝐥𝐝", "𠀀𠀁", "東京は晴れ", "ภาษาไทย"]
+WORDS += ["한국어", "ㄱㅏ", "新华社北京电", "ที่ประชุม", "😀", "a_b", "e\u0301", "ǅemal"]
+GAPS = [" ", "  ", ", ", ". ", "\n", "\n\n", " — ", "「", "」", "。", "-", "", "\t"]
+PROSE = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(GAPS)), min_size=0, max_size=40).map(
+    lambda pairs: "".join(word + gap for word, gap in pairs)
+)
+FREE = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+def edited(text: str, how: int) -> str:
+    """A planted copy as a copy gets written: verbatim, re-cased, or re-punctuated."""
+    return [text, text.upper(), text.replace(" ", ",  ").replace("\n", " ")][how]
+
+
+@st.composite
+def planted(draw: st.DrawFn) -> tuple[list[str], list[str], int]:
+    """Evaluation items, and records quoting some of them (a slice, maybe edited) among
+    other text: what the compiled path must match exactly as the numpy path does."""
+    items = draw(st.lists(PROSE | FREE, min_size=1, max_size=5))
+    texts = []
+    for _ in range(draw(st.integers(1, 8))):
+        parts = [draw(PROSE | FREE)]
+        for _ in range(draw(st.integers(0, 2))):
+            item = draw(st.sampled_from(items))
+            start = draw(st.integers(0, len(item)))
+            stop = draw(st.integers(start, len(item)))
+            parts += [edited(item[start:stop], draw(st.integers(0, 2))), draw(PROSE | FREE)]
+        texts.append(draw(st.sampled_from([" ", "\n", ""])).join(parts))
+    return items, texts, draw(st.sampled_from([1, 2, 3, 5, 13]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(planted())
+def test_the_compiled_path_matches_as_numpy_does(case: tuple[list[str], list[str], int]) -> None:
+    """decontaminate/kernel.py against the numpy path: the same tokens (codes, places,
+    texts), the same candidates, hence the same matches, spans and counts."""
+    items, texts, n = case
+    evalset = EvalSet(
+        entry(Path("eval.jsonl"), ngram=n), "0" * 64, "jsonl", [(f"i{k}", t) for k, t in enumerate(items)]
+    )
+    index = EvalIndex.build(evalset)
+    numpy_tokens, compiled_tokens = tokenise_batch(texts), tokenise_batch_compiled(texts)
+    for field in ("codes", "starts", "ends", "record", "original"):
+        want, got = getattr(numpy_tokens, field), getattr(compiled_tokens, field)
+        assert got.dtype == want.dtype and np.array_equal(got, want), field
+    assert compiled_tokens.quotable == numpy_tokens.quotable
+    for want, got in zip(
+        index.candidates(numpy_tokens), index.candidates_compiled(compiled_tokens), strict=True
+    ):
+        assert np.array_equal(got, want)
+    assert matches_batch(texts, [index], compiled=True) == matches_batch(texts, [index], compiled=False)
+
+
+def test_the_compiled_path_finds_planted_copies_in_every_script(index):
+    """Not only the same answers as numpy: the right ones, in Latin, CJK and Thai text."""
+    thai = "ที่ประชุมคณะรัฐมนตรีวันนี้มีมติอนุมัติงบประมาณเพิ่มเติมสำหรับโครงการน้ำ"
+    thai_index = EvalIndex.build(EvalSet(entry(Path("th.jsonl")), "0" * 64, "jsonl", [("q-th", thai)]))
+    texts = [
+        article(EDITED),
+        f"新华社北京电 {ZH_ITEM[:20]}，其中城镇居民收入增长较快。",
+        f"ข่าว {thai[3:40]} ต่อ",
+        "ﬁne",
+    ]
+    found = matches_batch(texts, [index, thai_index], compiled=True)
+    assert found == matches_batch(texts, [index, thai_index], compiled=False)
+    assert [[m.item for m in f] for f in found] == [["q-rates"], ["q-zh"], ["q-th"], []]
+
+
+def test_a_process_switches_to_the_kernel_after_its_first_texts(index, monkeypatch):
+    """numba's start costs more than numpy's matching of a small build's texts: a process
+    uses the kernel only once it has matched INTERPRETED_TEXTS texts by numpy."""
+    calls = []
+    monkeypatch.setattr(decontamination, "_interpreted_left", 3)
+    numpy_path, kernel_path = (lambda texts, used=used: calls.append(used) or tokenise("") for used in "nk")
+    monkeypatch.setattr(decontamination, "tokenise_batch", numpy_path)
+    monkeypatch.setattr(decontamination, "tokenise_batch_compiled", kernel_path)
+    for texts in (["a", "b"], ["c", "d"], ["e"], []):
+        decontamination.matches_batch(texts, [index])
+    decontamination.matches_batch(["f"], [])  # no evaluation set: nothing to tokenise
+    assert calls == ["n", "n", "k"]
 
 
 def test_csv_parquet_and_dataset_folders_give_the_same_items(tmp_path):

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from dataset_builder.stages.decontaminate.evalsets import EvalSet
-from dataset_builder.stages.decontaminate.tokens import Tokens, ngram_hashes, tokenise, within_texts
+from dataset_builder.stages.decontaminate.tokens import (
+    POWERS,
+    Tokens,
+    ngram_hashes,
+    tokenise,
+    within_texts,
+)
 
 EXCERPT_CHARS = 240  # a longer matched span is quoted by its two ends
 
@@ -89,22 +95,13 @@ class EvalIndex:
             too_short,
         )
 
-    def matches(self, tokens: Tokens) -> dict[int, Match]:
+    def matches(self, tokens: Tokens, compiled: bool = False) -> dict[int, Match]:
         """The overlap with this set of each text of the batch `tokens` that has one, by
-        the text's number in the batch."""
-        found = ngram_hashes(tokens, self.n)
-        if not len(found) or not len(self.hashes):
+        the text's number in the batch; the candidates found by numpy or, `compiled`, by
+        kernel.lookup (the same ones)."""
+        positions, places = self.candidates_compiled(tokens) if compiled else self.candidates(tokens)
+        if not len(positions):
             return {}
-        top = found >> np.uint64(self.shift)
-        bits = self.bitmap[top >> np.uint64(3)] >> (top & np.uint64(7)).astype(np.uint8)
-        maybe = np.flatnonzero(bits & 1)
-        maybe = maybe[within_texts(tokens, self.n)[maybe]]
-        if not len(maybe):
-            return {}
-        places = np.searchsorted(self.hashes, found[maybe])
-        places[places == len(self.hashes)] = 0
-        hit = self.hashes[places] == found[maybe]
-        positions, places = maybe[hit], places[hit]
         records = tokens.record[positions]
         answers = {}
         for record in np.unique(records).tolist():
@@ -113,6 +110,47 @@ class EvalIndex:
             if confirmed:
                 answers[record] = self.best(tokens, confirmed)
         return answers
+
+    def candidates(self, tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
+        """The position of each run of n tokens of one text whose hash is indexed, and the
+        first index entry with that hash: the bitmap rules most runs out, a binary search
+        of the sorted hashes the rest."""
+        found = ngram_hashes(tokens, self.n)
+        none = np.zeros(0, np.int64)
+        if not len(found) or not len(self.hashes):
+            return none, none
+        top = found >> np.uint64(self.shift)
+        bits = self.bitmap[top >> np.uint64(3)] >> (top & np.uint64(7)).astype(np.uint8)
+        maybe = np.flatnonzero(bits & 1)
+        maybe = maybe[within_texts(tokens, self.n)[maybe]]
+        if not len(maybe):
+            return none, none
+        places = np.searchsorted(self.hashes, found[maybe])
+        places[places == len(self.hashes)] = 0
+        hit = self.hashes[places] == found[maybe]
+        return maybe[hit], places[hit]
+
+    def candidates_compiled(self, tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
+        """`candidates` by kernel.lookup: hashing, the bitmap and the binary search in one
+        pass, without the arrays numpy makes for each step."""
+        from dataset_builder.stages.decontaminate import kernel  # imports numba: only when it pays
+
+        if len(tokens) < self.n or not len(self.hashes):
+            none = np.zeros(0, np.int64)
+            return none, none
+        up, down = POWERS.upto(len(tokens.codes) + 1)
+        return kernel.lookup(
+            tokens.codes,
+            tokens.starts,
+            tokens.ends,
+            tokens.record,
+            self.n,
+            up,
+            down,
+            self.bitmap,
+            self.shift,
+            self.hashes,
+        )
 
     def best(self, tokens: Tokens, confirmed: dict[int, list[int]]) -> Match:
         """The item with most n-grams in common (the first in file order on a tie), and the
