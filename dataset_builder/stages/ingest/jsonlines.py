@@ -1,5 +1,7 @@
 """JSON arrays and JSON Lines. A JSON Lines record may not exceed `max_record_bytes` and is
-never loaded past it: a longer line is hashed as it streams past and rejected."""
+never loaded past it: a longer line is hashed as it streams past and rejected. A file
+gives at most `max_records_per_file` records (JSON Lines lines, array elements): the
+rest of a longer file is one `too-large` reject where it is cut."""
 
 from __future__ import annotations
 
@@ -13,7 +15,15 @@ from typing import Any, BinaryIO
 from dataset_builder.config import IngestSettings
 from dataset_builder.records import Record, Rejection
 from dataset_builder.stages.decode import REPLACED, Decoded, bom_encoding, decode, describe
-from dataset_builder.stages.ingest.files import InputFile, open_input, provenance, read_whole, sha256
+from dataset_builder.stages.ingest.files import (
+    Bounded,
+    InputFile,
+    TooLarge,
+    open_input,
+    provenance,
+    read_whole,
+    sha256,
+)
 from dataset_builder.stages.ingest.objects import map_object, parse_object
 
 DETECTION_SAMPLE = 1 << 20  # bytes of a JSON Lines file used to guess its legacy encoding
@@ -43,7 +53,18 @@ def read_json(file: InputFile, settings: IngestSettings) -> Iterator[Record | Re
         yield Rejection(**prov, reason="json", detail="JSON nested too deeply")
         return
     items = value if isinstance(value, list) else [value]
+    limit = settings.max_records_per_file
     for number, item in enumerate(items, start=1):
+        if number > limit:
+            yield Rejection(
+                **{**prov, "raw_line": number},
+                reason="too-large",
+                detail=(
+                    f"the array has more than ingest.max_records_per_file ({limit:,}) elements: "
+                    f"from element {number:,} on, it is not read"
+                ),
+            )
+            return
         # surrogatepass: a lone surrogate is hashed as it is, then rejected by map_object
         item_bytes = json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")
         yield map_object(
@@ -60,8 +81,10 @@ def read_jsonl(file: InputFile, settings: IngestSettings) -> Iterator[Record | R
 
     Lines are read up to `max_record_bytes`: a longer one is hashed as it streams past and
     rejected, never held in memory. A line that is not UTF-8 is decoded with the encoding
-    detected for the file (once, from its first megabyte)."""
-    with open_input(file) as fh:
+    detected for the file (once, from its first megabyte). A compressed file is read to
+    `max_decompressed_bytes` at most, and any file to line `max_records_per_file`: the rest
+    is one `too-large` reject, at the line the limit cut."""
+    with open_input(file, settings.max_decompressed_bytes) as fh:
         declared = bom_encoding(peek(fh, 4))
         if declared in WIDE:
             yield from read_wide_jsonl(file, fh, declared, settings)
@@ -72,9 +95,14 @@ def read_jsonl(file: InputFile, settings: IngestSettings) -> Iterator[Record | R
 def jsonl_items(
     file: InputFile, numbered: Iterable[tuple[int, bytes, str | None]], settings: IngestSettings
 ) -> Iterator[Record | Rejection]:
-    """The items of a JSON Lines file's `numbered` lines (as `lines` gives them)."""
+    """The items of a JSON Lines file's `numbered` lines (as `lines` gives them), to line
+    `max_records_per_file`; the first line past it that is not blank is the one reject
+    for the rest of the file, which is not read."""
     legacy: list[str | None] = []  # the file's detected encoding, found when first needed
     for number, line, too_long in numbered:
+        if number > settings.max_records_per_file and (too_long is not None or line.strip()):
+            yield too_many_lines(file, number, settings)
+            return
         if too_long is not None:
             prov = provenance(file, number, too_long, "jsonl", None)
             yield Rejection(
@@ -98,9 +126,22 @@ def jsonl_items(
             yield parse_object(decoded.text, prov, settings.fields, settings.replace_undecodable)
 
 
+def too_many_lines(file: InputFile, number: int, settings: IngestSettings) -> Rejection:
+    """The one reject of a JSON Lines file's lines from `number`, past `max_records_per_file`."""
+    limit = settings.max_records_per_file
+    return Rejection(
+        **provenance(file, number, "", "jsonl", None),
+        reason="too-large",
+        detail=(
+            f"the file has more than ingest.max_records_per_file ({limit:,}) lines: "
+            f"from line {number:,} on, it is not read"
+        ),
+    )
+
+
 def peek(fh: BinaryIO, size: int) -> bytes:
     """The first bytes of a stream, without consuming them."""
-    if isinstance(fh, io.BufferedReader):
+    if isinstance(fh, io.BufferedReader | Bounded):
         return fh.peek(size)[:size]
     start = fh.read(size)
     fh.seek(0)
@@ -125,7 +166,11 @@ def lines(fh: BinaryIO, limit: int, first: int = 1) -> Iterator[tuple[int, bytes
     digest: Any = None  # the current line's SHA-256 so far, once it is longer than `limit`
     carry = b""  # a `\r` that ended the last read: the next byte may be its `\n`
     while True:
-        data = fh.read(LINE_CHUNK)
+        try:
+            data = fh.read(LINE_CHUNK)
+        except TooLarge as exc:  # every line before it was given: the limit cut the next one
+            exc.line = number + 1
+            raise
         chunk, carry = carry + data, b""
         if not chunk:
             break
@@ -211,6 +256,9 @@ def read_wide_jsonl(
         return
     unit = encoding.replace("-", "_") + ("_le" if data[:2] == b"\xff\xfe" else "_be")
     for number, line in enumerate(re.split("\r\n|\r|\n", text), start=1):  # as LINE_BREAK
+        if number > settings.max_records_per_file and line.strip():
+            yield too_many_lines(file, number, settings)
+            return
         if line.strip():
             prov = provenance(file, number, sha256(line.encode(unit)), "jsonl", encoding)
             yield parse_object(line, prov, settings.fields, settings.replace_undecodable)
