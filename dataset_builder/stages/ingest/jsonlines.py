@@ -1,28 +1,45 @@
 """JSON arrays and JSON Lines. A JSON Lines record may not exceed `max_record_bytes` and is
-never loaded past it: a longer line is hashed as it streams past and rejected. A file
-gives at most `max_records_per_file` records (JSON Lines lines, array elements): the
-rest of a longer file is one `too-large` reject where it is cut."""
+never loaded past it: a longer line is hashed as it streams past and rejected. A JSON
+array is parsed one element at a time (`arrays`), so that its cost does not grow with its
+length. A file gives at most `max_records_per_file` records (JSON Lines lines, array
+elements): the rest of a longer file is one `too-large` reject where it is cut."""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import json
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from dataset_builder.config import IngestSettings
 from dataset_builder.records import Record, Rejection
 from dataset_builder.stages.decode import REPLACED, Decoded, bom_encoding, decode, describe
+from dataset_builder.stages.ingest.arrays import (
+    ArrayError,
+    NestedTooDeeply,
+    Text,
+    TooMany,
+    elements,
+    starts_array,
+)
 from dataset_builder.stages.ingest.files import (
+    CHUNK,
     Bounded,
     InputFile,
     TooLarge,
+    compression,
+    input_sha256,
     open_input,
+    oversized,
     provenance,
     read_whole,
     sha256,
+    whole_limit,
 )
 from dataset_builder.stages.ingest.objects import map_object, parse_object
 
@@ -33,7 +50,28 @@ WIDE = ("utf-16", "utf-32")  # encodings whose newlines are several bytes wide
 
 
 def read_json(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
-    """A JSON array of objects (or a single object); records are numbered from 1."""
+    """A JSON array of objects (or a single object); records are numbered from 1.
+
+    An array in UTF-8 (or with a byte-order mark) is streamed, twice: once to check that
+    it is JSON throughout, then to give its elements, so that a file that is not JSON is
+    still one reject and gives no records, as when it was parsed whole; memory is one
+    element and about a megabyte of text. Anything else (a single object, a file in a
+    legacy encoding) is read whole, within `max_file_bytes`; an array there is still
+    parsed one element at a time. Past `max_records_per_file` elements the rest of the
+    array is one `too-large` reject, at the first element not read."""
+    checked = check_streamed(file, settings)
+    if isinstance(checked, Rejection):
+        yield checked
+    elif checked is not None:
+        with streamed_text(file, settings) as stream:
+            yield from array_records(file, settings, stream.text, checked)
+    else:
+        yield from read_json_whole(file, settings)
+
+
+def read_json_whole(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
+    """A JSON file read whole and decoded as `decode` decides: one object (or any value,
+    rejected unless an object) parsed whole, or an array element by element."""
     data = read_whole(file, settings, "json")
     if isinstance(data, Rejection):
         yield data
@@ -44,6 +82,14 @@ def read_json(file: InputFile, settings: IngestSettings) -> Iterator[Record | Re
         yield Rejection(**prov, reason="decode", detail=describe(data, decoded))
         return
     prov["raw_encoding"] = decoded.encoding
+    if starts_array(whole_text(decoded.text)):
+        try:
+            checked_elements(whole_text(decoded.text), settings)
+        except (ArrayError, NestedTooDeeply) as exc:
+            yield json_rejection(prov, exc)
+            return
+        yield from array_records(file, settings, whole_text(decoded.text), decoded.encoding)
+        return
     try:
         value = json.loads(decoded.text)
     except json.JSONDecodeError as exc:
@@ -52,26 +98,137 @@ def read_json(file: InputFile, settings: IngestSettings) -> Iterator[Record | Re
     except RecursionError:
         yield Rejection(**prov, reason="json", detail="JSON nested too deeply")
         return
-    items = value if isinstance(value, list) else [value]
+    yield map_object(value, prov, settings.fields, settings.replace_undecodable)
+
+
+def whole_text(text: str) -> Text:
+    """`Text` that is `text`, given at once."""
+    return Text(iter((text, "")).__next__)
+
+
+def json_rejection(prov: dict[str, Any], exc: ArrayError | NestedTooDeeply) -> Rejection:
+    """A JSON file's one reject for text that is not JSON, in `json.loads`' words."""
+    detail = str(exc) if isinstance(exc, ArrayError) else "JSON nested too deeply"
+    return Rejection(**prov, reason="json", detail=detail)
+
+
+def checked_elements(text: Text, settings: IngestSettings) -> None:
+    """Parse the array `text` holds to its end (or to `max_records_per_file` elements),
+    keeping nothing: `ArrayError` or `NestedTooDeeply` if it is not JSON."""
+    if not starts_array(text):
+        raise ArrayError(text.line(text.pos), "Expecting value")
+    try:
+        for _ in elements(text, settings.max_records_per_file):
+            pass
+    except TooMany:  # the elements past the limit are not read: whether they are JSON does not matter
+        pass
+
+
+class OverLimit(Exception):
+    """A streamed JSON file has more (decompressed) bytes than it may."""
+
+
+@dataclass
+class Streamed:
+    """A JSON file's text as it is decoded, piece by piece, and the encoding its first bytes
+    say (a byte-order mark, else UTF-8)."""
+
+    text: Text
+    encoding: str
+
+
+@contextmanager
+def streamed_text(file: InputFile, settings: IngestSettings) -> Iterator[Streamed]:
+    """The file's text, decoded strictly as it is read (`UnicodeDecodeError` where it is not
+    in its encoding), `OverLimit` past the limit a file read whole is held to."""
+    limit, _ = whole_limit(file, settings, "max_file_bytes")
+    with open_input(file) as stream:
+        first = stream.read(CHUNK)
+        encoding = bom_encoding(first) or "utf-8"
+        decoder = codecs.getincrementaldecoder(encoding)()
+        pending, size = [first], 0
+
+        def read() -> str:
+            nonlocal size
+            while True:
+                data = pending.pop() if pending else stream.read(CHUNK)
+                size += len(data)
+                if size > limit:
+                    raise OverLimit
+                text = decoder.decode(data, final=not data)
+                if text or not data:
+                    return text
+
+        yield Streamed(Text(read), encoding)
+
+
+def check_streamed(file: InputFile, settings: IngestSettings) -> str | Rejection | None:
+    """Whether the file is an array that can be streamed: its encoding if so, its one
+    reject if it is not JSON or too large, None if it is to be read whole (not an array,
+    or not in its encoding)."""
+    limit, setting = whole_limit(file, settings, "max_file_bytes")
+    if not compression(file.rel) and file.size > limit:
+        return oversized(file, "json", setting, limit)
+    try:
+        with streamed_text(file, settings) as stream:
+            if not starts_array(stream.text):
+                return None
+            try:
+                checked_elements(stream.text, settings)
+            except (ArrayError, NestedTooDeeply) as exc:
+                error = exc
+            else:
+                return stream.encoding
+    except UnicodeDecodeError:
+        return None
+    except OverLimit:
+        return oversized(file, "json", setting, limit)
+    sha = input_sha256(file, limit)  # of the whole file, as when it was read whole
+    if sha is None:  # past the error, the file is too large anyway
+        return oversized(file, "json", setting, limit)
+    return json_rejection(provenance(file, 1, sha, "json", stream.encoding), error)
+
+
+def array_records(
+    file: InputFile, settings: IngestSettings, text: Text, encoding: str
+) -> Iterator[Record | Rejection]:
+    """The records of the array `text` holds, checked to be JSON (`checked_elements`),
+    numbered from 1; past `max_records_per_file`, one reject for the rest. A file that
+    changed since it was checked ends in a reject at the element where it stopped."""
+    prov = provenance(file, 1, "", "json", encoding)
     limit = settings.max_records_per_file
-    for number, item in enumerate(items, start=1):
-        if number > limit:
-            yield Rejection(
-                **{**prov, "raw_line": number},
-                reason="too-large",
-                detail=(
-                    f"the array has more than ingest.max_records_per_file ({limit:,}) elements: "
-                    f"from element {number:,} on, it is not read"
-                ),
+    number = 0
+    try:
+        if not starts_array(text):
+            raise ArrayError(text.line(text.pos), "no longer an array")
+        for number, item in enumerate(elements(text, limit), start=1):
+            # surrogatepass: a lone surrogate is hashed as it is, then rejected by map_object
+            item_bytes = json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")
+            yield map_object(
+                item,
+                {**prov, "raw_line": number, "raw_sha256": sha256(item_bytes)},
+                settings.fields,
+                settings.replace_undecodable,
             )
-            return
-        # surrogatepass: a lone surrogate is hashed as it is, then rejected by map_object
-        item_bytes = json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")
-        yield map_object(
-            item,
-            {**prov, "raw_line": number, "raw_sha256": sha256(item_bytes)},
-            settings.fields,
-            settings.replace_undecodable,
+    except TooMany:
+        yield Rejection(
+            **{**prov, "raw_line": number + 1},
+            reason="too-large",
+            detail=(
+                f"the array has more than ingest.max_records_per_file ({limit:,}) elements: "
+                f"from element {number + 1:,} on, it is not read"
+            ),
+        )
+    except (ArrayError, NestedTooDeeply, UnicodeDecodeError, OverLimit) as exc:
+        why = {NestedTooDeeply: "JSON nested too deeply", OverLimit: "it grew past the size limit"}
+        detail = why.get(type(exc), str(exc))
+        yield Rejection(
+            **{**prov, "raw_line": number + 1},
+            reason="json",
+            detail=(
+                f"the file changed while it was read ({detail}): "
+                f"from element {number + 1:,} on, it is not read"
+            ),
         )
 
 
