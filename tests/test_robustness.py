@@ -617,9 +617,9 @@ print(json.dumps({"count": count, "first": first, "last": last["raw_line"], "gro
 
 def test_a_60_mb_json_array_of_3m_tiny_objects_is_read_in_bounded_memory(tmp_path):
     """The issue's check, for the reader the build reads .json with (the whole build of 3M
-    records takes ~15 minutes here, and its memory is pass 1's ~1.2 KB per record: see
-    the next test). json.loads of this array grew the process by ~875 MB; streamed, the
-    reader's peak grows by a few MB over what its imports take."""
+    records takes ~15 minutes here, and its memory is pass 1's ~1.3 KB per record: see
+    the next test). json.loads of this array grew the process by 835 MB; streamed, the
+    reader's peak does not grow past what its imports took."""
     path = tmp_path / "tiny.json"
     with path.open("w") as fh:
         fh.write("[" + ",".join(f'{{"text":"t{i:07d}"}}' for i in range(3_000_000)) + "]")
@@ -668,9 +668,9 @@ def build_peak_mb(tmp_path: Path, name: str, records: Iterable[dict[str, Any]]) 
 def test_a_json_array_builds_in_the_memory_of_its_records_not_of_the_whole_array(tmp_path):
     """8,000 records, each with a 1,000-number embedding: 41 MB of JSON that json.loads
     makes ~300 MB of objects. Streamed, the build holds a few batches of them, and peaks
-    within 60 MB of the same records without embeddings (measured: ~+10 MB; parsed whole,
-    +220 MB). The records are few, so that what pass 1 keeps per record (~1.2 KB) does
-    not hide what the reader holds."""
+    within 60 MB of the same records without embeddings (measured: 327 → 329 MB; parsed
+    whole, 327 → 542 MB). The records are few, so that what pass 1 keeps per record
+    (~1.3 KB) does not hide what the reader holds."""
     texts = [f"Record {i}. " + " ".join(article_text(i, words=10).split()[:10]) for i in range(8000)]
     plain = build_peak_mb(tmp_path, "plain", ({"text": text} for text in texts))
     embedded = build_peak_mb(tmp_path, "embedded", ({"text": t, "embedding": [0.5] * 1000} for t in texts))
