@@ -93,6 +93,8 @@ class IngestSettings:
     max_file_bytes: int
     max_record_bytes: int
     max_html_bytes: int
+    max_decompressed_bytes: int
+    max_records_per_file: int
     fallback_encoding: str | None
     replace_undecodable: bool
     tables: tuple[TableFormat, ...] = ()
@@ -258,6 +260,8 @@ class Settings:
                 max_file_bytes=ingest["max_file_bytes"],
                 max_record_bytes=ingest["max_record_bytes"],
                 max_html_bytes=ingest["max_html_bytes"],
+                max_decompressed_bytes=ingest["max_decompressed_bytes"],
+                max_records_per_file=ingest["max_records_per_file"],
                 fallback_encoding=ingest["fallback_encoding"] or None,
                 replace_undecodable=ingest["on_decode_error"] == "replace",
                 tables=tuple(

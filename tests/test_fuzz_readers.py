@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from dataset_builder.config import load_config
 from dataset_builder.records import Rejection
 from dataset_builder.stages.clean import Cleaner, clean_record
-from dataset_builder.stages.ingest import READERS, InputFile, read_file
+from dataset_builder.stages.ingest import READERS, InputFile, arrays, read_file
 from dataset_builder.stages.validate import article_validator, validate_record
 
 SETTINGS = load_config(None).settings
@@ -110,3 +110,56 @@ def test_arbitrary_csv_rows(tmp_path, rows):
 
 def raw_line(item: Any) -> int:
     return item.raw_line if isinstance(item, Rejection) else item["raw_line"]
+
+
+def stream_of(text: str, sizes: list[int]) -> arrays.Text:
+    """`text` given in pieces of the `sizes` (cycled), as a decoder gives a file's text."""
+    pieces, at, turn = [], 0, 0
+    while at < len(text):
+        size = sizes[turn % len(sizes)] if sizes else len(text)
+        pieces.append(text[at : at + size])
+        at, turn = at + size, turn + 1
+    return arrays.Text(iter([*pieces, ""]).__next__)
+
+
+def streamed(text: str, sizes: list[int]) -> list[Any] | tuple[int, str]:
+    """The array's elements as `arrays.elements` gives them, or (line, message) of its error."""
+    stream = stream_of(text, sizes)
+    assert arrays.starts_array(stream)
+    try:
+        return list(arrays.elements(stream))
+    except arrays.ArrayError as exc:
+        return (exc.line, exc.message)
+
+
+def loaded(text: str) -> list[Any] | tuple[int, str]:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        return (exc.lineno, exc.msg)
+
+
+@FUZZ
+@given(
+    values=st.lists(JSON_VALUES, max_size=6),
+    indent=st.sampled_from([None, 0, 2]),
+    cut=st.integers(min_value=0),
+    insert=st.sampled_from(["", ",", "]", "x", '"', "\n", "1.", "e", "\\", "\\u12", "[", "}"]),
+    sizes=st.lists(st.integers(min_value=1, max_value=7), max_size=4),
+)
+def test_a_streamed_array_is_what_json_loads_reads(monkeypatch, values, indent, cut, insert, sizes):
+    """Element by element, in pieces of a few characters (so that every element, number and
+    escape is cut somewhere), the values are json.loads' and so is any error, with its line:
+    whole arrays, arrays cut short, arrays with a stray character inserted."""
+    monkeypatch.setattr(arrays, "PIECE_CHARS", 1)
+    text = json.dumps(values, indent=indent)
+    where = cut % (len(text) + 1)
+    for variant in (text, text[:where], text[:where] + insert + text[where:]):
+        if variant.lstrip().startswith("["):
+            assert streamed(variant, sizes) == loaded(variant), variant
+
+
+def test_numbers_and_escapes_cut_at_every_character_read_whole():
+    text = '[1.5e3, -0.25, 12345678901234567890, "\\ud83d\\ude00 \\u00e9", true, null, [1e-2], {"a": 2E+2}]'
+    for size in range(1, 14):
+        assert streamed(text, [size]) == json.loads(text), size

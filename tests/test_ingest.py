@@ -185,3 +185,37 @@ def test_deeply_nested_json_is_rejected_not_a_crash(tmp_path):
     raw = write_files(tmp_path / "raw", {"a.jsonl": '{"text": ' + "[" * 100_000 + "]" * 100_000 + "}\n"})
     (rejection,) = read_all(raw)
     assert rejection.reason == "json" and "nested too deeply" in rejection.detail
+
+
+def test_a_streamed_json_array_broken_past_its_first_megabytes_is_one_rejection_as_json_loads_says(tmp_path):
+    """Streamed element by element, a broken array still gives no records: one reject with
+    json.loads' message and line, and the hash of the whole file, as when it was read whole."""
+    text = json.dumps([{"text": f"record {i}"} for i in range(60_000)], indent=1)  # ~2.3 MB
+    broken = text[: len(text) - 500] + "}" + text[len(text) - 500 :]
+    with pytest.raises(json.JSONDecodeError) as loads:
+        json.loads(broken)
+    (rejection,) = read_all(write_files(tmp_path / "raw", {"a.json": broken}))
+    assert (rejection.raw_line, rejection.reason) == (1, "json")
+    assert rejection.detail == f"line {loads.value.lineno}: invalid JSON: {loads.value.msg}"
+    assert rejection.raw_sha256 == hashlib.sha256(broken.encode()).hexdigest()
+
+
+def test_a_json_array_in_a_legacy_encoding_is_read_whole_element_by_element(tmp_path):
+    records = [{"text": f"Niño número {i}"} for i in range(3)]
+    raw = write_files(tmp_path / "raw", {"a.json": json.dumps(records, ensure_ascii=False).encode("cp1252")})
+    items = read_all(raw)
+    assert [(r["raw_line"], r["text"], r["raw_encoding"]) for r in items] == [
+        (i + 1, r["text"], "cp1252") for i, r in enumerate(records)
+    ]
+
+
+def test_a_json_file_that_changes_between_its_two_readings_ends_in_a_reject(tmp_path):
+    from dataset_builder.stages.ingest.jsonlines import array_records, whole_text
+
+    path = write_files(tmp_path / "raw", {"a.json": "[]"}) / "a.json"
+    file = InputFile(path, "a.json", path.stat().st_size)
+    first, second = array_records(file, SETTINGS, whole_text('[{"text": "one"}, x]'), "utf-8")
+    assert first["raw_line"] == 1 and (second.raw_line, second.reason) == (2, "json")
+    assert second.detail.startswith(
+        "the file changed while it was read (line 1: invalid JSON: Expecting value)"
+    )

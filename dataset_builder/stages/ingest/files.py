@@ -2,7 +2,10 @@
 limit, its hash, and the provenance fields every record and rejection of it carries.
 
 Compressed files (.gz, .bz2, .xz, .zst) are read through their decompressor, limits
-counting decompressed bytes, so a compression bomb is one more too-large record."""
+counting decompressed bytes, so a compression bomb is one more too-large record. A file
+streamed through its decompressor (JSON Lines, CSV/TSV) stops at
+`ingest.max_decompressed_bytes`: a few megabytes that expand to terabytes of small lines
+would otherwise fill the spool and the building process's memory, record by record."""
 
 from __future__ import annotations
 
@@ -84,16 +87,72 @@ def open_raw(file: InputFile) -> BinaryIO:
 NO_FOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def open_input(file: InputFile) -> BinaryIO:
-    """The file's bytes, decompressed when its name says so."""
+def open_input(file: InputFile, limit: int | None = None) -> BinaryIO:
+    """The file's bytes, decompressed when its name says so; with a `limit`
+    (`ingest.max_decompressed_bytes`), a compressed file's decompressed bytes end in
+    `TooLarge` past it."""
     decompressor = DECOMPRESSORS.get(compression(file.rel))
     raw = open_raw(file)
     if decompressor is None:
         return raw
-    return io.BufferedReader(decompressor(raw))
+    stream = io.BufferedReader(decompressor(raw))
+    return stream if limit is None else Bounded(stream, limit)
 
 
-# What reading a file can raise: the file system's errors, and each decompressor's on corrupt data.
+class TooLarge(Exception):
+    """A compressed file decompressed to more than `ingest.max_decompressed_bytes`. `line`
+    is where the reader stopped, if it knows better than the line after its last item."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the file decompresses to more than ingest.max_decompressed_bytes ({limit:,} bytes)"
+        )
+        self.limit = limit
+        self.line: int | None = None
+
+
+class Bounded(io.BufferedIOBase):
+    """A decompressed stream that gives at most `limit` bytes, then raises `TooLarge` if the
+    file has more. A read that reaches the limit returns what it read, and the next read
+    raises: every byte within the limit reaches the reader, so the records before the
+    limit are kept and the reject names the line the limit cut."""
+
+    def __init__(self, inner: io.BufferedReader, limit: int) -> None:
+        super().__init__()
+        self.inner, self.limit, self.left = inner, limit, limit
+        self.over = False  # the limit was reached and the file has more
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self.take(self.inner.read, size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.take(self.inner.read1, size)
+
+    def peek(self, size: int = 0) -> bytes:
+        return self.inner.peek(size)[: self.left]
+
+    def take(self, read: Callable[[int], bytes], size: int | None) -> bytes:
+        if self.over:
+            raise TooLarge(self.limit)
+        want = self.left if size is None or size < 0 else min(size, self.left)
+        data = read(want) if want else b""
+        self.left -= len(data)
+        if not self.left and self.inner.read(1):  # at the limit, and the file goes on
+            self.over = True
+            if not data:
+                raise TooLarge(self.limit)
+        return data
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+# What reading a file can raise: the file system's errors, and each decompressor's on corrupt
+# data. (`TooLarge`, a limit reached, is a reject of its own.)
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError)
 
 
@@ -173,8 +232,9 @@ def file_digest(file: InputFile) -> tuple[str, int] | None:
 def read_whole(
     file: InputFile, settings: IngestSettings, fmt: str, setting: str = "max_file_bytes"
 ) -> bytes | Rejection:
-    """A file read whole, within the size limit `ingest.<setting>` (counted after decompression)."""
-    limit = getattr(settings, setting)
+    """A file read whole, within the size limit `ingest.<setting>` (counted after decompression,
+    and then within `ingest.max_decompressed_bytes` too, if that is smaller)."""
+    limit, setting = whole_limit(file, settings, setting)
     compressed = bool(compression(file.rel))
     data = b""
     if compressed or file.size <= limit:
@@ -182,12 +242,38 @@ def read_whole(
             data = stream.read(limit + 1)
     if len(data) <= limit and (compressed or file.size <= limit):
         return data
-    size = "decompresses to" if compressed else f"has {file.size:,} bytes,"
+    return oversized(file, fmt, setting, limit)
+
+
+def oversized(file: InputFile, fmt: str, setting: str, limit: int) -> Rejection:
+    """The one reject of a file over the size limit `ingest.<setting>` (`limit` bytes)."""
+    size = "decompresses to" if compression(file.rel) else f"has {file.size:,} bytes,"
     return Rejection(
         **provenance(file, 1, file_sha256(file), fmt, None),
         reason="too-large",
         detail=f"the file {size} more than ingest.{setting} ({limit:,})",
     )
+
+
+def whole_limit(file: InputFile, settings: IngestSettings, setting: str) -> tuple[int, str]:
+    """The size limit a file read whole is held to, and the setting it comes from:
+    `ingest.<setting>`, or `max_decompressed_bytes` for a compressed file if smaller."""
+    if compression(file.rel) and settings.max_decompressed_bytes < getattr(settings, setting):
+        return settings.max_decompressed_bytes, "max_decompressed_bytes"
+    return getattr(settings, setting), setting
+
+
+def input_sha256(file: InputFile, limit: int) -> str | None:
+    """SHA-256 of a file's bytes as read (decompressed), None if more than `limit`: the hash
+    a file read whole is rejected under."""
+    digest, size = hashlib.sha256(), 0
+    with open_input(file) as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            if size > limit:
+                return None
+    return digest.hexdigest()
 
 
 def unreadable(file: InputFile, fmt: str, line: int, exc: Exception) -> Rejection:

@@ -1,19 +1,46 @@
 """JSON arrays and JSON Lines. A JSON Lines record may not exceed `max_record_bytes` and is
-never loaded past it: a longer line is hashed as it streams past and rejected."""
+never loaded past it: a longer line is hashed as it streams past and rejected. A JSON
+array is parsed one element at a time (`arrays`), so that its cost does not grow with its
+length. A file gives at most `max_records_per_file` records (JSON Lines lines, array
+elements): the rest of a longer file is one `too-large` reject where it is cut."""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import json
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from dataset_builder.config import IngestSettings
 from dataset_builder.records import Record, Rejection
 from dataset_builder.stages.decode import REPLACED, Decoded, bom_encoding, decode, describe
-from dataset_builder.stages.ingest.files import InputFile, open_input, provenance, read_whole, sha256
+from dataset_builder.stages.ingest.arrays import (
+    ArrayError,
+    NestedTooDeeply,
+    Text,
+    TooMany,
+    elements,
+    starts_array,
+)
+from dataset_builder.stages.ingest.files import (
+    CHUNK,
+    Bounded,
+    InputFile,
+    TooLarge,
+    compression,
+    input_sha256,
+    open_input,
+    oversized,
+    provenance,
+    read_whole,
+    sha256,
+    whole_limit,
+)
 from dataset_builder.stages.ingest.objects import map_object, parse_object
 
 DETECTION_SAMPLE = 1 << 20  # bytes of a JSON Lines file used to guess its legacy encoding
@@ -23,7 +50,28 @@ WIDE = ("utf-16", "utf-32")  # encodings whose newlines are several bytes wide
 
 
 def read_json(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
-    """A JSON array of objects (or a single object); records are numbered from 1."""
+    """A JSON array of objects (or a single object); records are numbered from 1.
+
+    An array in UTF-8 (or with a byte-order mark) is streamed, twice: once to check that
+    it is JSON throughout, then to give its elements, so that a file that is not JSON is
+    still one reject and gives no records, as when it was parsed whole; memory is one
+    element and about a megabyte of text. Anything else (a single object, a file in a
+    legacy encoding) is read whole, within `max_file_bytes`; an array there is still
+    parsed one element at a time. Past `max_records_per_file` elements the rest of the
+    array is one `too-large` reject, at the first element not read."""
+    checked = check_streamed(file, settings)
+    if isinstance(checked, Rejection):
+        yield checked
+    elif checked is not None:
+        with streamed_text(file, settings) as stream:
+            yield from array_records(file, settings, stream.text, checked)
+    else:
+        yield from read_json_whole(file, settings)
+
+
+def read_json_whole(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
+    """A JSON file read whole and decoded as `decode` decides: one object (or any value,
+    rejected unless an object) parsed whole, or an array element by element."""
     data = read_whole(file, settings, "json")
     if isinstance(data, Rejection):
         yield data
@@ -34,6 +82,14 @@ def read_json(file: InputFile, settings: IngestSettings) -> Iterator[Record | Re
         yield Rejection(**prov, reason="decode", detail=describe(data, decoded))
         return
     prov["raw_encoding"] = decoded.encoding
+    if starts_array(whole_text(decoded.text)):
+        try:
+            checked_elements(whole_text(decoded.text), settings)
+        except (ArrayError, NestedTooDeeply) as exc:
+            yield json_rejection(prov, exc)
+            return
+        yield from array_records(file, settings, whole_text(decoded.text), decoded.encoding)
+        return
     try:
         value = json.loads(decoded.text)
     except json.JSONDecodeError as exc:
@@ -42,15 +98,137 @@ def read_json(file: InputFile, settings: IngestSettings) -> Iterator[Record | Re
     except RecursionError:
         yield Rejection(**prov, reason="json", detail="JSON nested too deeply")
         return
-    items = value if isinstance(value, list) else [value]
-    for number, item in enumerate(items, start=1):
-        # surrogatepass: a lone surrogate is hashed as it is, then rejected by map_object
-        item_bytes = json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")
-        yield map_object(
-            item,
-            {**prov, "raw_line": number, "raw_sha256": sha256(item_bytes)},
-            settings.fields,
-            settings.replace_undecodable,
+    yield map_object(value, prov, settings.fields, settings.replace_undecodable)
+
+
+def whole_text(text: str) -> Text:
+    """`Text` that is `text`, given at once."""
+    return Text(iter((text, "")).__next__)
+
+
+def json_rejection(prov: dict[str, Any], exc: ArrayError | NestedTooDeeply) -> Rejection:
+    """A JSON file's one reject for text that is not JSON, in `json.loads`' words."""
+    detail = str(exc) if isinstance(exc, ArrayError) else "JSON nested too deeply"
+    return Rejection(**prov, reason="json", detail=detail)
+
+
+def checked_elements(text: Text, settings: IngestSettings) -> None:
+    """Parse the array `text` holds to its end (or to `max_records_per_file` elements),
+    keeping nothing: `ArrayError` or `NestedTooDeeply` if it is not JSON."""
+    if not starts_array(text):
+        raise ArrayError(text.line(text.pos), "Expecting value")
+    try:
+        for _ in elements(text, settings.max_records_per_file):
+            pass
+    except TooMany:  # the elements past the limit are not read: whether they are JSON does not matter
+        pass
+
+
+class OverLimit(Exception):
+    """A streamed JSON file has more (decompressed) bytes than it may."""
+
+
+@dataclass
+class Streamed:
+    """A JSON file's text as it is decoded, piece by piece, and the encoding its first bytes
+    say (a byte-order mark, else UTF-8)."""
+
+    text: Text
+    encoding: str
+
+
+@contextmanager
+def streamed_text(file: InputFile, settings: IngestSettings) -> Iterator[Streamed]:
+    """The file's text, decoded strictly as it is read (`UnicodeDecodeError` where it is not
+    in its encoding), `OverLimit` past the limit a file read whole is held to."""
+    limit, _ = whole_limit(file, settings, "max_file_bytes")
+    with open_input(file) as stream:
+        first = stream.read(CHUNK)
+        encoding = bom_encoding(first) or "utf-8"
+        decoder = codecs.getincrementaldecoder(encoding)()
+        pending, size = [first], 0
+
+        def read() -> str:
+            nonlocal size
+            while True:
+                data = pending.pop() if pending else stream.read(CHUNK)
+                size += len(data)
+                if size > limit:
+                    raise OverLimit
+                text = decoder.decode(data, final=not data)
+                if text or not data:
+                    return text
+
+        yield Streamed(Text(read), encoding)
+
+
+def check_streamed(file: InputFile, settings: IngestSettings) -> str | Rejection | None:
+    """Whether the file is an array that can be streamed: its encoding if so, its one
+    reject if it is not JSON or too large, None if it is to be read whole (not an array,
+    or not in its encoding)."""
+    limit, setting = whole_limit(file, settings, "max_file_bytes")
+    if not compression(file.rel) and file.size > limit:
+        return oversized(file, "json", setting, limit)
+    try:
+        with streamed_text(file, settings) as stream:
+            if not starts_array(stream.text):
+                return None
+            try:
+                checked_elements(stream.text, settings)
+            except (ArrayError, NestedTooDeeply) as exc:
+                error = exc
+            else:
+                return stream.encoding
+    except UnicodeDecodeError:
+        return None
+    except OverLimit:
+        return oversized(file, "json", setting, limit)
+    sha = input_sha256(file, limit)  # of the whole file, as when it was read whole
+    if sha is None:  # past the error, the file is too large anyway
+        return oversized(file, "json", setting, limit)
+    return json_rejection(provenance(file, 1, sha, "json", stream.encoding), error)
+
+
+def array_records(
+    file: InputFile, settings: IngestSettings, text: Text, encoding: str
+) -> Iterator[Record | Rejection]:
+    """The records of the array `text` holds, checked to be JSON (`checked_elements`),
+    numbered from 1; past `max_records_per_file`, one reject for the rest. A file that
+    changed since it was checked ends in a reject at the element where it stopped."""
+    prov = provenance(file, 1, "", "json", encoding)
+    limit = settings.max_records_per_file
+    number = 0
+    try:
+        if not starts_array(text):
+            raise ArrayError(text.line(text.pos), "no longer an array")
+        for number, item in enumerate(elements(text, limit), start=1):
+            # surrogatepass: a lone surrogate is hashed as it is, then rejected by map_object
+            item_bytes = json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")
+            yield map_object(
+                item,
+                {**prov, "raw_line": number, "raw_sha256": sha256(item_bytes)},
+                settings.fields,
+                settings.replace_undecodable,
+            )
+    except TooMany:
+        yield Rejection(
+            **{**prov, "raw_line": number + 1},
+            reason="too-large",
+            detail=(
+                f"the array has more than ingest.max_records_per_file ({limit:,}) elements: "
+                f"from element {number + 1:,} on, it is not read"
+            ),
+        )
+    except (ArrayError, NestedTooDeeply, UnicodeDecodeError, OverLimit) as exc:
+        why = {NestedTooDeeply: "JSON nested too deeply", OverLimit: "it grew past the size limit"}
+        detail = why.get(type(exc), str(exc))
+        yield Rejection(
+            **{**prov, "raw_line": number + 1},
+            reason="json",
+            detail=(
+                f"the file changed while it was read ({detail}): "
+                f"from element {number + 1:,} on, it is not read"
+            ),
         )
 
 
@@ -60,8 +238,10 @@ def read_jsonl(file: InputFile, settings: IngestSettings) -> Iterator[Record | R
 
     Lines are read up to `max_record_bytes`: a longer one is hashed as it streams past and
     rejected, never held in memory. A line that is not UTF-8 is decoded with the encoding
-    detected for the file (once, from its first megabyte)."""
-    with open_input(file) as fh:
+    detected for the file (once, from its first megabyte). A compressed file is read to
+    `max_decompressed_bytes` at most, and any file to line `max_records_per_file`: the rest
+    is one `too-large` reject, at the line the limit cut."""
+    with open_input(file, settings.max_decompressed_bytes) as fh:
         declared = bom_encoding(peek(fh, 4))
         if declared in WIDE:
             yield from read_wide_jsonl(file, fh, declared, settings)
@@ -72,9 +252,14 @@ def read_jsonl(file: InputFile, settings: IngestSettings) -> Iterator[Record | R
 def jsonl_items(
     file: InputFile, numbered: Iterable[tuple[int, bytes, str | None]], settings: IngestSettings
 ) -> Iterator[Record | Rejection]:
-    """The items of a JSON Lines file's `numbered` lines (as `lines` gives them)."""
+    """The items of a JSON Lines file's `numbered` lines (as `lines` gives them), to line
+    `max_records_per_file`; the first line past it that is not blank is the one reject
+    for the rest of the file, which is not read."""
     legacy: list[str | None] = []  # the file's detected encoding, found when first needed
     for number, line, too_long in numbered:
+        if number > settings.max_records_per_file and (too_long is not None or line.strip()):
+            yield too_many_lines(file, number, settings)
+            return
         if too_long is not None:
             prov = provenance(file, number, too_long, "jsonl", None)
             yield Rejection(
@@ -98,9 +283,22 @@ def jsonl_items(
             yield parse_object(decoded.text, prov, settings.fields, settings.replace_undecodable)
 
 
+def too_many_lines(file: InputFile, number: int, settings: IngestSettings) -> Rejection:
+    """The one reject of a JSON Lines file's lines from `number`, past `max_records_per_file`."""
+    limit = settings.max_records_per_file
+    return Rejection(
+        **provenance(file, number, "", "jsonl", None),
+        reason="too-large",
+        detail=(
+            f"the file has more than ingest.max_records_per_file ({limit:,}) lines: "
+            f"from line {number:,} on, it is not read"
+        ),
+    )
+
+
 def peek(fh: BinaryIO, size: int) -> bytes:
     """The first bytes of a stream, without consuming them."""
-    if isinstance(fh, io.BufferedReader):
+    if isinstance(fh, io.BufferedReader | Bounded):
         return fh.peek(size)[:size]
     start = fh.read(size)
     fh.seek(0)
@@ -125,7 +323,11 @@ def lines(fh: BinaryIO, limit: int, first: int = 1) -> Iterator[tuple[int, bytes
     digest: Any = None  # the current line's SHA-256 so far, once it is longer than `limit`
     carry = b""  # a `\r` that ended the last read: the next byte may be its `\n`
     while True:
-        data = fh.read(LINE_CHUNK)
+        try:
+            data = fh.read(LINE_CHUNK)
+        except TooLarge as exc:  # every line before it was given: the limit cut the next one
+            exc.line = number + 1
+            raise
         chunk, carry = carry + data, b""
         if not chunk:
             break
@@ -211,6 +413,9 @@ def read_wide_jsonl(
         return
     unit = encoding.replace("-", "_") + ("_le" if data[:2] == b"\xff\xfe" else "_be")
     for number, line in enumerate(re.split("\r\n|\r|\n", text), start=1):  # as LINE_BREAK
+        if number > settings.max_records_per_file and line.strip():
+            yield too_many_lines(file, number, settings)
+            return
         if line.strip():
             prov = provenance(file, number, sha256(line.encode(unit)), "jsonl", encoding)
             yield parse_object(line, prov, settings.fields, settings.replace_undecodable)

@@ -35,6 +35,7 @@ class LineRange:
     start: int
     first: int
     count: int
+    rest: bool = False  # the lines past `max_records_per_file`: at most their one reject
 
     def read(self) -> Iterator[Record | Rejection]:
         """The range's items, the same as `read_file` gives for these lines."""
@@ -43,7 +44,9 @@ class LineRange:
     def parsed(self) -> Iterator[Record | Rejection]:
         with open_raw(self.file) as fh:
             fh.seek(self.start)
-            numbered = itertools.islice(lines(fh, self.settings.max_record_bytes, self.first), self.count)
+            numbered = lines(fh, self.settings.max_record_bytes, self.first)
+            if not self.rest:  # the rest ends at its first line that is not blank (`jsonl_items`)
+                numbered = itertools.islice(numbered, self.count)
             yield from jsonl_items(self.file, numbered, self.settings)
 
 
@@ -74,7 +77,10 @@ def line_ranges(
 ) -> Iterator[LineRange]:
     """Cut the file into ranges of whole lines, reading it `chunk_size` bytes at a time.
     Lines end where `lines` ends them (`LINE_BREAK`: `\\n`, `\\r\\n` or a lone `\\r`), and a
-    range never starts between the `\\r` and `\\n` of one line break."""
+    range never starts between the `\\r` and `\\n` of one line break. The last range ends
+    at line `max_records_per_file`; the lines after it, if any, are one `rest` range, read
+    only as far as its first line that is not blank, that line's reject standing for them all."""
+    limit = settings.max_records_per_file
     start, first, count, offset, terminated = 0, 1, 0, 0, True
     carry = b""  # a `\r` that ended the last read: the next byte may be its `\n`
     while True:
@@ -87,9 +93,13 @@ def line_ranges(
             chunk, carry = chunk[:-1], b"\r"
         for end in line_ends(chunk):
             count += 1
-            if count == lines_per_range:
+            if count == lines_per_range or first + count > limit:
                 yield LineRange(file, settings, start, first, count)
                 start, first, count = at + end, first + count, 0
+                if first > limit:
+                    if start < offset + len(data) or fh.read(1):  # lines follow
+                        yield LineRange(file, settings, start, first, 1, rest=True)
+                    return
         offset += len(data)
         if chunk:
             terminated = chunk.endswith((b"\n", b"\r"))

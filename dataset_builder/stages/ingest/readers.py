@@ -7,7 +7,14 @@ from collections.abc import Callable, Iterator
 from dataset_builder.config import IngestSettings
 from dataset_builder.records import Record, Rejection
 from dataset_builder.stages import sources
-from dataset_builder.stages.ingest.files import READ_ERRORS, InputFile, input_format, unreadable
+from dataset_builder.stages.ingest.files import (
+    READ_ERRORS,
+    InputFile,
+    TooLarge,
+    input_format,
+    provenance,
+    unreadable,
+)
 from dataset_builder.stages.ingest.jsonlines import read_json, read_jsonl
 from dataset_builder.stages.ingest.tables import read_parquet, read_table
 from dataset_builder.stages.ingest.text import read_html, read_txt
@@ -39,7 +46,9 @@ def with_sources(
 ) -> Iterator[Record | Rejection]:
     """`items` filled from raw/sources.toml; a read error (a truncated compressed file, a
     disk error) ends them with a rejection at the line after the last item (`line` if none),
-    so the records the file no longer gives are seen to be missing."""
+    so the records the file no longer gives are seen to be missing. So does a compressed
+    file decompressing past `ingest.max_decompressed_bytes` (reason `too-large`), at the
+    line the limit cut where the reader knows it."""
     known = sources.for_file(file.rel, list(settings.sources))
     try:
         for item in items:
@@ -49,3 +58,10 @@ def with_sources(
             yield item
     except READ_ERRORS as exc:  # after any records read before it
         yield unreadable(file, fmt, line, exc)
+    except TooLarge as exc:
+        at = exc.line or line
+        yield Rejection(
+            **provenance(file, at, "", fmt, None),
+            reason="too-large",
+            detail=f"{exc}: from line {at:,} on, the file is not read",
+        )

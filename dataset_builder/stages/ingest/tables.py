@@ -18,6 +18,7 @@ from dataset_builder.stages.decode import REPLACED, decode, describe
 from dataset_builder.stages.ingest.files import (
     CHUNK,
     InputFile,
+    TooLarge,
     file_sha256,
     input_format,
     open_input,
@@ -39,7 +40,9 @@ def table_format(rel: str, tables: tuple[TableFormat, ...]) -> TableFormat:
 
 def read_table(file: InputFile, settings: IngestSettings) -> Iterator[Record | Rejection]:
     """CSV or TSV, streamed (a quoted field may span lines): one record per row, named by
-    its header or the configured columns, then mapped like JSON."""
+    its header or the configured columns, then mapped like JSON. A compressed file is read
+    to `max_decompressed_bytes`, any file to `max_records_per_file` rows (records and
+    broken rows, past the header): the rest is one `too-large` reject at the row it cut."""
     table = table_format(file.rel, settings.tables)
     with open_input(file) as stream:
         sample = stream.read(DETECTION_SAMPLE)
@@ -53,19 +56,23 @@ def read_table(file: InputFile, settings: IngestSettings) -> Iterator[Record | R
     limit = settings.max_record_bytes
     csv.field_size_limit(max(csv.field_size_limit(), limit))  # `RowLines` bounds rows instead
     with (
-        open_input(file) as stream,
+        open_input(file, settings.max_decompressed_bytes) as stream,
         io.TextIOWrapper(stream, encoding=encoding, errors=errors, newline="") as text,
     ):
         lines = RowLines(text, limit)
         reader = csv.reader(lines, delimiter=table.delimiter, quotechar=table.quote, strict=True)
         names = list(table.columns)
+        rows = 0  # rows given (records or rejects), past the header
         while True:
             start = lines.number + 1
             lines.row = 0
             try:
-                row = next(reader)
+                row: list[str] | None = next(reader)
             except StopIteration:
                 return
+            except TooLarge as exc:  # max_decompressed_bytes: the rows before it were all given
+                exc.line = start
+                raise
             except (csv.Error, RowTooLarge) as exc:  # read on at the next line
                 too_large = isinstance(exc, RowTooLarge)
                 detail = (
@@ -74,8 +81,8 @@ def read_table(file: InputFile, settings: IngestSettings) -> Iterator[Record | R
                     else str(exc)
                 )
                 prov = provenance(file, start, "", "csv", guess.encoding)
-                yield Rejection(**prov, reason="too-large" if too_large else "csv", detail=detail)
-                continue
+                broken = Rejection(**prov, reason="too-large" if too_large else "csv", detail=detail)
+                row = None
             except UnicodeDecodeError as exc:  # past the sample the encoding was guessed from
                 detail = (
                     f"from line {start} on, the bytes are not valid {encoding.upper()} ({exc.reason}); "
@@ -83,10 +90,17 @@ def read_table(file: InputFile, settings: IngestSettings) -> Iterator[Record | R
                 )
                 yield Rejection(**provenance(file, start, "", "csv", None), reason="decode", detail=detail)
                 return
-            if table.header and not names:
+            if row is not None and table.header and not names:
                 names = row
                 continue
-            if not any(cell.strip() for cell in row):
+            if row is not None and not any(cell.strip() for cell in row):
+                continue
+            if rows == settings.max_records_per_file:
+                yield too_many_rows(file, start, "csv", guess.encoding, settings)
+                return
+            rows += 1
+            if row is None:
+                yield broken
                 continue
             digest = sha256(json.dumps(row, ensure_ascii=False).encode())
             prov = provenance(file, start, digest, "csv", guess.encoding)
@@ -95,6 +109,21 @@ def read_table(file: InputFile, settings: IngestSettings) -> Iterator[Record | R
                 yield Rejection(**prov, reason="csv", detail=detail)
             else:
                 yield map_object(dict(zip(names, row, strict=True)), prov, settings.fields)
+
+
+def too_many_rows(
+    file: InputFile, line: int, fmt: str, encoding: str | None, settings: IngestSettings
+) -> Rejection:
+    """The one reject of a table's rows from the one at `line`, past `max_records_per_file`."""
+    limit = settings.max_records_per_file
+    return Rejection(
+        **provenance(file, line, "", fmt, encoding),
+        reason="too-large",
+        detail=(
+            f"the file has more than ingest.max_records_per_file ({limit:,}) rows: "
+            f"from line {line:,} on, it is not read"
+        ),
+    )
 
 
 class RowTooLarge(Exception):
@@ -143,5 +172,8 @@ def read_parquet(file: InputFile, settings: IngestSettings) -> Iterator[Record |
     for batch in parquet.iter_batches(batch_size=1024):
         for row in batch.to_pylist():
             number += 1
+            if number > settings.max_records_per_file:
+                yield too_many_rows(file, number, "parquet", "utf-8", settings)
+                return
             digest = sha256(json.dumps(row, ensure_ascii=False, sort_keys=True, default=str).encode())
             yield map_object(row, provenance(file, number, digest, "parquet", "utf-8"), settings.fields)
