@@ -194,6 +194,7 @@ def build_release(
             answers = sha256_file(config.datasheet) if config.datasheet.is_file() else None
             key = pass1.release_key(
                 inventory.files,
+                [(skipped.rel, skipped.reason) for skipped in inventory.skipped],  # listed in the manifest
                 config.recorded(),
                 config.name,
                 config.version,

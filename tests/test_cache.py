@@ -255,6 +255,10 @@ def test_a_published_version_whose_inputs_did_not_change_is_not_built_again(tmp_
     with pytest.raises(BuildError, match="already published with different content"):
         build(make_config(tmp_path, raw, datasheet=str(datasheet)), report=False)
     datasheet.unlink()
+    write_files(raw, {"notes.docx": "not an article"})  # a skipped file is in the manifest too
+    with pytest.raises(BuildError, match="already published with different content"):
+        build(make_config(tmp_path, raw), report=False)
+    (raw / "notes.docx").unlink()
     data = next((first.path / "data").rglob("*.parquet"))
     data.write_bytes(data.read_bytes() + b"x")  # a damaged release is never taken as built
     damaged = build(make_config(tmp_path, raw), report=False)
