@@ -26,6 +26,7 @@ import hashlib
 import os
 import pickle
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterable
@@ -175,7 +176,7 @@ def code_version() -> str:
             digest.update(path.relative_to(package).as_posix().encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     versions = sorted((d.metadata["Name"] or "", d.version) for d in metadata.distributions())
-    digest.update(repr(versions).encode())
+    digest.update(repr((sys.version, versions)).encode())
     return digest.hexdigest()
 
 

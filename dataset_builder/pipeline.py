@@ -196,6 +196,7 @@ def build_release(
                 inventory.files,
                 [(skipped.rel, skipped.reason) for skipped in inventory.skipped],  # listed in the manifest
                 config.recorded(),
+                config.rebuild_command(),
                 config.name,
                 config.version,
                 answers,
