@@ -1,9 +1,10 @@
-"""The build cache: pass 1's results for each piece of an input file, by content.
+"""The build cache's store: entries by content key, for `engines.cached` — pass 1's results
+for each part of an input file, pass 2's results by text (`Memo`), each release's key.
 
-An entry's key is a SHA-256 over everything that can change what pass 1 makes of the
-piece: the file's bytes (their SHA-256) and path, the piece's number in the file, the
+A pass-1 entry's key is a SHA-256 over everything that can change what pass 1 makes of
+the part: the file's bytes (their SHA-256) and path, the part's number in the file, the
 settings pass 1 reads, this package's source and the versions of its dependencies
-(`pass1_context`). So an entry is never stale: a changed file, rule or library is a new
+(`engines.cached.pass1_context`). So an entry is never stale: a changed file, rule or library is a new
 key, and the entry it replaces is only unused, until least-recently-used eviction
 (`Store.evict`) removes it.
 
