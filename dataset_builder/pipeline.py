@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import shutil
 import tempfile
 from collections import deque
@@ -49,6 +48,7 @@ from dataset_builder.release.manifest import changed_inputs, make_manifest
 from dataset_builder.release.publish import (
     Published,
     publish_release,
+    read_jsonl,
     read_manifest,
     release_lock,
     write_audit,
@@ -258,11 +258,6 @@ def already_published(
     pass1.files_reused = len(manifest["inputs"])
     used = replace(cache_use(pass1, config), not_built=True)
     return Release(target, manifest, True, rejects, notes + said + pass1.warnings, used)
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def open_cache(config: BuildConfig, read: IngestSettings, evalsets: list[dict[str, Any]]) -> BuildCache:

@@ -94,6 +94,12 @@ def rechunk(tables: Iterable[pa.Table], size: int) -> Iterator[pa.Table]:
         yield pa.concat_tables(pending)
 
 
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """The rows of an audit file `write_audit` wrote (one JSON object per line)."""
+    with path.open(encoding="utf-8") as lines:
+        yield from (json.loads(line) for line in lines)
+
+
 def write_audit(
     rejects: list[Rejection],
     duplicates: list[Duplicate],

@@ -11,8 +11,6 @@ Its bytes are still reproducible (see charts.py).
 from __future__ import annotations
 
 import base64
-import json
-from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from dataset_builder.config import SPLITS
 from dataset_builder.errors import BuildError
 from dataset_builder.records import balanced, locator
 from dataset_builder.release import diff, learned
-from dataset_builder.release.publish import REPORT, read_manifest
+from dataset_builder.release.publish import REPORT, read_jsonl, read_manifest
 
 NAME = REPORT
 REJECTS_PER_REASON = 3
@@ -109,11 +107,6 @@ def publisher_counts(m: dict[str, Any]) -> dict[str, int]:
 def json_pointer(parts: list[Any]) -> str:
     """RFC 6901: where a value is in the manifest, whatever characters its keys hold."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as lines:
-        yield from (json.loads(line) for line in lines)
 
 
 def sample_rejects(path: Path, per_reason: int) -> list[dict[str, str]]:
