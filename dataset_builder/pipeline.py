@@ -340,6 +340,7 @@ def second_pass(run: Build, splits: dict[int, str], ranks: np.ndarray) -> SplitB
     allow = run.config.settings.langid.allow
     memo = run.cache.memo() if run.cache else None
     remembered: list[tuple[bytes, bytes]] = []
+    recalled = 0
     with run.progress.stage("detect languages", total=len(rows)) as advance:
         for result in run.engine.annotated(tasks(), replace(run.setup, memo=memo)):
             batch_rows = pending.popleft()
@@ -347,11 +348,10 @@ def second_pass(run: Build, splits: dict[int, str], ranks: np.ndarray) -> SplitB
             books.account_annotated(result, batch_rows, splits, run.index, run.ledger, allow)
             buckets.add(result.kept, result.routes)
             remembered += result.memo
+            recalled += result.recalled
     buckets.close()
     if run.cache:
-        run.cache.records_recalled = sum(
-            1 for hashed, _ in remembered if memo and memo.get(hashed) is not None
-        )
+        run.cache.records_recalled = recalled
         run.cache.keep_memo(remembered)
     return buckets
 

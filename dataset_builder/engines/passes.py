@@ -128,6 +128,7 @@ class Annotated:
     failed: list[list[str]] = field(default_factory=list)  # per row, the quality bounds it broke
     signals: list[dict[str, Any] | None] = field(default_factory=list)  # per row (None: not allowed)
     memo: list[tuple[bytes, bytes]] = field(default_factory=list)  # per row, what the cache's memo keeps
+    recalled: int = 0  # rows whose text the memo had
 
 
 AnnotateTask = tuple[str, list[int], list[tuple[str, int]]]
@@ -340,7 +341,8 @@ def annotate(task: AnnotateTask) -> Annotated:
     records = read_batch(_stages["spool"], batch).take(pa.array(offsets, pa.int64())).to_pylist()
     texts = [r["text"] for r in records]
     allow, pii, quality = _stages["allow"], _stages["pii"], _stages["quality"]
-    known = recall(texts, _stages["memo"])
+    known, stored = recall(texts, _stages["memo"])
+    recalled = list(known)  # as the memo gave them: an entry nothing was added to is kept as stored
     untagged = [i for i, k in enumerate(known) if k.language is None]
     for i, tag in zip(untagged, _stages["tagger"].tag_batch([texts[i] for i in untagged]), strict=True):
         known[i] = replace(known[i], language=tag.language, score=tag.score)
@@ -377,8 +379,16 @@ def annotate(task: AnnotateTask) -> Annotated:
         kept_routes.append((split, bucket))
         profiles[split].add([record])
     tagged = pa.RecordBatch.from_pylist(kept, schema=record_schema(_stages["columns"]))
-    memo = [(k.hashed, k.dumps()) for k in known] if _stages["memo"] is not None else []
-    return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles), failed, signals, memo)
+    memo = (
+        [
+            (k.hashed, data if data is not None and k is before else k.dumps())
+            for k, before, data in zip(known, recalled, stored, strict=True)
+        ]
+        if _stages["memo"] is not None
+        else []
+    )
+    found = sum(data is not None for data in stored)
+    return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles), failed, signals, memo, found)
 
 
 @dataclass(frozen=True)
@@ -406,10 +416,12 @@ class Known:
         return cls(hashed, language, score, signals, found)
 
 
-def recall(texts: list[str], memo: Memo | None) -> list[Known]:
-    """Each text's `Known`: from the memo when it has the text, else empty."""
+def recall(texts: list[str], memo: Memo | None) -> tuple[list[Known], list[bytes | None]]:
+    """Each text's `Known` — from the memo when it has the text, else empty — and the
+    memo's bytes for it (None where it had none)."""
     hashes = [xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass")) for text in texts]
-    if memo is None:
-        return [Known(h) for h in hashes]
-    found = [memo.get(h) for h in hashes]
-    return [Known(h) if data is None else Known.loads(h, data) for h, data in zip(hashes, found, strict=True)]
+    found = [memo.get(h) for h in hashes] if memo is not None else [None] * len(hashes)
+    known = [
+        Known(h) if data is None else Known.loads(h, data) for h, data in zip(hashes, found, strict=True)
+    ]
+    return known, found
