@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dataset_builder.config import SPLITS
 from dataset_builder.decide.dedup import NearDuplicate, NearDupSettings, difference_excerpt, lowest_similarity
@@ -23,7 +24,8 @@ from dataset_builder.decide.split import Move
 from dataset_builder.decide.steps import Decisions, similarity_edges
 from dataset_builder.engines.passes import Annotated, Prepared
 from dataset_builder.errors import BuildError
-from dataset_builder.records import LINEAGE_SCHEMA, SIGNALS, Duplicate, Provenance, Rejection, locator
+from dataset_builder.index import Index
+from dataset_builder.records import LINEAGE_SCHEMA, SIGNALS, Duplicate, Provenance, Rejection
 from dataset_builder.spool import Spool
 from dataset_builder.stages.decontaminate import EvalIndex, EvalSet
 from dataset_builder.stages.profile import Profile
@@ -31,42 +33,6 @@ from dataset_builder.stages.profile import Profile
 S_CURVE = (0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
 NEAR_EXAMPLES = 6
 CONTAMINATION_EXAMPLES = 3  # per evaluation set, in the manifest, datasheet and report
-
-
-@dataclass
-class Index:
-    """What the global steps know of each spooled record: row i is spool row i."""
-
-    ids: list[str] = field(default_factory=list)
-    provenance: list[tuple[Any, ...]] = field(default_factory=list)  # Provenance values, as tuples
-    fate: list[str] = field(default_factory=list)  # "" while undecided
-    pii: dict[int, str] = field(default_factory=dict)  # row -> what personal information it holds
-
-    def add(self, prepared: Prepared) -> None:
-        self.ids += prepared.ids
-        self.provenance += prepared.provenance
-        self.fate += [""] * len(prepared.ids)
-
-    def locator(self, row: int) -> str:
-        path, line, _, fmt, _ = self.provenance[row]
-        return locator(path, line, fmt)
-
-    def rejection(self, row: int, reason: str, detail: str) -> Rejection:
-        self.fate[row] = f"rejected:{reason}"
-        return Rejection(*self.provenance[row], reason=reason, detail=detail, id=self.ids[row])
-
-    def duplicate(self, row: int, of: int, kind: str, similarity: float) -> Duplicate:
-        self.fate[row] = f"duplicate:{self.ids[of]}"
-        return Duplicate(
-            *self.provenance[row],
-            id=self.ids[row],
-            duplicate_of=self.ids[of],
-            kind=kind,
-            similarity=similarity,
-        )
-
-    def in_split(self, row: int) -> bool:
-        return self.fate[row].startswith("split:")
 
 
 @dataclass
@@ -133,7 +99,7 @@ class Ledger:
 def account(prepared: Prepared, spool: Spool, index: Index, ledger: Ledger) -> None:
     """Enter one batch of pass 1 in the spool's table, the index and the ledger."""
     spool.add_batch(prepared.batch, len(prepared.ids))
-    index.add(prepared)
+    index.add(prepared.ids, prepared.provenance)
     ledger.read += len(prepared.ids) + len(prepared.rejected)
     ledger.records_per_file.update(prov[0] for prov in prepared.provenance)
     ledger.records_per_file.update(r.raw_path for r in prepared.rejected)
@@ -184,15 +150,17 @@ def decontamination(ledger: Ledger) -> dict[str, Any]:
 
 def reject_duplicate_ids(index: Index, ledger: Ledger) -> np.ndarray:
     """A source id used twice: the later record is rejected, naming the first."""
-    alive = np.ones(len(index.ids), dtype=bool)
-    owner = -1
-    for row in sorted(range(len(index.ids)), key=index.ids.__getitem__):  # stable: first read first
-        if owner >= 0 and index.ids[row] == index.ids[owner]:
-            alive[row] = False
-            detail = f"id {index.ids[row]!r} is already used by {index.locator(owner)}"
-            ledger.rejects.append(index.rejection(row, "duplicate-id", detail))
-        else:
-            owner = row
+    alive = np.ones(len(index), dtype=bool)
+    order = pc.sort_indices(index.ids)  # stable: of equal ids, the first read comes first
+    ordered = index.ids.take(order)
+    repeat = np.r_[False, pc.equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)]
+    first = np.maximum.accumulate(np.where(repeat, 0, np.arange(len(repeat))))  # of each run
+    order = order.to_numpy()
+    for place in np.flatnonzero(repeat).tolist():
+        row, owner = int(order[place]), int(order[first[place]])
+        alive[row] = False
+        detail = f"id {index.id(row)!r} is already used by {index.locator(owner)}"
+        ledger.rejects.append(index.rejection(row, "duplicate-id", detail))
     return alive
 
 
@@ -240,8 +208,8 @@ def near_examples(index: Index, spool: Spool, examples: list[NearDuplicate]) -> 
     texts = dict(spool.take(rows, "text"))
     return [
         {
-            "id": index.ids[d.index],
-            "duplicate_of": index.ids[d.representative],
+            "id": index.id(d.index),
+            "duplicate_of": index.id(d.representative),
             "similarity": d.similarity,
             "segments": difference_excerpt(texts[d.representative], texts[d.index]),
         }
@@ -270,7 +238,7 @@ def account_annotated(
             ledger.rejects.append(index.rejection(row, "language", detail))
             continue
         split = splits[row]
-        index.fate[row] = f"split:{split}"
+        index.place(row, split)
         ledger.rows[split] += 1
         ledger.languages[split][language] += 1
         if found:
@@ -293,9 +261,9 @@ def leakage(
         if index.in_split(a) and index.in_split(b):
             if similarity >= group_threshold:
                 raise BuildError(
-                    f"internal error: {index.ids[a]} and {index.ids[b]} ({similarity:.3f}) cross splits"
+                    f"internal error: {index.id(a)} and {index.id(b)} ({similarity:.3f}) cross splits"
                 )
-            (first, s1), (second, s2) = sorted([(index.ids[a], splits[a]), (index.ids[b], splits[b])])
+            (first, s1), (second, s2) = sorted([(index.id(a), splits[a]), (index.id(b), splits[b])])
             found.append(
                 {"id": first, "other": second, "split": s1, "other_split": s2, "similarity": similarity}
             )
@@ -305,12 +273,20 @@ def leakage(
 def lineage(index: Index, ledger: Ledger, redacted: bool) -> pa.Table:
     """One row per record read: provenance, id, fate (`split:`, `rejected:`, `duplicate:`),
     the personal information found in a kept text and whether it was redacted."""
-    rows = [
-        (*prov, record_id, fate, index.pii.get(row), redacted and row in index.pii)
-        for row, (prov, record_id, fate) in enumerate(
-            zip(index.provenance, index.ids, index.fate, strict=True)
-        )
-    ]
-    rows += [(*Provenance.values(r), r.id, f"rejected:{r.reason}", None, False) for r in ledger.unspooled]
+    found = [None] * len(index)
+    for row, kinds in index.pii.items():
+        found[row] = kinds
+    spooled = pa.table(
+        {
+            **index.columns(),
+            "pii": pa.array(found, pa.string()),
+            "redacted": pa.array([redacted and kinds is not None for kinds in found], pa.bool_()),
+        },
+        schema=LINEAGE_SCHEMA,
+    )
+    rows = [(*Provenance.values(r), r.id, f"rejected:{r.reason}", None, False) for r in ledger.unspooled]
     columns = zip(*rows, strict=True) if rows else [[] for _ in LINEAGE_SCHEMA.names]
-    return pa.table(dict(zip(LINEAGE_SCHEMA.names, map(list, columns), strict=True)), schema=LINEAGE_SCHEMA)
+    unspooled = pa.table(
+        dict(zip(LINEAGE_SCHEMA.names, map(list, columns), strict=True)), schema=LINEAGE_SCHEMA
+    )
+    return pa.concat_tables([spooled, unspooled]).combine_chunks()

@@ -25,10 +25,12 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 from dataset_builder.config import NearDupConfig
@@ -65,10 +67,12 @@ def content_key(text: str) -> bytes:
     return xxhash.xxh3_128_digest(folded.encode("utf-8"))
 
 
-def id_ranks(ids: list[str]) -> np.ndarray:
-    """Each record's position in id order: 'smallest id' becomes 'smallest rank'."""
+def id_ranks(ids: Sequence[str] | pa.Array) -> np.ndarray:
+    """Each record's position in id order: 'smallest id' becomes 'smallest rank' (equal ids
+    in row order). UTF-8 bytes sort as code points do, so Arrow's order is Python's."""
+    strings = ids if isinstance(ids, pa.Array) else pa.array(ids, pa.string())
     ranks = np.empty(len(ids), dtype=np.int64)
-    ranks[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+    ranks[pc.sort_indices(strings).to_numpy()] = np.arange(len(ids))
     return ranks
 
 

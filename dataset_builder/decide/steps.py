@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from dataset_builder.config import Settings
 from dataset_builder.decide.dedup import (
@@ -39,7 +40,7 @@ from dataset_builder.spool import Spool
 class Corpus:
     """What the global steps know of the spooled records: row i is spool row i."""
 
-    ids: list[str]
+    ids: pa.Array  # strings
     ranks: np.ndarray  # each row's place in id order
     alive: np.ndarray  # bool: not already rejected
     spool: Spool
@@ -208,7 +209,7 @@ def decide(
     labels = connected_components(len(corpus.ids), np.concatenate(links))
     survivors = np.flatnonzero(alive).tolist()
     assigned, moves = assign_splits(
-        [corpus.ids[r] for r in survivors],
+        corpus.ids.take(pa.array(survivors, pa.int64())).to_pylist(),
         [int(labels[r]) for r in survivors],
         settings.split.ratios,
         settings.split.salt,

@@ -214,7 +214,7 @@ class Steps:
                 batch["row"], batch["split"], batch["before"], batch["group"], strict=True
             ):
                 if before is not None:
-                    moves.append(Move(self.corpus.ids[row], before, after, group))
+                    moves.append(Move(self.corpus.ids[row].as_py(), before, after, group))
         return splits, sorted(moves, key=lambda m: m.id), group_labels
 
 

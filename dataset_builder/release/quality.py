@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from dataset_builder.config import Bound, PiiSettings, QualitySettings
 from dataset_builder.ledger import Scores
@@ -48,7 +49,7 @@ def failures(values: np.ndarray, bounds: tuple[Bound, ...], signal: str) -> np.n
 
 
 def summary(
-    scores: Scores, settings: QualitySettings, spool: Spool, ids: list[str], pii: PiiSettings
+    scores: Scores, settings: QualitySettings, spool: Spool, ids: pa.Array, pii: PiiSettings
 ) -> dict[str, Any]:
     """The manifest's `quality`: filter on or off, rejects per signal, and per signal its
     histogram, default cut, counts each side and the records nearest the cut on each side
@@ -94,7 +95,7 @@ def summary(
         texts = {row: redact(text, find_pii(text, pii.phone_region)) for row, text in texts.items()}
     for name, found in wanted.items():
         entry = signals[name]
-        examples = [{"id": ids[r], "value": v, "excerpt": excerpt(texts[r])} for r, v in found]
+        examples = [{"id": ids[r].as_py(), "value": v, "excerpt": excerpt(texts[r])} for r, v in found]
         entry["failing"], entry["passing"] = examples[: entry["failing"]], examples[entry["failing"] :]
     return {"filter": settings.filter, "rejected": dict(sorted(scores.rejected.items())), "signals": signals}
 
