@@ -220,7 +220,7 @@ def near_examples(index: Index, spool: Spool, examples: list[NearDuplicate]) -> 
 def account_annotated(
     result: Annotated,
     rows: list[int],
-    splits: dict[int, str],
+    splits: np.ndarray,
     index: Index,
     ledger: Ledger,
     allow: tuple[str, ...],
@@ -237,7 +237,7 @@ def account_annotated(
             detail = f"language {language!r} is not in langid.allow {list(allow)}"
             ledger.rejects.append(index.rejection(row, "language", detail))
             continue
-        split = splits[row]
+        split = SPLITS[splits[row]]
         index.place(row, split)
         ledger.rows[split] += 1
         ledger.languages[split][language] += 1
@@ -253,7 +253,7 @@ def account_annotated(
 
 
 def leakage(
-    index: Index, crossing: list[tuple[int, int, float]], splits: dict[int, str], group_threshold: float
+    index: Index, crossing: list[tuple[int, int, float]], splits: np.ndarray, group_threshold: float
 ) -> list[dict[str, Any]]:
     """Similar pairs (at or above the report threshold) whose records ended in different splits."""
     found = []
@@ -263,7 +263,9 @@ def leakage(
                 raise BuildError(
                     f"internal error: {index.id(a)} and {index.id(b)} ({similarity:.3f}) cross splits"
                 )
-            (first, s1), (second, s2) = sorted([(index.id(a), splits[a]), (index.id(b), splits[b])])
+            (first, s1), (second, s2) = sorted(
+                [(index.id(a), SPLITS[splits[a]]), (index.id(b), SPLITS[splits[b]])]
+            )
             found.append(
                 {"id": first, "other": second, "split": s1, "other_split": s2, "similarity": similarity}
             )

@@ -31,9 +31,9 @@ import numpy as np
 
 from dataset_builder import ledger as books
 from dataset_builder.cache import Corrupt, Store
-from dataset_builder.config import BuildConfig, IngestSettings
+from dataset_builder.config import SPLITS, BuildConfig, IngestSettings
 from dataset_builder.decide.dedup import NearDupSettings, id_ranks
-from dataset_builder.decide.steps import Corpus
+from dataset_builder.decide.steps import NOT_KEPT, Corpus
 from dataset_builder.engines.base import Engine, open_engine
 from dataset_builder.engines.boilerplate import strip_learned
 from dataset_builder.engines.cached import BuildCache, pass1_context, pass2_context
@@ -318,11 +318,11 @@ def first_pass(run: Build) -> None:
             books.account(prepared, run.spool, run.index, run.ledger)
 
 
-def second_pass(run: Build, splits: dict[int, str], ranks: np.ndarray) -> SplitBuckets:
+def second_pass(run: Build, splits: np.ndarray, ranks: np.ndarray) -> SplitBuckets:
     """Stage 5 and routing, on the engine: language tags (and the allow-list) and personal
     information (redacted if `pii.redact`); each kept record goes to its split's bucket for
     its id range. The order rows pass through here does not matter: buckets are sorted."""
-    rows = np.array(sorted(splits), dtype=np.int64)
+    rows = np.flatnonzero(splits != NOT_KEPT)
     bucket_count = max(1, -(-len(rows) // run.config.settings.publish.shard_rows))
     bucket_of = np.zeros(len(run.index.ids), dtype=np.int64)
     bucket_of[rows[np.argsort(ranks[rows])]] = np.arange(len(rows)) * bucket_count // max(len(rows), 1)
@@ -331,10 +331,12 @@ def second_pass(run: Build, splits: dict[int, str], ranks: np.ndarray) -> SplitB
 
     def tasks() -> Iterator[AnnotateTask]:
         for number, first in enumerate(run.spool.starts):
-            batch_rows = [row for row in range(first, first + run.spool.size(number)) if row in splits]
+            batch_rows = (
+                np.flatnonzero(splits[first : first + run.spool.size(number)] != NOT_KEPT) + first
+            ).tolist()
             if batch_rows:
                 pending.append(batch_rows)
-                routes = [(splits[row], int(bucket_of[row])) for row in batch_rows]
+                routes = [(SPLITS[splits[row]], int(bucket_of[row])) for row in batch_rows]
                 yield run.spool.names[number], [row - first for row in batch_rows], routes
 
     allow = run.config.settings.langid.allow

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from dataset_builder.config import Settings
+from dataset_builder.config import SPLITS, Settings
 from dataset_builder.decide.dedup import (
     NearDuplicate,
     NearDupSettings,
@@ -100,10 +100,32 @@ class Decisions:
     exact: list[tuple[int, int]]  # (row, the row it duplicates)
     near: list[NearDuplicate]
     near_stats: NearStats | None  # None: near dedup is off
-    splits: dict[int, str]  # every surviving row -> its split
+    splits: np.ndarray  # int8 per row: its split's place in SPLITS, NOT_KEPT if it did not survive
     moves: list[Move]  # records of the base release whose split changed, by id
     groups: dict[str, int]
     crossing: list[tuple[int, int, float]]  # similar pairs (a < b) whose rows got different splits
+
+
+NOT_KEPT = -1
+
+
+def split_column(rows: int, survivors: Iterable[int], assigned: Iterable[str]) -> np.ndarray:
+    """Each row's split as its place in SPLITS (one byte a row, not a dict entry)."""
+    column = np.full(rows, NOT_KEPT, dtype=np.int8)
+    places = {split: place for place, split in enumerate(SPLITS)}
+    column[np.fromiter(survivors, np.int64)] = np.fromiter(map(places.__getitem__, assigned), np.int8)
+    return column
+
+
+def crossing_pairs(
+    pairs: np.ndarray, similarity: np.ndarray, splits: np.ndarray
+) -> list[tuple[int, int, float]]:
+    """The similar pairs whose two rows both survived, in different splits."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    first, second = splits[pairs[:, 0]], splits[pairs[:, 1]]
+    crossed = (first != NOT_KEPT) & (second != NOT_KEPT) & (first != second)
+    found = pairs[crossed].tolist()
+    return [(a, b, s) for (a, b), s in zip(found, np.asarray(similarity)[crossed].tolist(), strict=True)]
 
 
 def similarity_edges(report_threshold: float) -> np.ndarray:
@@ -216,10 +238,6 @@ def decide(
         corpus.base,
         corpus.to_test,
     )
-    splits = dict(zip(survivors, assigned, strict=True))
-    crossing = [
-        (a, b, s)
-        for (a, b), s in zip(pairs.tolist(), similarity.tolist(), strict=True)
-        if a in splits and b in splits and splits[a] != splits[b]
-    ]
+    splits = split_column(len(corpus.ids), survivors, assigned)
+    crossing = crossing_pairs(pairs, similarity, splits)
     return Decisions(exact, near, stats, splits, moves, group_sizes(labels[survivors].tolist()), crossing)

@@ -52,9 +52,11 @@ from dataset_builder.decide.steps import (
     Corpus,
     Decisions,
     DedupKeys,
+    crossing_pairs,
     group_sizes,
     near_stats,
     script_counts,
+    split_column,
 )
 from dataset_builder.engines.passes import Prepared
 from dataset_builder.hashing import fmix64
@@ -150,9 +152,8 @@ class Steps:
         splits, moves, labels = self.splits(survivors, similar)
         crossing = []
         for batch in batches(similar, ["a", "b", "similarity"]) if similar is not None else ():
-            for a, b, similarity in zip(batch["a"], batch["b"], batch["similarity"], strict=True):
-                if a in splits and b in splits and splits[a] != splits[b]:
-                    crossing.append((a, b, similarity))
+            pairs = np.column_stack([batch["a"], batch["b"]])
+            crossing += crossing_pairs(pairs, np.asarray(batch["similarity"], dtype=np.float64), splits)
         return Decisions(exact, near, stats, splits, moves, group_sizes(labels), crossing)
 
     def candidates(self, compared: Dataset) -> Dataset:
@@ -178,9 +179,7 @@ class Steps:
         )
         return [NearDuplicate(r["row"], r["representative"], r["similarity"]) for r in rows_of(measured)]
 
-    def splits(
-        self, survivors: Dataset, similar: Dataset | None
-    ) -> tuple[dict[int, str], list[Move], list[int]]:
+    def splits(self, survivors: Dataset, similar: Dataset | None) -> tuple[np.ndarray, list[Move], list[int]]:
         """Split groups — similar pairs at or above the group threshold, records sharing a
         `group_by` value — and each group's split: each survivor's split, the moves from
         the base release, and each survivor's group label."""
@@ -203,18 +202,19 @@ class Steps:
         labelled = regroup(nodes, by_column("rank"), own_label, self.parts)
         split = settings.split
         assign = functools.partial(split_part, ratios=split.ratios, salt=split.salt, shared=self.shared)
-        splits: dict[int, str] = {}
-        moves, group_labels = [], []
+        rows, assigned, moves, group_labels = [], [], [], []
         for batch in batches(
             regroup(labelled, by_column("label"), assign, self.parts), list(SPLIT_SCHEMA.names)
         ):
-            splits.update(zip(batch["row"], batch["split"], strict=True))
+            rows += batch["row"]
+            assigned += batch["split"]
             group_labels += batch["label"]
             for row, after, before, group in zip(
                 batch["row"], batch["split"], batch["before"], batch["group"], strict=True
             ):
                 if before is not None:
                     moves.append(Move(self.corpus.ids[row].as_py(), before, after, group))
+        splits = split_column(len(self.corpus.ids), rows, assigned)
         return splits, sorted(moves, key=lambda m: m.id), group_labels
 
 
