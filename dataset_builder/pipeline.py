@@ -35,10 +35,9 @@ from dataset_builder.config import SPLITS, BuildConfig, IngestSettings
 from dataset_builder.decide.dedup import NearDupSettings, id_ranks
 from dataset_builder.decide.steps import NOT_KEPT, Corpus
 from dataset_builder.engines.base import Engine, open_engine
-from dataset_builder.engines.boilerplate import strip_learned
 from dataset_builder.engines.cached import BuildCache, pass1_context, pass2_context
 from dataset_builder.engines.passes import AnnotateTask, WorkerSetup
-from dataset_builder.errors import BuildError, ConfigError
+from dataset_builder.errors import BuildError
 from dataset_builder.hashing import sha256_file
 from dataset_builder.ledger import Index, Ledger
 from dataset_builder.records import Rejection, balanced, record_schema
@@ -181,10 +180,6 @@ def build_release(
     previous = previous_version(config.releases, config.version)
     evalsets, indexes = build_indexes(config.settings.decontaminate)
     summaries = books.evalset_summaries(evalsets, indexes, config.merged)
-    if engine == "ray" and config.settings.boilerplate.learn:
-        raise ConfigError(
-            "boilerplate.learn = true runs on the local engine only (not yet on Ray): use --engine local"
-        )
     use_cache = use_cache and config.settings.cache.enabled
     pass1 = open_cache(config, read, summaries) if use_cache else None
     with release_lock(config.releases, config.version) as notes:
@@ -282,8 +277,7 @@ def run_passes(run: Build) -> SplitBuckets:
     first_pass(run)
     if run.config.settings.boilerplate.learn:
         with run.progress.stage("learned boilerplate", total=None):
-            blocks = run.engine.keys  # type: ignore[attr-defined]  # the local engine's (see build_release)
-            run.ledger.learned = strip_learned(run.spool, blocks, run.ledger.lines, run.config.settings)
+            run.ledger.learned = run.engine.stripped(run.spool, run.ledger.lines, run.config.settings)
     alive = books.reject_duplicate_ids(run.index, run.ledger)
     ranks = id_ranks(run.index.ids)
     base_splits = run.base.splits if run.base else None

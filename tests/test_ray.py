@@ -17,6 +17,7 @@ from dataset_builder.engines.ray_steps import components
 from dataset_builder.errors import ConfigError
 from dataset_builder.pipeline import build
 from tests.conftest import article_text, jsonl, make_config, read_jsonl, write_files
+from tests.test_boilerplate import outlets_corpus
 from tests.test_near_dup import near_copy, updated_version
 from tests.test_scripts import ARTICLES, copies, full_width
 
@@ -221,3 +222,21 @@ def test_ray_fills_and_reuses_the_build_cache_that_local_builds_share(local_ray,
         assert release.manifest["fingerprint"] == cold.manifest["fingerprint"]
         for entry in cold.manifest["files"]:
             assert (release.path / entry["path"]).read_bytes() == (cold.path / entry["path"]).read_bytes()
+
+
+def test_learned_boilerplate_on_ray_gives_the_local_bytes(local_ray, tmp_path):
+    """Each outlet's promo line is learned and stripped in Ray's actors, and the stripped
+    batches' dedup keys replace pass 1's (a reprint without the promo is then an exact
+    duplicate), over several files and spool batches: the release is the local one, byte
+    for byte, the same lines reported, with the same first-written example."""
+    raw = write_files(tmp_path / "raw", outlets_corpus())
+    learn = {"boilerplate": {"learn": True}}
+    local = build(make_config(tmp_path / "local", raw, **learn), workers=2)
+    assert local.manifest["boilerplate_learned"]["removed"] == 180
+    assert local.manifest["duplicates_by_kind"] == {"exact": 12}
+    remote = build(make_config(tmp_path / "ray", raw, **learn), workers=2, engine="ray")
+    assert remote.manifest["boilerplate_learned"] == local.manifest["boilerplate_learned"]
+    assert remote.manifest["fingerprint"] == local.manifest["fingerprint"]
+    assert remote.manifest["files"] == local.manifest["files"]
+    for entry in local.manifest["files"]:
+        assert (remote.path / entry["path"]).read_bytes() == (local.path / entry["path"]).read_bytes()

@@ -10,7 +10,8 @@ outlets rightly share is not furniture, which is where corpus-wide span removal 
 
 Pure functions over texts and publisher names, deterministic (counts and sorted hashes, no
 order of arrival): `learn` is a whole-corpus step over each article's line hashes (which
-pass 1 returns), `strip` applies it to one text (engines/boilerplate.py, before dedup).
+pass 1 returns), `strip` applies it to one text where it stands as furniture does
+(engines/boilerplate.py, before dedup).
 """
 
 from __future__ import annotations
@@ -89,14 +90,26 @@ def learn(
     return learned
 
 
-def strip(text: str, boilerplate: set[int]) -> tuple[str, list[str]]:
-    """The text without its lines whose hash is in `boilerplate` (at most one blank line
-    left between paragraphs, as cleaning leaves them), and the lines removed."""
+def strip(text: str, boilerplate: set[int] | frozenset[int]) -> tuple[str, list[str]]:
+    """The text without its furniture (at most one blank line left between paragraphs, as
+    cleaning leaves them), and the lines removed.
+
+    Furniture is set off from the article's own text: a line whose hash is in `boilerplate`
+    goes where it has a blank line, the text's start or end, or another such line beside
+    it. With the article's own lines directly above and below it, it is part of their run
+    and stays: a row of a spec table ("OS Android 4.0" in a phone's specifications, the
+    same in many of one outlet's reviews), a dateline run into its lead ("CIUDAD DE
+    MÉXICO"), an item of a list. README, "Publisher-learned boilerplate", has the counts."""
+    lines = text.split("\n")
+    learned = [bool(line.strip()) and line_hash(line.strip()) in boilerplate for line in lines]
+
+    def own(number: int) -> bool:
+        return 0 <= number < len(lines) and bool(lines[number].strip()) and not learned[number]
+
     kept, removed = [], []
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if stripped and line_hash(stripped) in boilerplate:
-            removed.append(stripped)
+    for number, line in enumerate(lines):
+        if learned[number] and not (own(number - 1) and own(number + 1)):
+            removed.append(line.strip())
         else:
             kept.append(line)
     if not removed:

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
-from dataset_builder.config import IngestSettings
+from dataset_builder.config import IngestSettings, Settings
 from dataset_builder.decide.steps import Corpus, Decisions
 from dataset_builder.engines.cached import BuildCache
 from dataset_builder.engines.local import LocalEngine
 from dataset_builder.engines.passes import Annotated, AnnotateTask, Prepared, WorkerSetup
 from dataset_builder.errors import ConfigError
+from dataset_builder.spool import Spool
 from dataset_builder.stages.ingest import InputFile
 
 ENGINES = ("local", "ray")
@@ -30,6 +31,14 @@ class Engine(Protocol):
         self, files: list[InputFile], read: IngestSettings, setup: WorkerSetup, advance: Callable[[int], None]
     ) -> Iterator[Prepared]:
         """Pass 1 over every record of `files`, in file order; `advance` gets bytes read."""
+        ...
+
+    def stripped(
+        self, spool: Spool, lines: list[tuple[str, tuple[int, ...]]], settings: Settings
+    ) -> dict[str, list[dict[str, Any]]]:
+        """`boilerplate.learn`: each publisher's lines learned from `lines` (per spool row, its
+        publisher and line hashes) and removed from the spool, the dedup keys pass 1 left
+        with the engine replaced; per publisher, the lines removed (`engines.boilerplate`)."""
         ...
 
     def decided(self, corpus: Corpus) -> Decisions:

@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from dataset_builder.config import IngestSettings
+from dataset_builder.config import IngestSettings, Settings
 from dataset_builder.decide.dedup import ShingleSets
 from dataset_builder.decide.minhash import Shingling
 from dataset_builder.decide.steps import Corpus, Decisions, DedupKeys, decide
+from dataset_builder.engines import boilerplate
 from dataset_builder.engines.cached import BuildCache, plain_parts
 from dataset_builder.engines.parallel import batched, map_ordered
 from dataset_builder.engines.passes import (
@@ -77,6 +79,28 @@ class LocalEngine:
             self.keys.add(keys)
             yield prepared
 
+    def stripped(
+        self, spool: Spool, lines: list[tuple[str, tuple[int, ...]]], settings: Settings
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Learned boilerplate: the batches that hold some stripped in forked workers (the
+        plan sent once to each), their keys replaced in memory."""
+        plan = boilerplate.learned(spool, lines, settings)
+        if plan is None:
+            return {}
+        numbers = boilerplate.to_strip(spool, lines, plan)
+        answers = map_ordered(
+            strip_named,
+            [spool.names[number] for number in numbers],
+            workers=self.workers,
+            initializer=init_strip,
+            initargs=(plan,),
+        )
+        found = []
+        for number, answer in zip(numbers, answers, strict=True):
+            self.keys.replace(number, answer.keys)
+            found.append(answer.removed)
+        return boilerplate.summary(found)
+
     def decided(self, corpus: Corpus) -> Decisions:
         return decide(
             corpus,
@@ -88,6 +112,17 @@ class LocalEngine:
         return map_ordered(
             annotate, tasks, workers=self.workers, initializer=init_annotate, initargs=(setup,)
         )
+
+
+_plan: list[boilerplate.Learned] = []  # the learned boilerplate, in each worker that strips
+
+
+def init_strip(plan: boilerplate.Learned) -> None:
+    _plan[:] = [plan]
+
+
+def strip_named(name: str) -> boilerplate.Stripped:
+    return boilerplate.strip_batch(name, _plan[0])
 
 
 SHINGLE_TASK_BATCHES = 16  # spool batch files per shingling task

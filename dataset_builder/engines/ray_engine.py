@@ -14,12 +14,13 @@ from typing import Any
 import pyarrow as pa
 
 from dataset_builder.cache import Store
-from dataset_builder.config import IngestSettings
+from dataset_builder.config import IngestSettings, Settings
 from dataset_builder.decide.steps import Corpus, Decisions
-from dataset_builder.engines import passes
+from dataset_builder.engines import boilerplate, passes
 from dataset_builder.engines.cached import BuildCache, read_parts
 from dataset_builder.engines.passes import Annotated, AnnotateTask, Prepared, WorkerSetup
 from dataset_builder.errors import ConfigError
+from dataset_builder.spool import Spool
 from dataset_builder.stages.ingest import InputFile
 
 
@@ -109,6 +110,30 @@ class RayEngine:
         listing, cached = self.cache.lookup(file)
         return {"file": number, "listing": listing or "", "cached": pickle.dumps(cached) if cached else b""}
 
+    def stripped(
+        self, spool: Spool, lines: list[tuple[str, tuple[int, ...]]], settings: Settings
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Learned boilerplate: pass 1's dataset mapped by a pool of actors that strip the
+        batches holding some (`boilerplate.strip_batch`, the local engine's) and replace
+        their keys; the global steps then read the new dataset."""
+        plan = boilerplate.learned(spool, lines, settings)
+        if plan is None:
+            return {}
+        names = frozenset(spool.names[number] for number in boilerplate.to_strip(spool, lines, plan))
+        stripped = (
+            self.results.pop()
+            .map_batches(
+                StripBatch,
+                fn_constructor_args=(plan, names),
+                batch_size=1,
+                batch_format="pyarrow",
+                compute=actor_pool(self.workers),
+            )
+            .materialize()
+        )
+        self.results.append(stripped)
+        return boilerplate.summary(unpickled(stripped.select_columns(["removed"]), "removed"))
+
     def decided(self, corpus: Corpus) -> Decisions:
         from dataset_builder.engines import ray_steps as distributed
 
@@ -169,7 +194,27 @@ class PrepareBatch:
     def __call__(self, batch: pa.Table) -> dict[str, list[bytes]]:
         parts = [pickle.loads(part) for part in batch.column("part").to_pylist()]
         prepared, keys = passes.prepare((batch.column("key")[0].as_py(), parts))
-        return {"prepared": [pickle.dumps(prepared)], "keys": [pickle.dumps(keys)]}
+        return {"batch": [prepared.batch], "prepared": [pickle.dumps(prepared)], "keys": [pickle.dumps(keys)]}
+
+
+class StripBatch:
+    """Learned boilerplate for one row of pass 1's dataset: its spool batch stripped and its
+    keys replaced when `names` holds it, else the row as it was; `removed` says what went."""
+
+    def __init__(self, plan: boilerplate.Learned, names: frozenset[str]) -> None:
+        self.plan = plan
+        self.names = names
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        name = batch.column("batch")[0].as_py()
+        removed: boilerplate.Removed = []
+        if name in self.names:
+            stripped = boilerplate.strip_batch(name, self.plan)
+            batch = batch.set_column(
+                batch.schema.get_field_index("keys"), "keys", pa.array([pickle.dumps(stripped.keys)])
+            )
+            removed = stripped.removed
+        return batch.append_column("removed", pa.array([pickle.dumps(removed)]))
 
 
 class AnnotateBatch:
