@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 from dataset_builder.cache import Corrupt, Memo, Store
@@ -32,6 +33,7 @@ from dataset_builder.decide.steps import DedupKeys
 from dataset_builder.errors import BuildError
 from dataset_builder.records import (
     METADATA_FIELDS,
+    PREFIX,
     PROVENANCE,
     SIGNALS,
     Record,
@@ -47,7 +49,6 @@ from dataset_builder.stages.decontaminate import EvalIndex, Match, matches_batch
 from dataset_builder.stages.ingest import InputFile, LineRange, Unit, file_chunks
 from dataset_builder.stages.pii import Finding, find_pii, redact, summary
 from dataset_builder.stages.profile import Profile
-from dataset_builder.stages.quality import columns as quality_columns
 from dataset_builder.stages.quality import failures, signals_batch
 from dataset_builder.stages.validate import article_validator, validate_record
 
@@ -338,8 +339,8 @@ def annotate(task: AnnotateTask) -> Annotated:
     (redacted if asked). What a text's earlier build found is taken from the memo of the
     build cache (`Known`), the rest computed."""
     batch, offsets, routes = task
-    records = read_batch(_stages["spool"], batch).take(pa.array(offsets, pa.int64())).to_pylist()
-    texts = [r["text"] for r in records]
+    table = read_batch(_stages["spool"], batch).take(pa.array(offsets, pa.int64()))
+    texts = table.column("text").to_pylist()
     allow, pii, quality = _stages["allow"], _stages["pii"], _stages["quality"]
     known, stored = recall(texts, _stages["memo"])
     recalled = list(known)  # as the memo gave them: an entry nothing was added to is kept as stored
@@ -354,11 +355,8 @@ def annotate(task: AnnotateTask) -> Annotated:
     outcomes = []
     failed: list[list[str]] = []
     signals: list[dict[str, Any] | None] = []
-    kept: list[Record] = []
-    kept_routes: list[tuple[str, int]] = []
-    missing: Counter[str] = Counter()
-    profiles: defaultdict[str, Profile] = defaultdict(Profile)
-    for n, (record, ok, (split, bucket)) in enumerate(zip(records, allowed, routes, strict=True)):
+    kept: list[int] = []  # rows of `table`
+    for n, ok in enumerate(allowed):
         language = known[n].language or ""
         values = dict(zip(SIGNALS, known[n].signals, strict=True)) if ok and known[n].signals else None
         broken = failures(values, quality.bounds_for(language), language) if values else []
@@ -368,17 +366,20 @@ def annotate(task: AnnotateTask) -> Annotated:
             outcomes.append((language, None, frozenset(), False))
             continue
         if known[n].findings is None:
-            known[n] = replace(known[n], findings=tuple(find_pii(record["text"], pii.phone_region)))
+            known[n] = replace(known[n], findings=tuple(find_pii(texts[n], pii.phone_region)))
         findings = list(known[n].findings or ())
         outcomes.append((language, summary(findings), frozenset(f.kind for f in findings), True))
-        record.update(language=language, language_score=known[n].score, **quality_columns(values or {}))
         if findings and pii.redact:
-            record["text"] = redact(record["text"], findings)
-        missing.update(f for f in METADATA_FIELDS if record.get(f) in (None, []))
-        kept.append(record)
-        kept_routes.append((split, bucket))
-        profiles[split].add([record])
-    tagged = pa.RecordBatch.from_pylist(kept, schema=record_schema(_stages["columns"]))
+            texts[n] = redact(texts[n], findings)
+        kept.append(n)
+    tagged = tagged_batch(
+        table.take(pa.array(kept, pa.int64())), [texts[n] for n in kept], [known[n] for n in kept]
+    )
+    kept_routes = [routes[n] for n in kept]
+    profiles: defaultdict[str, Profile] = defaultdict(Profile)
+    columns = {name: tagged.column(name).to_pylist() for name in ("source", "url", "published")}
+    for row, (split, _) in enumerate(kept_routes):
+        profiles[split].add([{"text": texts[kept[row]], **{name: c[row] for name, c in columns.items()}}])
     memo = (
         [
             (k.hashed, data if data is not None and k is before else k.dumps())
@@ -388,7 +389,37 @@ def annotate(task: AnnotateTask) -> Annotated:
         else []
     )
     found = sum(data is not None for data in stored)
+    missing = missing_values(tagged)
     return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles), failed, signals, memo, found)
+
+
+def tagged_batch(table: pa.RecordBatch, texts: list[str], known: list[Known]) -> pa.RecordBatch:
+    """The kept rows with pass 2's columns (language, score, quality signals) and their
+    texts as pass 2 leaves them (redacted or not), in the release's column order. The other
+    columns pass through as Arrow: a record is never turned into a dict and back."""
+    schema = record_schema(_stages["columns"])
+    signals = [k.signals or (None,) * len(SIGNALS) for k in known]
+    added = {
+        "text": texts,
+        "language": [k.language or "" for k in known],
+        "language_score": [k.score for k in known],
+        **{PREFIX + name: [values[i] for values in signals] for i, name in enumerate(SIGNALS)},
+    }
+    arrays = [pa.array(added[f.name], f.type) if f.name in added else table.column(f.name) for f in schema]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def missing_values(tagged: pa.RecordBatch) -> Counter[str]:
+    """Per metadata field, the kept rows without a value (null, or an empty list)."""
+    missing: Counter[str] = Counter()
+    for name in METADATA_FIELDS:
+        column = tagged.column(name)
+        empty = column.null_count
+        if pa.types.is_list(column.type):
+            empty += int(pc.sum(pc.equal(pc.list_value_length(column), 0)).as_py() or 0)
+        if empty:
+            missing[name] = empty
+    return missing
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ import numpy as np
 
 from dataset_builder.config import Bound
 from dataset_builder.hashing import fmix64
-from dataset_builder.records import DUP_NGRAMS, PREFIX, TOP_NGRAMS
+from dataset_builder.records import DUP_NGRAMS, TOP_NGRAMS
 from dataset_builder.scripts import HAN, KANA, KHMER, LAO, MYANMAR, THAI
 
 CHARACTER_WORDS = HAN + KANA + THAI + LAO + KHMER + MYANMAR
@@ -359,8 +359,3 @@ def failures(values: dict[str, Any], bounds: Sequence[Bound], language: str) -> 
         if bound.maximum is not None and value > bound.maximum:
             found.append(f"{name} = {value:.6g} is above quality.max.{name} = {bound.maximum:g}")
     return [f"{text} (language {language})" for text in found]
-
-
-def columns(values: dict[str, Any]) -> dict[str, Any]:
-    """The signals as the release's columns."""
-    return {PREFIX + name: value for name, value in values.items()}
