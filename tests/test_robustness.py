@@ -456,6 +456,29 @@ def test_a_file_that_grows_during_the_build_is_recorded_as_read_and_named(tmp_pa
     assert "steady.txt" not in " ".join(release.warnings)
 
 
+def test_a_file_rewritten_to_the_same_size_during_the_build_is_named(tmp_path, monkeypatch):
+    """A rewrite that keeps the byte count still moves the modification time: the build
+    warns, naming the file; the file left alone is not named."""
+    first = jsonl({"text": article_text(1)})
+    raw = write_files(tmp_path / "raw", {"feed.jsonl": first, "steady.txt": article_text(2)})
+    for path in raw.iterdir():  # written a while ago, as raw/ files are: not in this clock tick
+        os.utime(path, ns=(1_700_000_000 * 10**9, 1_700_000_000 * 10**9))
+    rewritten = jsonl({"text": article_text(1).replace("a", "e", 1)})
+    assert len(rewritten.encode()) == len(first.encode()) and rewritten != first
+
+    def discover_then_rewrite(raw_dir, *patterns):
+        inventory = ingest.discover(raw_dir, *patterns)
+        (raw_dir / "feed.jsonl").write_text(rewritten, encoding="utf-8")
+        return inventory
+
+    monkeypatch.setattr(pipeline, "discover", discover_then_rewrite)
+    release = pipeline.build(make_config(tmp_path, raw))
+    assert_accounted(release)
+    (warning,) = [w for w in release.warnings if "changed during the build" in w]
+    assert warning.startswith("feed.jsonl: changed during the build (written again after it was listed)")
+    assert "steady.txt" not in " ".join(release.warnings)
+
+
 HOSTILE_NAMES = [
     "a`b|c.txt",
     "new\n## Injected heading.txt",

@@ -14,7 +14,7 @@ from dataset_builder.config import SPLITS, BuildConfig, IngestSettings
 from dataset_builder.ledger import Ledger, decontamination
 from dataset_builder.records import METADATA_FIELDS, RELEASE_FORMAT
 from dataset_builder.release.history import Base, PublishedVersion
-from dataset_builder.stages.ingest import Inventory, file_digest
+from dataset_builder.stages.ingest import Inventory, file_digest, modified
 from dataset_builder.stages.pii import KINDS as PII_KINDS
 from dataset_builder.stages.profile import profile_summary
 
@@ -101,17 +101,26 @@ def inputs(inventory: Inventory, ledger: Ledger) -> list[dict[str, Any]]:
 
 
 def changed_inputs(inventory: Inventory, manifest: dict[str, Any]) -> list[str]:
-    """A warning for each input whose size when hashed for the manifest differs from its size
-    when discovery listed it: it changed during the build, so its records may come from
-    neither state, and a rebuild from raw/ will not match until it is left alone."""
-    listed = {f.rel: f.size for f in inventory.files}
-    return [
-        f"{entry['path']}: changed during the build ({listed[entry['path']]:,} bytes when listed, "
-        f"{entry['bytes']:,} when hashed); its records and the manifest's SHA-256 may describe "
-        "different states: build again once it is complete"
-        for entry in manifest["inputs"]
-        if entry["bytes"] != listed[entry["path"]]
-    ]
+    """A warning for each input that changed during the build: its size when hashed for the
+    manifest is not the size discovery listed, or its size or modification time now are not
+    those listed (a rewrite that keeps the size). Its records may then come from neither
+    state, and a rebuild from raw/ will not match until it is left alone."""
+    hashed = {entry["path"]: entry["bytes"] for entry in manifest["inputs"]}
+    warnings = []
+    for f in inventory.files:
+        if hashed[f.rel] != f.size:
+            change = f"{f.size:,} bytes when listed, {hashed[f.rel]:,} when hashed"
+        elif (now := modified(f)) is None:
+            change = "gone, or unreadable, when the build ended"
+        elif now != (f.size, f.mtime_ns):
+            change = "written again after it was listed"
+        else:
+            continue
+        warnings.append(
+            f"{f.rel}: changed during the build ({change}); its records and the manifest's "
+            "SHA-256 may describe different states: build again once it is complete"
+        )
+    return warnings
 
 
 def input_keys(ingest: IngestSettings, ledger: Ledger) -> dict[str, Any]:

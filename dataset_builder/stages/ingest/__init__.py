@@ -16,7 +16,14 @@ with `arrays` for JSON arrays, `tables`, each mapping objects to records through
 """
 
 from dataset_builder.stages.ingest.discovery import Inventory, Skipped, discover
-from dataset_builder.stages.ingest.files import InputFile, compression, file_digest, file_sha256, input_format
+from dataset_builder.stages.ingest.files import (
+    InputFile,
+    compression,
+    file_digest,
+    file_sha256,
+    input_format,
+    modified,
+)
 from dataset_builder.stages.ingest.ranges import (
     LineRange,
     Unit,
@@ -43,6 +50,7 @@ __all__ = [
     "file_sha256",
     "input_format",
     "line_ranges",
+    "modified",
     "read_file",
     "read_units",
     "table_format",

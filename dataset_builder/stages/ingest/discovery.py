@@ -62,7 +62,8 @@ def discover(raw_dir: Path, include: tuple[str, ...] = (), exclude: tuple[str, .
                 skipped.append(Skipped(printable(rel), reason))
                 continue
             try:
-                files.append(InputFile(path, rel, path.stat().st_size))
+                listed = path.stat()
+                files.append(InputFile(path, rel, listed.st_size, listed.st_mtime_ns))
             except OSError as exc:
                 skipped.append(Skipped(rel, f"unreadable: {exc.strerror}"))
     files.sort(key=lambda f: f.rel)

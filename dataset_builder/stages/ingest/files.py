@@ -36,6 +36,17 @@ class InputFile:
     path: Path
     rel: str  # POSIX path relative to raw/
     size: int
+    mtime_ns: int = 0  # when listed: a rewrite that keeps the size still moves it
+
+
+def modified(file: InputFile) -> tuple[int, int] | None:
+    """The file's size and modification time now (None if it is gone), to compare with
+    those discovery listed."""
+    try:
+        now = file.path.stat(follow_symlinks=False)
+    except OSError:
+        return None
+    return now.st_size, now.st_mtime_ns
 
 
 def compression(rel: str) -> str:
