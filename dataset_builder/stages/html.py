@@ -43,8 +43,16 @@ class HtmlArticle:
     encoding: str  # what the page's bytes were decoded with (decode.py)
 
 
-def extract_article(data: bytes, url: str | None = None) -> HtmlArticle | None:
-    """The main article of one saved page (HTML bytes), or None when it has no article text."""
+# The steps extract_article adds to trafilatura, by name: bench/html_extraction.py leaves
+# each out in turn to show what it is worth.
+STEPS = ("fallback", "split body", "head", "teasers", "tail")
+
+
+def extract_article(
+    data: bytes, url: str | None = None, skip: frozenset[str] = frozenset()
+) -> HtmlArticle | None:
+    """The main article of one saved page (HTML bytes), or None when it has no article text.
+    `skip` names steps to leave out (`STEPS`), for measuring them."""
     decoded = decode_html(data)
     tree = parse_html(decoded.text)
     if tree is None:
@@ -52,7 +60,8 @@ def extract_article(data: bytes, url: str | None = None) -> HtmlArticle | None:
     document = run_trafilatura(tree, url, precision=False, metadata=True)
     if document is None:
         return None
-    lines = strip_furniture(main_text(tree, url, document.text or ""), document.title, document.author)
+    text = main_text(tree, url, document.text or "", skip)
+    lines = strip_furniture(text, document.title, document.author, skip)
     if not looks_like_article(tree, lines):
         return None
     return HtmlArticle(
@@ -109,13 +118,13 @@ def run_trafilatura(
     return document if isinstance(document, Document) else None
 
 
-def main_text(tree: HtmlElement, url: str | None, default_text: str) -> str:
+def main_text(tree: HtmlElement, url: str | None, default_text: str, skip: frozenset[str]) -> str:
     """Precision mode's text, unless it keeps too little of the default mode's; with the
     blocks of a split article body joined."""
     precise = run_trafilatura(tree, url, precision=True)
-    precision = precise is not None and keeps_enough(precise.text or "", default_text)
+    precision = precise is not None and ("fallback" in skip or keeps_enough(precise.text or "", default_text))
     text = (precise.text if precise is not None and precision else default_text) or ""
-    merged = merge_split_body(tree, text)
+    merged = None if "split body" in skip else merge_split_body(tree, text)
     if merged is not None:
         joined = run_trafilatura(merged, url, precision=precision)
         if joined is not None and len(joined.text or "") > len(text):
