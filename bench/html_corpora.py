@@ -168,9 +168,13 @@ def macro(page_counts: list[tuple[float, float, float]]) -> tuple[float, float, 
 AUTHOR_SEPARATOR = re.compile(r"\s*(?:[,;、，&]|\band\b|\s{2,})\s*|\s+(?=[\u4e00-\u9fff]{2,4}(?:\s|$))")
 
 
+CREDENTIALS = {"md", "dvm", "phd", "rn", "rd", "do", "mba", "mph"}
+
+
 def split_authors(text: str) -> list[str]:
-    """`A, B and C` / `王建宏 张文攀` -> names."""
-    return [name for name in AUTHOR_SEPARATOR.split(text.strip()) if name and name.strip()]
+    """`A, B and C` / `王建宏 张文攀` -> names; a degree after a comma (`A, MD`) is no name."""
+    names = [name.strip() for name in AUTHOR_SEPARATOR.split(text.strip()) if name and name.strip()]
+    return [name for name in names if normal(name) not in CREDENTIALS]
 
 
 def normal(text: str) -> str:

@@ -29,6 +29,8 @@ from dataset_builder.records import Record, Rejection
 from dataset_builder.stages.clean import normalize_text
 from dataset_builder.stages.decode import Decoded, codec_name, decode
 from dataset_builder.stages.furniture import strip_furniture
+from dataset_builder.stages.metadata import article_authors, article_title, shown_date
+from dataset_builder.stages.publisher import site_of
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,12 @@ def extract_article(
     lines = strip_furniture(text, document.title, document.author, skip)
     if not looks_like_article(tree, lines):
         return None
+    host = document.hostname or site_of(url)
     return HtmlArticle(
         text=normalize_text("\n\n".join(lines)),
-        title=document.title or None,
-        authors=[name.strip() for name in (document.author or "").split(";") if name.strip()],
-        published=document.date or None,
+        title=article_title(tree, document.title, document.sitename, host),
+        authors=article_authors(tree, document.author, document.sitename, host),
+        published=shown_date(tree) or document.date or None,
         source=document.sitename or document.hostname or None,
         url=document.url or url,
         language=declared_language(tree),
