@@ -38,16 +38,25 @@ import trafilatura
 from html_corpora import BENCHMARKS, Page, counts, load, macro, same_authors, same_date, same_title
 from trafilatura.utils import decode_file
 
-from dataset_builder.stages.html import DATE_PARAMS, STEPS, decode_html, extract_article
+from dataset_builder.stages.html import DATE_PARAMS, STEPS, HtmlArticle, extract_article
 from dataset_builder.stages.langid import LanguageTagger
+from dataset_builder.stages.pagetext import UndecodablePage, decode_html
 
 READERS = ("trafilatura", "extract_article")
 FIELDS = ("title", "author", "date")
 
 
+def article_of(data: bytes, url: str | None, skip: frozenset[str] = frozenset()) -> HtmlArticle | None:
+    """extract_article's reading, None for a page it rejects (no article, or undecodable)."""
+    try:
+        return extract_article(data, url, skip)
+    except UndecodablePage:
+        return None
+
+
 def read(page: Page, steps: bool, legacy: bool) -> dict[str, object]:
     """Every reading of one page: body texts by reader name, metadata by (reader, field)."""
-    article = extract_article(page.data, page.url)
+    article = article_of(page.data, page.url)
     meta = trafilatura.extract_metadata(decode_file(page.data), default_url=page.url)
     out: dict[str, object] = {
         "trafilatura": trafilatura.extract(page.data, url=page.url) or "",
@@ -64,15 +73,18 @@ def read(page: Page, steps: bool, legacy: bool) -> dict[str, object]:
     }
     if steps:
         for step in STEPS:
-            without = extract_article(page.data, page.url, skip=frozenset({step}))
+            without = article_of(page.data, page.url, frozenset({step}))
             out[f"without {step}"] = without.text if without else ""
     if legacy and page.benchmark == "zyte":
         data, written = legacy_copy(page.data)
-        article = extract_article(data, page.url)
+        article = article_of(data, page.url)
         out["legacy: trafilatura"] = trafilatura.extract(data, url=page.url) or ""
         out["legacy: extract_article"] = article.text if article else ""
         out["legacy decoded: trafilatura"] = decode_file(data) == written
-        out["legacy decoded: extract_article"] = decode_html(data).text == written
+        try:
+            out["legacy decoded: extract_article"] = decode_html(data).text == written
+        except UndecodablePage:
+            out["legacy decoded: extract_article"] = False
     return out
 
 

@@ -4,9 +4,9 @@ trafilatura finds the article; this module adds what it leaves to its caller. Ea
 measured in bench/html_extraction.py on the Zyte article-extraction benchmark, and none of
 them knows about a particular site:
 
-- bytes are decoded here: BOM, valid UTF-8, the declared charset, then detection among web
-  encodings with a tie-break by language. trafilatura's own guess reads most undeclared
-  windows-1252 pages in Spanish as windows-1250 or a DOS code page;
+- bytes are decoded here (`pagetext.py`): BOM, valid UTF-8, the declared charset, then
+  detection among web encodings with a tie-break by language. trafilatura's own guess reads
+  most undeclared windows-1252 pages in Spanish as windows-1250 or a DOS code page;
 - comments are not article text, and trafilatura's precision mode keeps less page furniture;
   when that mode keeps almost nothing, the default mode's text is used instead;
 - an article body split into blocks that share one class (an ad slot between each) is
@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.settings import Document
-from trafilatura.utils import load_html
 
 from dataset_builder.records import Record, Rejection
 from dataset_builder.stages.clean import normalize_text
-from dataset_builder.stages.decode import Decoded, codec_name, decode
 from dataset_builder.stages.furniture import strip_furniture
 from dataset_builder.stages.metadata import article_authors, article_title, shown_date
+from dataset_builder.stages.pagetext import UndecodablePage, decode_html, parse_html
 from dataset_builder.stages.publisher import site_of
 
 
@@ -53,8 +52,9 @@ STEPS = ("fallback", "split body", "head", "teasers", "tail")
 def extract_article(
     data: bytes, url: str | None = None, skip: frozenset[str] = frozenset()
 ) -> HtmlArticle | None:
-    """The main article of one saved page (HTML bytes), or None when it has no article text.
-    `skip` names steps to leave out (`STEPS`), for measuring them."""
+    """The main article of one saved page (HTML bytes), or None when it has no article text;
+    UndecodablePage when its bytes are not text. `skip` names steps to leave out (`STEPS`),
+    for measuring them."""
     decoded = decode_html(data)
     tree = parse_html(decoded.text)
     if tree is None:
@@ -137,37 +137,6 @@ def main_text(tree: HtmlElement, url: str | None, default_text: str, skip: froze
 
 def keeps_enough(precise_text: str, default_text: str) -> bool:
     return len(precise_text) >= FALLBACK_SHARE * len(default_text)
-
-
-# --- decoding ------------------------------------------------------------------------------
-
-META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-z0-9._:-]+)""", re.IGNORECASE)
-XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]+encoding\s*=\s*["']([a-z0-9._-]+)""", re.IGNORECASE)
-XML_DECLARATION = re.compile(r"\s*<\?xml[^>]*\?>")
-
-
-def decode_html(data: bytes) -> Decoded:
-    """Text of a page, by the project's one decoding policy (decode.py) with the charset the
-    page declares; a page is never rejected for its bytes, undecodable ones are replaced."""
-    decoded = decode(data, "cp1252", replace=True, declared=declared_charset(data))
-    assert not isinstance(decoded, UnicodeDecodeError)  # replace=True always decodes
-    return decoded
-
-
-def declared_charset(data: bytes) -> str | None:
-    """The charset a page declares in its first 8 KB, as a Python codec name. None when it
-    declares none, one Python does not know, or UTF-16/32 (the declaration was readable as
-    ASCII, so the page is not in either)."""
-    head = data[:8192]
-    match = XML_ENCODING.match(head) or META_CHARSET.search(head)
-    name = codec_name(match.group(1).decode("ascii")) if match else None
-    return None if name is None or name.startswith(("utf-16", "utf-32")) else name
-
-
-def parse_html(text: str) -> HtmlElement | None:
-    """lxml tree of a decoded page. An XML declaration is dropped first: with one, the text
-    would be read again as bytes in the declared encoding."""
-    return load_html(XML_DECLARATION.sub("", text, count=1))
 
 
 LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*", re.IGNORECASE)
@@ -300,7 +269,10 @@ def html_record(raw: Record) -> Record | Rejection:
     """A saved page (`raw["html"]`, bytes) as an article record, or why it holds none. Runs
     in the per-record stage, in workers: extraction is the costly part of reading HTML."""
     page: bytes = raw.pop("html")
-    article = extract_article(page, raw.get("url"))
+    try:
+        article = extract_article(page, raw.get("url"))
+    except UndecodablePage as error:
+        return Rejection.of(raw, "decode", str(error))
     if article is None:
         return Rejection.of(raw, "no-article", "no article text found in the page")
     metadata = {k: v for k, v in vars(article).items() if k not in ("language", "encoding") and v}
