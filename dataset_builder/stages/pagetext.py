@@ -30,7 +30,10 @@ HTML_TAG = re.compile(r"<(?:html|body|head|div|p|table|td|span|a|h[1-6]|br)\b", 
 # Encodings a page with broken bytes is tried in, after the one it declares and detection's:
 # UTF-8 and the East Asian ones, whose multi-byte characters a broken byte cuts.
 NEARLY_ENCODINGS = ("utf-8", "gb18030", "big5hkscs", "cp932", "cp949", "cp1252")
-MAX_REPLACED_SHARE = 0.001  # of the characters: a few broken bytes, not a page in another encoding
+# Broken bytes a page may have: a handful, or 0.1 % of its characters, not a page in another
+# encoding or binary data (whose every reading replaces hundreds).
+MAX_REPLACED = 4
+MAX_REPLACED_SHARE = 0.001
 
 
 class UndecodablePage(ValueError):
@@ -52,7 +55,7 @@ def decode_html(data: bytes) -> Decoded:
         replaced = text.count("\ufffd")
         if replaced < fewest and reads_as_text(text, encoding):
             best, fewest = Decoded(text, f"{encoding} (undecodable bytes replaced)"), replaced
-    if best is not None and fewest <= MAX_REPLACED_SHARE * len(best.text):
+    if best is not None and fewest <= max(MAX_REPLACED, MAX_REPLACED_SHARE * len(best.text)):
         return best
     raise UndecodablePage(describe(data, decoded, line=False).replace("convert the file", "convert the page"))
 
