@@ -79,7 +79,9 @@ def test_a_byline_inside_the_headline_element_is_not_title():
         ("Read more about The Upwork Team", "The Upwork Team"),
         ("Shelby Loos, DVM Reviewed by Molly Price", "Shelby Loos, DVM"),
         ("Phil Helsel is a reporter", "Phil Helsel"),
-        ("Resy Staff", "Resy Staff"),  # a site's staff byline stays whole
+        ("Resy Staff", "Resy Staff"),  # a collective byline stays whole
+        ("Science X staff", "Science X staff"),
+        ("Preetam Jinka Co-founder", "Preetam Jinka"),
         ("Co-Founder", None),
         ("Written By", None),
         ("Name", None),
@@ -124,6 +126,7 @@ def test_the_site_beside_people_is_the_publisher_alone_it_signs():
         ("<div>02日14:25 作者： 赵婕 出自</div>", ["赵婕"]),
         ("<p>文章来源：新华社</p>", []),  # 文 inside a word is no label
         ("<p>By 2030, most cars sold will be electric.</p>", []),
+        ('<nav><div>By Role</div></nav><div class="byline">By Jane Doe</div>', ["Jane Doe"]),  # a menu
     ],
 )
 def test_a_labelled_byline_when_trafilatura_finds_no_author(body, expected):

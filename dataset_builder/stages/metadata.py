@@ -109,6 +109,8 @@ ROLES = {
     "expert", "head", "chief", "managing", "associate", "digital", "security", "producer",
     "updated", "last", "published", "posted", "on", "privacy",
 }  # fmt: skip
+# The last word of a newsroom's collective byline (`Science X staff`, `The Upwork Team`).
+STAFF = {"staff", "team", "desk", "editors", "newsroom"}
 # Dates written beside a name (`Jordana Cepelewicz December`, `Jeff Foust Monday`).
 DATE_WORDS = set(MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 # Degrees written after a name (`Vanessa Mendez, MD`): part of a byline, not a name.
@@ -140,18 +142,28 @@ LEAD = re.compile(
 )
 
 
+def is_role(word: str) -> bool:
+    """`Editor`, `Co-Founder`."""
+    return all(part in ROLES for part in word.lower().strip(".,").split("-"))
+
+
 def clean_author(name: str, site: str | None, host: str | None, first: bool = True) -> str | None:
     """The person a byline names, or None when it names nobody but a label. A role after a
-    name goes (`Harry Rabinowitz Tech Reporter`), but not from a site's staff byline (`Resy
-    Staff`): without it, the byline would be the site itself. After another name, a role
-    is that person's (`Tom Krisher; AP Auto Writer`), not an author."""
+    name goes (`Harry Rabinowitz Tech Reporter`), but not from a collective byline (`HNN
+    Staff`), nor where the rest would name the site itself (`AAA Travel Editor` on aaa.com).
+    After another name, a role is that person's (`Tom Krisher; AP Auto Writer`), not an
+    author."""
     name = CLAUSE.sub("", LEAD.sub("", " ".join(name.split())))
     if normal(name) in NOT_NAMES or normal(name) in CREDENTIALS:
         return None
+    if name.split()[-1].lower() in STAFF:  # `HNN Staff`: an organisation's byline, whole
+        return name
     words = name.split()
-    while words and (words[-1].lower().strip(".,") in ROLES | DATE_WORDS or words[-1].isdigit()):
+    while words and (
+        is_role(words[-1]) or words[-1].lower().strip(".,") in DATE_WORDS or words[-1].isdigit()
+    ):
         words.pop()
-    if not first and words != name.split() and name.split()[-1].lower().strip(".,") in ROLES:
+    if not first and words != name.split() and is_role(name.split()[-1]):
         return None
     if len(words) >= 3 and words[0].isupper() and len(words[0]) <= 3:
         initials = "".join(w[0] for w in words[1 : 1 + len(words[0])])
@@ -200,12 +212,26 @@ BYLINE_TAGS = (
 MAX_BYLINE_CHARS = 80
 
 
+MENU_CLASS = re.compile(r"\b(?:nav|navbar|navigation|menu|dropdown)\b", re.IGNORECASE)
+
+
+def in_menu(element: HtmlElement) -> bool:
+    """Inside a site's navigation, where `By Role` or `By Topic` is a menu's label. (Not an
+    <aside> or <footer>: an article's author box is often one.)"""
+    return any(
+        ancestor.tag == "nav"
+        or ancestor.get("role") == "navigation"
+        or MENU_CLASS.search(ancestor.get("class") or "")
+        for ancestor in element.iterancestors()
+    )
+
+
 def byline_authors(tree: HtmlElement) -> list[str]:
     """The names of the first labelled byline in the page: `By A`, `Written by A`,
     `Author: A`, `作者：甲`, `记者 甲 乙`, `文/甲`."""
     for element in tree.iter(*BYLINE_TAGS):
         text = " ".join(" ".join(element.itertext()).split())  # "By<span>A</span>": "By A"
-        if not text or len(text) > MAX_BYLINE_CHARS:
+        if not text or len(text) > MAX_BYLINE_CHARS or in_menu(element):
             continue
         if match := BYLINE.match(text):
             return [match["name"]]
