@@ -1,114 +1,95 @@
-"""How well saved web pages become article text: trafilatura's modes and extract_article.
+"""How well saved web pages become article text and metadata: trafilatura alone against
+extract_article, on three benchmarks with gold, in one run.
 
-    python bench/html_extraction.py [--jobs 2]
+    python bench/html_extraction.py [--jobs 2] [--steps] [--legacy]
 
-Pages: the 181 pages of the Zyte article-extraction benchmark (126 sites), read where they
-are in ../shared/corpora/article_extraction_benchmark/; `articleBody` is the reference.
+Pages (bench/html_corpora.py, read in ../shared/corpora/): Zyte's article-extraction
+benchmark (181 pages, 126 sites, mostly English), WCXB's article pages (250 English pages,
+250 domains) and the Chinese web extraction set (69 pages, 47 in GB2312/GBK).
 
-Metric: evaluate.py of github.com/scrapinghub/article-extraction-benchmark, at token level.
-Tokens are `\\w+` runs, lower-cased; per page, the true positives, false positives and false
-negatives of the two token multisets, normalised by their sum; precision and recall are
-macro-averaged over pages (a page with no extraction scores precision 0 and is left out of
-the precision mean, as in evaluate.py), and F1 is the harmonic mean of the two averages.
-evaluate.py itself scores 4-token shingles with case kept: that F1 is the last column.
-
-Halves: pages are split by site (CRC-32 of the host name), so no site is in both. The
-numeric thresholds of dataset_builder/html.py were checked on half A; half B is held out
-from that. The line rules were written after reading extraction errors on all pages, so B
-is site-disjoint from A but not unseen.
-
-Table 1, the pages as saved: trafilatura alone on the page bytes (default, favor_precision,
-favor_recall); extract_article's steps added one at a time; extract_article with each step
-left out; extract_article followed by the project's clean rules (defaults.toml), as a build.
-Table 2, the same pages as a legacy site would serve them: re-encoded in their script's
-legacy encoding (windows-1252, -1251, Shift JIS, ...; characters it lacks as character
-references, so the document is the same) with the charset declaration removed.
+1. Body: token-level precision, recall and F1 against the gold body, as Zyte's evaluate.py
+   counts them (per page the normalised true/false positives and false negatives of the two
+   token multisets; P and R macro-averaged over pages, F1 their harmonic mean), with each
+   Han/Kana/Thai character a token. Per benchmark, then per language (langdetect, seed 0,
+   on the gold body), for trafilatura alone (`trafilatura.extract`, its defaults) and
+   extract_article. Halves A and B split each benchmark by site: thresholds were set
+   looking at all pages, so the halves show how much a figure moves between sites.
+2. Metadata, exact after normalisation (NFKC, case folded, punctuation ignored): title,
+   the set of author names (a page without one must get none), the publication date on
+   the same day (to the month or year where that is all the gold gives). trafilatura's
+   own metadata (`extract_metadata`, its defaults), htmldate alone (`find_date`,
+   original date) and extract_article.
+3. With --steps: extract_article with each of its steps left out, per benchmark.
+4. With --legacy: the Zyte pages re-encoded in their script's legacy encoding (windows-1252,
+   -1251, Shift JIS, ...; characters it lacks as character references, so the document is
+   the same) with the charset declaration removed.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import re
-import statistics
 import sys
-import time
-import zlib
-from collections import Counter
-from collections.abc import Callable
-from functools import cache
+from collections import defaultdict
 from multiprocessing import Pool
-from pathlib import Path
-from urllib.parse import urlsplit
 
+import htmldate
 import trafilatura
+from html_corpora import BENCHMARKS, Page, counts, load, macro, same_authors, same_date, same_title
 from trafilatura.utils import decode_file
 
-from dataset_builder.config import load_config
-from dataset_builder.stages.clean import Cleaner, clean_text, normalize_text
-from dataset_builder.stages.furniture import drop_teasers, trim_head, trim_tail
-from dataset_builder.stages.html import (
-    decode_html,
-    extract_article,
-    keeps_enough,
-    looks_like_article,
-    merge_split_body,
-    parse_html,
-    run_trafilatura,
-)
+from dataset_builder.stages.html import DATE_PARAMS, STEPS, HtmlArticle, extract_article
+from dataset_builder.stages.langid import LanguageTagger
+from dataset_builder.stages.pagetext import UndecodablePage, decode_html
 
-REPO = Path(__file__).resolve().parent.parent
-BENCHMARK = REPO.parent / "shared" / "corpora" / "article_extraction_benchmark"
-TOKEN = re.compile(r"\w+")
-STEPS = ("fallback", "split body", "head", "teasers", "tail")
-Page = tuple[bytes, str, str]  # page bytes, URL, reference body
+READERS = ("trafilatura", "extract_article")
+FIELDS = ("title", "author", "date")
 
 
-def load_pages() -> dict[str, Page]:
-    if not BENCHMARK.is_dir():
-        sys.exit(f"this benchmark needs the Zyte pages in {BENCHMARK}")
-    truth = json.loads((BENCHMARK / "ground-truth.json").read_text(encoding="utf-8"))
-    html = BENCHMARK / "html"
-    return {
-        key: (gzip.decompress((html / f"{key}.html.gz").read_bytes()), page["url"], page["articleBody"])
-        for key, page in sorted(truth.items())
+def article_of(data: bytes, url: str | None, skip: frozenset[str] = frozenset()) -> HtmlArticle | None:
+    """extract_article's reading, None for a page it rejects (no article, or undecodable)."""
+    try:
+        return extract_article(data, url, skip)
+    except UndecodablePage:
+        return None
+
+
+def read(page: Page, steps: bool, legacy: bool) -> dict[str, object]:
+    """Every reading of one page: body texts by reader name, metadata by (reader, field)."""
+    article = article_of(page.data, page.url)
+    meta = trafilatura.extract_metadata(decode_file(page.data), default_url=page.url)
+    out: dict[str, object] = {
+        "trafilatura": trafilatura.extract(page.data, url=page.url) or "",
+        "extract_article": article.text if article else "",
+        ("trafilatura", "title"): meta.title,
+        ("trafilatura", "author"): [a.strip() for a in (meta.author or "").split(";") if a.strip()],
+        ("trafilatura", "date"): meta.date,
+        ("htmldate", "date"): htmldate.find_date(
+            page.data, url=page.url, original_date=True, max_date=DATE_PARAMS["max_date"]
+        ),
+        ("extract_article", "title"): article.title if article else None,
+        ("extract_article", "author"): article.authors if article else [],
+        ("extract_article", "date"): article.published if article else None,
     }
+    if steps:
+        for step in STEPS:
+            without = article_of(page.data, page.url, frozenset({step}))
+            out[f"without {step}"] = without.text if without else ""
+    if legacy and page.benchmark == "zyte":
+        data, written = legacy_copy(page.data)
+        article = article_of(data, page.url)
+        out["legacy: trafilatura"] = trafilatura.extract(data, url=page.url) or ""
+        out["legacy: extract_article"] = article.text if article else ""
+        out["legacy decoded: trafilatura"] = decode_file(data) == written
+        try:
+            out["legacy decoded: extract_article"] = decode_html(data).text == written
+        except UndecodablePage:
+            out["legacy decoded: extract_article"] = False
+    return out
 
 
-def half(url: str) -> str:
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
-    return "AB"[zlib.crc32(host.encode()) % 2]
-
-
-# --- metric: evaluate.py's definition ---------------------------------------------------------
-
-
-def counts(true: str, pred: str, n: int = 1, fold: bool = True) -> tuple[float, float, float]:
-    """Normalised (tp, fp, fn) of the n-token shingles of two texts."""
-
-    def shingles(text: str) -> Counter[tuple[str, ...]]:
-        tokens = TOKEN.findall(text.lower() if fold else text)
-        return Counter(
-            tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i : i + n]
-        )
-
-    a, b = shingles(true), shingles(pred)
-    tp, fp, fn = sum((a & b).values()), sum((b - a).values()), sum((a - b).values())
-    total = tp + fp + fn
-    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
-
-
-def macro(page_counts: list[tuple[float, float, float]]) -> tuple[float, float, float]:
-    def precision(tp: float, fp: float, fn: float) -> float:
-        return 1.0 if fp == fn == 0 else 0.0 if tp == fp == 0 else tp / (tp + fp)
-
-    def recall(tp: float, fp: float, fn: float) -> float:
-        return 1.0 if fp == fn == 0 else 0.0 if tp == fn == 0 else tp / (tp + fn)
-
-    p = statistics.mean(precision(*c) for c in page_counts if c[0] + c[1] > 0)
-    r = statistics.mean(recall(*c) for c in page_counts if c[0] + c[2] > 0)
-    return p, r, 2 * p * r / (p + r)
+def _read(job: tuple[Page, bool, bool]) -> dict[str, object]:
+    return read(*job)
 
 
 # --- the pages as a legacy site would serve them ---------------------------------------------
@@ -132,134 +113,93 @@ def legacy_copy(data: bytes) -> tuple[bytes, str]:
     return legacy, legacy.decode(encoding)
 
 
-# --- every row's text for one page -------------------------------------------------------------
-
-
-def lines_of(text: str) -> list[str]:
-    return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
-
-
-def trafilatura_modes(data: bytes, url: str) -> dict[str, str]:
-    return {
-        "trafilatura default": trafilatura.extract(data, url=url) or "",
-        "trafilatura favor_precision": trafilatura.extract(data, url=url, favor_precision=True) or "",
-        "trafilatura favor_recall": trafilatura.extract(data, url=url, favor_recall=True) or "",
-    }
-
-
-def variants(page: Page) -> tuple[dict[str, str], dict[str, bool]]:
-    """Every row's text for one page, and whether each reader decoded its legacy copy as
-    written. extract_article's steps are replayed from its public parts (one parse, one run
-    per trafilatura mode) and checked against it, so the two cannot drift apart."""
-    data, url, _ = page
-    out = trafilatura_modes(data, url)
-    tree = parse_html(decode_html(data).text)
-    default = None if tree is None else run_trafilatura(tree, url, precision=False, metadata=True)
-    precise = None if tree is None else run_trafilatura(tree, url, precision=True)
-
-    @cache
-    def body(fallback: bool, split: bool) -> str:
-        if tree is None or default is None:
-            return ""
-        precision = precise is not None and (
-            not fallback or keeps_enough(precise.text or "", default.text or "")
-        )
-        text = (precise.text if precise is not None and precision else default.text) or ""
-        merged = merge_split_body(tree, text) if split else None
-        if merged is not None:
-            joined = run_trafilatura(merged, url, precision=precision)
-            if joined is not None and len(joined.text or "") > len(text):
-                return joined.text or ""
-        return text
-
-    def steps(skip: set[str]) -> str:
-        if tree is None or default is None:
-            return ""
-        lines = lines_of(body("fallback" not in skip, "split body" not in skip))
-        if "head" not in skip:
-            lines = trim_head(lines, default.title, default.author)
-        if "teasers" not in skip:
-            lines = drop_teasers(lines)
-        if "tail" not in skip:
-            lines = trim_tail(lines)
-        return normalize_text("\n\n".join(lines)) if looks_like_article(tree, lines) else ""
-
-    out["precision, no comments"] = steps(set(STEPS))
-    for i, step in enumerate(STEPS):
-        out[f"  + {step}"] = steps(set(STEPS[i + 1 :]))
-    for step in STEPS:
-        out[f"extract_article without {step}"] = steps({step})
-    article = extract_article(data, url)
-    out["extract_article"] = article.text if article else ""
-    if out["extract_article"] != out[f"  + {STEPS[-1]}"]:
-        raise AssertionError(f"{url}: the benchmark's steps no longer add up to extract_article")
-
-    legacy, written = legacy_copy(data)
-    article = extract_article(legacy, url)
-    out |= {f"legacy: {name}": text for name, text in trafilatura_modes(legacy, url).items()}
-    out["legacy: extract_article"] = article.text if article else ""
-    return out, {
-        "trafilatura": decode_file(legacy) == written,
-        "extract_article": decode_html(legacy).text == written,
-    }
-
-
 # --- report ------------------------------------------------------------------------------------
 
 
-def table(pages: dict[str, Page], outputs: dict[str, dict[str, str]], names: list[str]) -> None:
-    halves = {"all": list(pages), **{h: [k for k in pages if half(pages[k][1]) == h] for h in "AB"}}
-    print(f"{'':34}" + "".join(f"{f'{h} ({len(ks)} pages)':>23}" for h, ks in halves.items()) + "  4-gram F1")
-    print(f"{'':34}" + f"{'P      R     F1':>23}" * 3)
-    for name in names:
-        row = f"{name:34}"
-        for keys in halves.values():
-            p, r, f = macro([counts(pages[k][2], outputs[k][name]) for k in keys])
-            row += f"{p:9.3f}{r:7.3f}{f:7.3f}"
-        shingled = macro([counts(pages[k][2], outputs[k][name], n=4, fold=False) for k in pages])
-        print(row + f"{shingled[2]:11.3f}")
-        if name in ("trafilatura favor_recall", f"  + {STEPS[-1]}", f"extract_article without {STEPS[-1]}"):
-            print()
+def body_table(
+    groups: dict[str, list[Page]], readings: dict[tuple[str, str], dict], names: list[str]
+) -> None:
+    """One line per group of pages: P, R and F1 of each reader, and F1's lead over the first."""
+    print(f"{'':22}{'pages':>6}" + "".join(f"{name[:22]:>24}" for name in names) + "   lead")
+    print(f"{'':28}" + f"{'P      R     F1':>24}" * len(names))
+    for label, pages in groups.items():
+        row, f1s = f"{label:22}{len(pages):6}", []
+        for name in names:
+            p, r, f = macro(
+                [counts(page.body, str(readings[page.benchmark, page.key][name])) for page in pages]
+            )
+            row += f"{p:10.3f}{r:7.3f}{f:7.3f}"
+            f1s.append(f)
+        print(row + f"{f1s[-1] - f1s[0]:+7.3f}")
 
 
-def speed(pages: dict[str, Page], extract: Callable[[bytes, str], object]) -> float:
-    started = time.perf_counter()
-    for data, url, _ in pages.values():
-        extract(data, url)
-    return len(pages) / (time.perf_counter() - started)
+def metadata_table(benchmark: str, pages: list[Page], readings: dict[tuple[str, str], dict]) -> None:
+    checks = {"title": same_title, "author": same_authors, "date": same_date}
+    gold = {"title": "title", "author": "authors", "date": "date"}
+    for field in FIELDS:
+        scored = [page for page in pages if getattr(page, gold[field]) is not None]
+        if not scored:
+            continue
+        row = f"  {benchmark} {field:8}{len(scored):5} pages"
+        for reader in ("trafilatura", "htmldate", "extract_article"):
+            if (reader, field) not in readings[scored[0].benchmark, scored[0].key]:
+                row += f"{'':>22}"
+                continue
+            right = sum(
+                checks[field](getattr(page, gold[field]), readings[page.benchmark, page.key][reader, field])
+                for page in scored
+            )
+            row += f"{reader:>16} {right / len(scored):5.1%}"
+        print(row)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--jobs", type=int, default=2, help="processes for the accuracy runs")
+    parser.add_argument("--jobs", type=int, default=2, help="processes")
+    parser.add_argument("--steps", action="store_true", help="extract_article with each step left out")
+    parser.add_argument("--legacy", action="store_true", help="Zyte pages in a legacy charset, undeclared")
     args = parser.parse_args()
-    pages = load_pages()
+    benchmarks = {name: pages for name in BENCHMARKS if (pages := load(name))}
+    if not benchmarks:
+        sys.exit("no benchmark found in ../shared/corpora/")
+    pages = [page for group in benchmarks.values() for page in group]
     with Pool(args.jobs) as pool:
-        results = dict(zip(pages, pool.map(variants, pages.values()), strict=True))
-    outputs = {key: texts for key, (texts, _) in results.items()}
-    config = load_config(None)
-    cleaner = Cleaner.from_settings(config.settings.clean)
-    for out in outputs.values():
-        out["extract_article + clean rules"] = clean_text(out["extract_article"], cleaner)[0]
-    names = list(next(iter(outputs.values())))
+        found = pool.map(_read, [(page, args.steps, args.legacy) for page in pages], chunksize=4)
+    readings = {(page.benchmark, page.key): out for page, out in zip(pages, found, strict=True)}
+    tagger = LanguageTagger(seed=0, min_chars=20)
+    languages = tagger.tag_batch([page.body for page in pages])
 
-    print("1. The pages as saved\n")
-    table(pages, outputs, [n for n in names if not n.startswith("legacy")])
-    print("\n2. The pages re-encoded in a legacy charset, undeclared\n")
-    table(pages, outputs, [n for n in names if n.startswith("legacy: ")])
-    for reader in ("trafilatura", "extract_article"):
-        right = sum(decoded[reader] for _, decoded in results.values())
-        print(f"  decoded as written by {reader + ':':17} {right}/{len(pages)} pages")
+    groups: dict[str, list[Page]] = {}
+    by_language: dict[str, list[Page]] = defaultdict(list)
+    for page, tag in zip(pages, languages, strict=True):
+        by_language[f"  {page.benchmark} {tag.language}"].append(page)
+    for name, group in benchmarks.items():
+        groups[name] = group
+        groups |= {f"  {name} half {h}": [p for p in group if p.half == h] for h in "AB"}
+        groups |= {label: by_language[label] for label in sorted(by_language) if label.split()[0] == name}
+    print("1. Body, token P/R/F1 (each CJK character a token)\n")
+    body_table(groups, readings, list(READERS))
 
-    print("\n3. Speed, one process, page bytes in")
-    readers: dict[str, Callable[[bytes, str], object]] = {
-        "trafilatura.extract, default": lambda data, url: trafilatura.extract(data, url=url),
-        "extract_article": extract_article,
-    }
-    for name, read in readers.items():
-        print(f"  {name:30} {speed(pages, read):6.1f} pages/s")
+    print("\n2. Metadata, share of pages right (exact after normalisation; date: same day)\n")
+    for name, group in benchmarks.items():
+        metadata_table(name, group, readings)
+
+    if args.steps:
+        print("\n3. extract_article with each step left out\n")
+        names = ["extract_article", *(f"without {step}" for step in STEPS)]
+        body_table({name: group for name, group in benchmarks.items()}, readings, names)
+    if args.legacy and "zyte" in benchmarks:
+        print("\n4. Zyte pages re-encoded in a legacy charset, undeclared\n")
+        body_table(
+            {"zyte legacy": benchmarks["zyte"]}, readings, ["legacy: trafilatura", "legacy: extract_article"]
+        )
+        for reader in READERS:
+            right = sum(
+                bool(readings["zyte", p.key][f"legacy decoded: {reader}"]) for p in benchmarks["zyte"]
+            )
+            print(f"  decoded as written by {reader + ':':17} {right}/{len(benchmarks['zyte'])} pages")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from trafilatura.metadata import extract_metadata
 
-from dataset_builder.stages.html import decode_html, parse_html
+from dataset_builder.stages.pagetext import decode_html, parse_html
 from dataset_builder.stages.publisher import publisher, publisher_origin
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"

@@ -12,14 +12,8 @@ from collections import Counter
 import pytest
 
 from dataset_builder.stages.furniture import drop_teasers, trim_head, trim_tail
-from dataset_builder.stages.html import (
-    declared_charset,
-    decode_html,
-    extract_article,
-    merge_split_body,
-    parse_html,
-    run_trafilatura,
-)
+from dataset_builder.stages.html import extract_article, merge_split_body, run_trafilatura
+from dataset_builder.stages.pagetext import declared_charset, decode_html, parse_html
 from tests.conftest import SHARED_CORPORA
 
 NEWS_PAGE = """<!DOCTYPE html>

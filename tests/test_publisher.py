@@ -102,7 +102,7 @@ def page_publishers(folder, pattern):
     clean_record do with the page's site name, without extracting the body."""
     from trafilatura.metadata import extract_metadata
 
-    from dataset_builder.stages.html import decode_html, parse_html
+    from dataset_builder.stages.pagetext import decode_html, parse_html
 
     found = {}
     for path in sorted(folder.glob(pattern)):

@@ -172,13 +172,19 @@ def plausible(data: bytes, encoding: str) -> Decoded | None:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         return None
+    return Decoded(text, encoding) if reads_as_text(text, encoding) else None
+
+
+def reads_as_text(text: str, encoding: str) -> bool:
+    """Text decoded with `encoding` reads as text in that encoding's script(s), with hardly
+    any control characters."""
     name = codecs.lookup(encoding).name
     if name in EAST_ASIAN:
         reads = cjk_in_runs(text) >= MIN_CJK_IN_RUNS
     else:
         latin = name not in LATIN_VARIANTS or accent_density(text) <= MAX_ACCENT_DENSITY
         reads = latin and mixed_script_share(text) <= MAX_MIXED_SCRIPT
-    return Decoded(text, encoding) if reads and control_share(text) <= MAX_CONTROL_SHARE else None
+    return reads and control_share(text) <= MAX_CONTROL_SHARE
 
 
 def detect(data: bytes) -> list[str]:

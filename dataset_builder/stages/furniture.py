@@ -87,11 +87,17 @@ BYLINE_WORDS = {"by", "and", "por", "y", "e", "von", "und", "par", "et", "di", "
 HEAD_LINES = 4  # a headline, a standfirst, a date and a byline at most
 
 
-def strip_furniture(text: str, title: str | None, author: str | None) -> list[str]:
-    """The article's paragraphs, without the page furniture trafilatura kept with them."""
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    lines = trim_head([line for line in lines if line], title, author)
-    return trim_tail(drop_teasers(lines))
+def strip_furniture(
+    text: str, title: str | None, author: str | None, skip: frozenset[str] = frozenset()
+) -> list[str]:
+    """The article's paragraphs, without the page furniture trafilatura kept with them;
+    `skip` leaves out steps by name ("head", "teasers", "tail"), for measuring them."""
+    lines = [line for line in (" ".join(line.split()) for line in text.split("\n")) if line]
+    if "head" not in skip:
+        lines = trim_head(lines, title, author)
+    if "teasers" not in skip:
+        lines = drop_teasers(lines)
+    return lines if "tail" in skip else trim_tail(lines)
 
 
 def _words(line: str) -> list[str]:

@@ -1,17 +1,19 @@
 """Saved web pages: the main article text and its metadata, found with trafilatura.
 
 trafilatura finds the article; this module adds what it leaves to its caller. Each step is
-measured in bench/html_extraction.py on the Zyte article-extraction benchmark, and none of
-them knows about a particular site:
+measured in bench/html_extraction.py on three benchmarks with gold (Zyte, WCXB and a Chinese
+set), and none of them knows about a particular site:
 
-- bytes are decoded here: BOM, valid UTF-8, the declared charset, then detection among web
-  encodings with a tie-break by language. trafilatura's own guess reads most undeclared
-  windows-1252 pages in Spanish as windows-1250 or a DOS code page;
+- bytes are decoded in `pagetext.py`: BOM, valid UTF-8, the declared charset, then
+  detection among web encodings with a tie-break by language (trafilatura's own guess reads
+  most undeclared windows-1252 pages in Spanish as windows-1250 or a DOS code page); a page
+  with a few broken bytes is read past them, one that is no text is rejected;
 - comments are not article text, and trafilatura's precision mode keeps less page furniture;
   when that mode keeps almost nothing, the default mode's text is used instead;
 - an article body split into blocks that share one class (an ad slot between each) is
   joined: trafilatura reads the first block only;
-- lines trafilatura keeps that are page furniture are dropped (`furniture.py`).
+- lines trafilatura keeps that are page furniture are dropped (`furniture.py`);
+- the title, authors and date are checked against what the page shows (`metadata.py`).
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from dataclasses import dataclass
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.settings import Document
-from trafilatura.utils import load_html
 
 from dataset_builder.records import Record, Rejection
 from dataset_builder.stages.clean import normalize_text
-from dataset_builder.stages.decode import Decoded, codec_name, decode
 from dataset_builder.stages.furniture import strip_furniture
+from dataset_builder.stages.metadata import article_authors, article_title, shown_date
+from dataset_builder.stages.pagetext import UndecodablePage, decode_html, parse_html
+from dataset_builder.stages.publisher import site_of
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,17 @@ class HtmlArticle:
     encoding: str  # what the page's bytes were decoded with (decode.py)
 
 
-def extract_article(data: bytes, url: str | None = None) -> HtmlArticle | None:
-    """The main article of one saved page (HTML bytes), or None when it has no article text."""
+# The steps extract_article adds to trafilatura, by name: bench/html_extraction.py leaves
+# each out in turn to show what it is worth.
+STEPS = ("fallback", "split body", "head", "teasers", "tail")
+
+
+def extract_article(
+    data: bytes, url: str | None = None, skip: frozenset[str] = frozenset()
+) -> HtmlArticle | None:
+    """The main article of one saved page (HTML bytes), or None when it has no article text;
+    UndecodablePage when its bytes are not text. `skip` names steps to leave out (`STEPS`),
+    for measuring them."""
     decoded = decode_html(data)
     tree = parse_html(decoded.text)
     if tree is None:
@@ -52,14 +64,16 @@ def extract_article(data: bytes, url: str | None = None) -> HtmlArticle | None:
     document = run_trafilatura(tree, url, precision=False, metadata=True)
     if document is None:
         return None
-    lines = strip_furniture(main_text(tree, url, document.text or ""), document.title, document.author)
+    text = main_text(tree, url, document.text or "", skip)
+    lines = strip_furniture(text, document.title, document.author, skip)
     if not looks_like_article(tree, lines):
         return None
+    host = document.hostname or site_of(url)
     return HtmlArticle(
         text=normalize_text("\n\n".join(lines)),
-        title=document.title or None,
-        authors=[name.strip() for name in (document.author or "").split(";") if name.strip()],
-        published=document.date or None,
+        title=article_title(tree, document.title, document.sitename, host),
+        authors=article_authors(tree, document.author, document.sitename, host),
+        published=shown_date(tree) or document.date or None,
         source=document.sitename or document.hostname or None,
         url=document.url or url,
         language=declared_language(tree),
@@ -109,13 +123,13 @@ def run_trafilatura(
     return document if isinstance(document, Document) else None
 
 
-def main_text(tree: HtmlElement, url: str | None, default_text: str) -> str:
+def main_text(tree: HtmlElement, url: str | None, default_text: str, skip: frozenset[str]) -> str:
     """Precision mode's text, unless it keeps too little of the default mode's; with the
     blocks of a split article body joined."""
     precise = run_trafilatura(tree, url, precision=True)
-    precision = precise is not None and keeps_enough(precise.text or "", default_text)
+    precision = precise is not None and ("fallback" in skip or keeps_enough(precise.text or "", default_text))
     text = (precise.text if precise is not None and precision else default_text) or ""
-    merged = merge_split_body(tree, text)
+    merged = None if "split body" in skip else merge_split_body(tree, text)
     if merged is not None:
         joined = run_trafilatura(merged, url, precision=precision)
         if joined is not None and len(joined.text or "") > len(text):
@@ -125,37 +139,6 @@ def main_text(tree: HtmlElement, url: str | None, default_text: str) -> str:
 
 def keeps_enough(precise_text: str, default_text: str) -> bool:
     return len(precise_text) >= FALLBACK_SHARE * len(default_text)
-
-
-# --- decoding ------------------------------------------------------------------------------
-
-META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-z0-9._:-]+)""", re.IGNORECASE)
-XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]+encoding\s*=\s*["']([a-z0-9._-]+)""", re.IGNORECASE)
-XML_DECLARATION = re.compile(r"\s*<\?xml[^>]*\?>")
-
-
-def decode_html(data: bytes) -> Decoded:
-    """Text of a page, by the project's one decoding policy (decode.py) with the charset the
-    page declares; a page is never rejected for its bytes, undecodable ones are replaced."""
-    decoded = decode(data, "cp1252", replace=True, declared=declared_charset(data))
-    assert not isinstance(decoded, UnicodeDecodeError)  # replace=True always decodes
-    return decoded
-
-
-def declared_charset(data: bytes) -> str | None:
-    """The charset a page declares in its first 8 KB, as a Python codec name. None when it
-    declares none, one Python does not know, or UTF-16/32 (the declaration was readable as
-    ASCII, so the page is not in either)."""
-    head = data[:8192]
-    match = XML_ENCODING.match(head) or META_CHARSET.search(head)
-    name = codec_name(match.group(1).decode("ascii")) if match else None
-    return None if name is None or name.startswith(("utf-16", "utf-32")) else name
-
-
-def parse_html(text: str) -> HtmlElement | None:
-    """lxml tree of a decoded page. An XML declaration is dropped first: with one, the text
-    would be read again as bytes in the declared encoding."""
-    return load_html(XML_DECLARATION.sub("", text, count=1))
 
 
 LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*", re.IGNORECASE)
@@ -288,7 +271,10 @@ def html_record(raw: Record) -> Record | Rejection:
     """A saved page (`raw["html"]`, bytes) as an article record, or why it holds none. Runs
     in the per-record stage, in workers: extraction is the costly part of reading HTML."""
     page: bytes = raw.pop("html")
-    article = extract_article(page, raw.get("url"))
+    try:
+        article = extract_article(page, raw.get("url"))
+    except UndecodablePage as error:
+        return Rejection.of(raw, "decode", str(error))
     if article is None:
         return Rejection.of(raw, "no-article", "no article text found in the page")
     metadata = {k: v for k, v in vars(article).items() if k not in ("language", "encoding") and v}

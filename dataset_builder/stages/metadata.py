@@ -1,0 +1,332 @@
+"""A saved page's title and authors: trafilatura's, checked against what the page shows.
+
+trafilatura takes the title from the page's meta tags first, so it often carries the site's
+name (`Machine learning, explained | MIT Sloan`) or is the site's name alone, and it takes
+authors from bylines it finds, with what sits beside the name in the page (`Harry
+Rabinowitz Tech Reporter`, `CM Craig McCarthy Last updated`) or the site itself (`USA
+TODAY`, `Accruent`). Measured in bench/html_extraction.py against the gold titles and
+authors of WCXB (English) and the Chinese set; no rule names a site.
+
+- Title: the page's headline (an <h1>) when one shares words with the meta title, else
+  the meta title; then without a segment that is the site's name. A title that is the
+  site's name is no title.
+- Authors: role words, dates and avatar initials around a name dropped; the site itself,
+  labels and fragments are no author. When trafilatura finds none, a labelled byline in
+  the page (`By …`, `Written by …`, `Author: …`, `作者：…`, `记者 …`, `文/…`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from lxml.html import HtmlElement
+
+from dataset_builder.stages.header import MONTHS
+
+SEPARATOR = re.compile(r"\s+(?:[|•·:/\\–—-]{1,2}|::)\s+")
+MAX_HEADLINE_CHARS = 300
+
+
+def normal(text: str) -> str:
+    """NFKC, case folded, punctuation and spacing ignored."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"\W+", " ", text).split())
+
+
+def _squashed(element: HtmlElement) -> str:
+    return " ".join(element.text_content().split())
+
+
+def is_site_name(text: str, site: str | None, host: str | None) -> bool:
+    """The text names the site: it is the site's name or host name (`davidbau.com`, `MIT
+    Sloan`), or a part of either at least four letters long (`Accruent` on accruent.com)."""
+    squashed = normal(text).removeprefix("the ").replace(" ", "")
+    if not squashed:
+        return True
+    names = [normal(site or "").replace(" ", "")]
+    if host:
+        host = host.removeprefix("www.")
+        names += [normal(host).replace(" ", ""), normal(host.rsplit(".", 2)[-2] if "." in host else host)]
+    return any(name and (squashed == name or (len(squashed) >= 4 and squashed in name)) for name in names)
+
+
+def without_site_name(title: str, site: str | None, host: str | None) -> str:
+    """The title without a first or last segment (`… | MIT Sloan`) that names the site."""
+    parts = SEPARATOR.split(title)
+    if len(parts) < 2:
+        return title
+    if is_site_name(parts[-1], site, host):
+        return title[: title.rfind(parts[-1])].rstrip(" |•·:/\\–—-") or title
+    if is_site_name(parts[0], site, host):
+        return title[len(parts[0]) :].lstrip(" |•·:/\\–—-") or title
+    return title
+
+
+# A class blogs and CMSs give the heading of a post (`entry-title`, `post-title`, `title`).
+TITLE_CLASS = re.compile(r"\b(?:entry|post|article|page)[-_]?(?:title|headline)\b|^title$", re.IGNORECASE)
+# A byline or date a headline element holds after the headline itself.
+HEADLINE_TAIL = re.compile(r"\s+(?:posted|published|updated|written)\s+(?:on|by)\b.*$", re.IGNORECASE)
+
+
+def headlines(tree: HtmlElement) -> list[str]:
+    """The page's <h1> texts, then those of headings whose class says they are a post's."""
+    found = [_squashed(h) for h in tree.iter("h1")]
+    found += [_squashed(h) for h in tree.iter("h2", "h3") if TITLE_CLASS.search(h.get("class") or "")]
+    return [HEADLINE_TAIL.sub("", text) for text in found if 0 < len(text) <= MAX_HEADLINE_CHARS]
+
+
+def article_title(tree: HtmlElement, title: str | None, site: str | None, host: str | None) -> str | None:
+    """The headline the page shows that shares most words with the meta title, else the
+    meta title; without the site's name. trafilatura sometimes takes the whole meta title for
+    the site's name (`Title - Site`): then only the host name tells the site."""
+    if site and title and normal(title) in normal(site):
+        site = None
+    meta = without_site_name(title, site, host) if title else ""
+    if is_site_name(meta, site, host):
+        meta = ""
+    meta_words = set(normal(meta).split())
+    candidates = [h for h in headlines(tree) if not is_site_name(h, site, host)]
+    best, shared = None, 0.0
+    for headline in candidates:
+        words = set(normal(headline).split())
+        share = len(words & meta_words) / len(words | meta_words)
+        if share > shared:
+            best, shared = headline, share
+    if best is None and not meta and candidates:
+        best = candidates[0]
+    found = without_site_name(best, site, host) if best else meta
+    return found or None
+
+
+# --- authors -----------------------------------------------------------------------------------
+
+# Words that say what a person does, written beside their name in bylines.
+ROLES = {
+    "author", "editor", "writer", "reporter", "correspondent", "columnist", "contributor",
+    "journalist", "founder", "co", "ceo", "staff", "senior", "contributing", "trending", "tech",
+    "expert", "head", "chief", "managing", "associate", "digital", "security", "producer",
+    "updated", "last", "published", "posted", "on", "privacy",
+}  # fmt: skip
+# The last word of a newsroom's collective byline (`Science X staff`, `The Upwork Team`).
+STAFF = {"staff", "team", "desk", "editors", "newsroom"}
+# Dates written beside a name (`Jordana Cepelewicz December`, `Jeff Foust Monday`).
+DATE_WORDS = set(MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+# Degrees written after a name (`Vanessa Mendez, MD`): part of a byline, not a name.
+CREDENTIALS = {
+    "md",
+    "dvm",
+    "phd",
+    "rn",
+    "rd",
+    "do",
+    "mba",
+    "mph",
+    "msc",
+    "bsc",
+    "ma",
+    "ba",
+    "jd",
+    "cpa",
+    "esq",
+}
+NOT_NAMES = {"name", "written by", "webmaster", "admin", "administrator", "by", "unknown", "anonymous user"}
+# What a byline goes on with after the authors' names: another role.
+CLAUSE = re.compile(
+    r"\s+(?:(?:reviewed|fact[- ]checked|edited|updated|photos?|illustrations?)\s+by|is\s+an?|is\s+the)\b.*",
+    re.I,
+)
+LEAD = re.compile(
+    r"^(?:(?:written|posted|article|story|words)\s+)?(?:by|author|read more about)\s*:?\s+", re.I
+)
+
+
+def is_role(word: str) -> bool:
+    """`Editor`, `Co-Founder`."""
+    return all(part in ROLES for part in word.lower().strip(".,").split("-"))
+
+
+def clean_author(name: str, site: str | None, host: str | None, first: bool = True) -> str | None:
+    """The person a byline names, or None when it names nobody but a label. A role after a
+    name goes (`Harry Rabinowitz Tech Reporter`), but not from a collective byline (`HNN
+    Staff`), nor where the rest would name the site itself (`AAA Travel Editor` on aaa.com).
+    After another name, a role is that person's (`Tom Krisher; AP Auto Writer`), not an
+    author."""
+    name = CLAUSE.sub("", LEAD.sub("", " ".join(name.split())))
+    if normal(name) in NOT_NAMES or normal(name) in CREDENTIALS:
+        return None
+    if name.split()[-1].lower() in STAFF:  # `HNN Staff`: an organisation's byline, whole
+        return name
+    words = name.split()
+    while words and (
+        is_role(words[-1]) or words[-1].lower().strip(".,") in DATE_WORDS or words[-1].isdigit()
+    ):
+        words.pop()
+    if not first and words != name.split() and is_role(name.split()[-1]):
+        return None
+    if len(words) >= 3 and words[0].isupper() and len(words[0]) <= 3:
+        initials = "".join(w[0] for w in words[1 : 1 + len(words[0])])
+        if initials.upper() == words[0]:  # an avatar's initials before the name
+            words = words[1:]
+    person = " ".join(words).strip(" ,;:|-–—")
+    if not any(c.isalpha() for c in person) or normal(person) in NOT_NAMES:
+        return None
+    if set(normal(person).split()) <= ROLES:  # `Co-Founder`
+        return None
+    return name if is_site_name(person, site, host) else person
+
+
+# A byline's label and the name after it; a name ends at a separator, a date or a clause.
+BYLINE = re.compile(
+    r"^(?i:(?:written|posted|article|story|words)\s+by|by|author)\s*:?\s+"
+    r"(?P<name>[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|da|van|von|der|del|di|bin|al-\w+)){0,3})"
+    r"(?=$|\s*[|•·,;(]|\s+(?:on|at|in|and|published|updated|[0-9]|"
+    + "|".join(m.title() for m in MONTHS)
+    + r")\b)",
+)
+# Words a Chinese byline line goes on with after the names: source, time, reads…
+HAN_LABELS = "(?:来源|出自|时间|日期|阅读|发布|点击|编辑|责任编辑)"
+HAN_NAME = r"[\u4e00-\u9fff]{2,4}(?![\u4e00-\u9fff])"
+HAN_BYLINE = re.compile(
+    r"(?<![\u4e00-\u9fff])(?:作者\s*[：:]|记者[：:\s]|文\s*/)\s*"
+    rf"(?P<name>(?:{HAN_NAME}|[a-zA-Z][\w.-]{{1,19}})(?:\s+(?!{HAN_LABELS}){HAN_NAME})*)"
+)
+BYLINE_TAGS = (
+    "p",
+    "span",
+    "div",
+    "a",
+    "li",
+    "td",
+    "address",
+    "strong",
+    "b",
+    "font",
+    "em",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+)
+MAX_BYLINE_CHARS = 80
+
+
+MENU_CLASS = re.compile(r"\b(?:nav|navbar|navigation|menu|dropdown)\b", re.IGNORECASE)
+
+
+def in_menu(element: HtmlElement) -> bool:
+    """Inside a site's navigation, where `By Role` or `By Topic` is a menu's label. (Not an
+    <aside> or <footer>: an article's author box is often one.)"""
+    return any(
+        ancestor.tag == "nav"
+        or ancestor.get("role") == "navigation"
+        or MENU_CLASS.search(ancestor.get("class") or "")
+        for ancestor in element.iterancestors()
+    )
+
+
+def byline_authors(tree: HtmlElement) -> list[str]:
+    """The names of the first labelled byline in the page: `By A`, `Written by A`,
+    `Author: A`, `作者：甲`, `记者 甲 乙`, `文/甲`."""
+    for element in tree.iter(*BYLINE_TAGS):
+        text = " ".join(" ".join(element.itertext()).split())  # "By<span>A</span>": "By A"
+        if not text or len(text) > MAX_BYLINE_CHARS or in_menu(element):
+            continue
+        if match := BYLINE.match(text):
+            return [match["name"]]
+        if (match := HAN_BYLINE.search(text)) and text.index(match.group()) <= 20:
+            return match["name"].split()
+    return []
+
+
+def meta_authors(tree: HtmlElement) -> list[str]:
+    """`<meta name="author">`, which trafilatura leaves out when it is one word (`Zach`)."""
+    for meta in tree.iter("meta"):
+        if (meta.get("name") or meta.get("property") or "").lower() in ("author", "article:author"):
+            content = " ".join((meta.get("content") or "").split())
+            if content and "/" not in content and len(content) <= MAX_BYLINE_CHARS:
+                return [content]
+    return []
+
+
+def article_authors(tree: HtmlElement, author: str | None, site: str | None, host: str | None) -> list[str]:
+    """trafilatura's authors (`;`-separated), cleaned; else a labelled byline's. Beside other
+    names, the site is its publisher, not an author; alone, it is: a personal site bears its
+    author's name, and a company's page is signed by the company."""
+    names = [name for name in (author or "").split(";") if name.strip()]
+    names = names or byline_authors(tree) or meta_authors(tree)
+    found = (clean_author(name, site, host, first=i == 0) for i, name in enumerate(names))
+    cleaned = list(dict.fromkeys(name for name in found if name))
+    people = [name for name in cleaned if not is_site_name(name, site, host)]
+    return people or cleaned
+
+
+# --- the date shown under the headline -----------------------------------------------------------
+
+_MONTH = "(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+SHOWN_DATES = (
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)"),
+    re.compile(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{2})\b", re.IGNORECASE),
+    re.compile(
+        r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+(?P<y>(?:19|20)\d{2})\b",
+        re.IGNORECASE,
+    ),
+)
+UPDATED = re.compile(r"(updat|modif|revis|更新|修改)\w*\W{0,3}(on|at)?\W{0,3}$", re.IGNORECASE)
+SHOWN_DATE_CHARS = 400  # of text after the headline: where a page shows its date
+DATELINE_CHARS = 80  # a longer piece of text is a sentence (a photo caption), not a dateline
+
+
+def shown_date(tree: HtmlElement) -> str | None:
+    """The first date the page shows in the short lines after its headline (the first
+    <h1>), as an ISO date; not one labelled as an update (`Last updated: Dec 4, 2025`), nor
+    one inside a sentence (`In this Dec. 12, 2006, file photo`)."""
+    before = ""  # the text up to the piece looked at, for its label
+    for piece in pieces_after_headline(tree):
+        if len(piece) <= DATELINE_CHARS and (found := _date_in(piece, before)):
+            return found
+        before = f"{before} {piece}"[-DATELINE_CHARS:]
+    return None
+
+
+def _date_in(piece: str, before: str) -> str | None:
+    found: list[tuple[int, str]] = []
+    for form in SHOWN_DATES:
+        for match in form.finditer(piece):
+            parts = match.groupdict()
+            month = MONTHS[parts["month"].lower()] if parts.get("month") else int(parts["m"])
+            try:
+                day = date(int(parts["y"]), month, int(parts["d"]))
+            except ValueError:
+                continue
+            if not UPDATED.search(f"{before} {piece[: match.start()]}"[-25:]):
+                found.append((match.start(), day.isoformat()))
+            break
+    return min(found)[1] if found else None
+
+
+def pieces_after_headline(tree: HtmlElement) -> list[str]:
+    """The pieces of text (squashed element texts and tails) that follow the page's first
+    non-empty <h1>, up to SHOWN_DATE_CHARS of them."""
+    headline = next((h for h in tree.iter("h1") if h.text_content().strip()), None)
+    if headline is None:
+        return []
+    pieces: list[str] = []
+    size = 0
+    after = False
+    for element in tree.iter():
+        texts: list[str | None] = []
+        if element is headline:
+            after = True
+            texts = [element.tail]
+        elif after and headline not in element.iterancestors():
+            keep = isinstance(element.tag, str) and element.tag not in ("script", "style", "noscript")
+            texts = [element.text if keep else None, element.tail]
+        for text in texts:
+            if text and (squashed := " ".join(text.split())):
+                pieces.append(squashed)
+                size += len(squashed)
+        if size > SHOWN_DATE_CHARS:
+            break
+    return pieces
