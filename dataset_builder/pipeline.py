@@ -39,7 +39,8 @@ from dataset_builder.engines.cached import BuildCache, pass1_context, pass2_cont
 from dataset_builder.engines.passes import AnnotateTask, WorkerSetup
 from dataset_builder.errors import BuildError
 from dataset_builder.hashing import sha256_file
-from dataset_builder.ledger import Index, Ledger
+from dataset_builder.index import Index
+from dataset_builder.ledger import Ledger
 from dataset_builder.records import Rejection, balanced, record_schema
 from dataset_builder.release import card, croissant, datasheet, diff, quality, verify
 from dataset_builder.release.history import Base, PublishedVersion, load_base, previous_version

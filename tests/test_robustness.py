@@ -431,20 +431,25 @@ def test_a_record_split_by_a_lone_cr_is_rejected_not_merged(tmp_path):
     assert release.manifest["counts"]["kept"] == 1
 
 
+def build_rewriting_after_discovery(tmp_path, monkeypatch, raw, name: str, text: str):
+    """A build during which `name` is written with `text` just after discovery listed it."""
+
+    def discover_then_write(raw_dir, *patterns):
+        inventory = ingest.discover(raw_dir, *patterns)
+        (raw_dir / name).write_text(text, encoding="utf-8")
+        return inventory
+
+    monkeypatch.setattr(pipeline, "discover", discover_then_write)
+    return pipeline.build(make_config(tmp_path, raw))
+
+
 def test_a_file_that_grows_during_the_build_is_recorded_as_read_and_named(tmp_path, monkeypatch):
     """Discovery sees one size, the file grows before it is read: the manifest's byte count
     and SHA-256 are of one state (the one read), and the build warns naming the file."""
     first = jsonl({"text": article_text(1)})
     raw = write_files(tmp_path / "raw", {"feed.jsonl": first, "steady.txt": article_text(2)})
     grown = first + jsonl({"text": article_text(3)})
-
-    def discover_then_grow(raw_dir, *patterns):
-        inventory = ingest.discover(raw_dir, *patterns)
-        (raw_dir / "feed.jsonl").write_text(grown, encoding="utf-8")
-        return inventory
-
-    monkeypatch.setattr(pipeline, "discover", discover_then_grow)
-    release = pipeline.build(make_config(tmp_path, raw))
+    release = build_rewriting_after_discovery(tmp_path, monkeypatch, raw, "feed.jsonl", grown)
     assert_accounted(release)
     inputs = {i["path"]: i for i in release.manifest["inputs"]}
     assert inputs["feed.jsonl"]["bytes"] == len(grown.encode())
@@ -465,14 +470,7 @@ def test_a_file_rewritten_to_the_same_size_during_the_build_is_named(tmp_path, m
         os.utime(path, ns=(1_700_000_000 * 10**9, 1_700_000_000 * 10**9))
     rewritten = jsonl({"text": article_text(1).replace("a", "e", 1)})
     assert len(rewritten.encode()) == len(first.encode()) and rewritten != first
-
-    def discover_then_rewrite(raw_dir, *patterns):
-        inventory = ingest.discover(raw_dir, *patterns)
-        (raw_dir / "feed.jsonl").write_text(rewritten, encoding="utf-8")
-        return inventory
-
-    monkeypatch.setattr(pipeline, "discover", discover_then_rewrite)
-    release = pipeline.build(make_config(tmp_path, raw))
+    release = build_rewriting_after_discovery(tmp_path, monkeypatch, raw, "feed.jsonl", rewritten)
     assert_accounted(release)
     (warning,) = [w for w in release.warnings if "changed during the build" in w]
     assert warning.startswith("feed.jsonl: changed during the build (written again after it was listed)")
