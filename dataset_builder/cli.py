@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from dataset_builder.config import SPLITS, load_config
 from dataset_builder.engines.base import ENGINES
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.pipeline import Release, build, rebuild_release
+from dataset_builder.processes import Terminated, stop_on_signals
 from dataset_builder.records import balanced
 from dataset_builder.release import diff, verify
 from dataset_builder.release.publish import read_manifest
@@ -158,7 +158,7 @@ def build_command(
         "name": name,
         "version": version,
     }
-    stop_on_sigterm()
+    stop_on_signals()  # SIGTERM ends the build like Ctrl-C: work and staging folders removed
     try:
         config = load_config(config_path, overrides=overrides)
         with stopped_cleanly():
@@ -187,20 +187,6 @@ def fail(message: str, code: int) -> None:
     """Print `message` as it is (escaped: text in square brackets is not Rich markup) and exit."""
     err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, markup=True)
     sys.exit(code)
-
-
-def stop_on_sigterm() -> None:
-    """SIGTERM (a scheduler, `kill`) ends the build like Ctrl-C does: the work folder and any
-    staging folder are removed on the way out, and the CLI says so (exit 143)."""
-
-    def terminate(signum: int, frame: object) -> None:
-        raise Terminated
-
-    signal.signal(signal.SIGTERM, terminate)
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived (a BaseException, like KeyboardInterrupt: nothing may swallow it)."""
 
 
 @contextlib.contextmanager

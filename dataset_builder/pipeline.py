@@ -41,6 +41,7 @@ from dataset_builder.errors import BuildError
 from dataset_builder.hashing import sha256_file
 from dataset_builder.index import Index
 from dataset_builder.ledger import Ledger
+from dataset_builder.processes import raise_if_stopped
 from dataset_builder.records import Rejection, balanced, record_schema
 from dataset_builder.release import card, croissant, datasheet, diff, quality, verify
 from dataset_builder.release.history import Base, PublishedVersion, load_base, previous_version
@@ -121,6 +122,11 @@ class Build:
     def __post_init__(self) -> None:
         self.spool = Spool(self.work / "spool")
         self.spool.folder.mkdir()
+
+    def stage(self, description: str, total: int | None) -> AbstractContextManager[Callable[[int], None]]:
+        """A stage of the build, begun only if no stop signal arrived."""
+        raise_if_stopped()
+        return self.progress.stage(description, total)
 
     @property
     def setup(self) -> WorkerSetup:
@@ -277,7 +283,7 @@ def run_passes(run: Build) -> SplitBuckets:
     """The two passes and the global steps between them; returns the filled split buckets."""
     first_pass(run)
     if run.config.settings.boilerplate.learn:
-        with run.progress.stage("learned boilerplate", total=None):
+        with run.stage("learned boilerplate", total=None):
             run.ledger.learned = run.engine.stripped(run.spool, run.ledger.lines, run.config.settings)
     alive = books.reject_duplicate_ids(run.index, run.ledger)
     ranks = id_ranks(run.index.ids)
@@ -291,7 +297,7 @@ def run_passes(run: Build) -> SplitBuckets:
         base_splits,
         frozenset(run.ledger.to_test),
     )
-    with run.progress.stage("dedup, split groups", total=None):
+    with run.stage("dedup, split groups", total=None):
         decisions = run.engine.decided(corpus)
     near = NearDupSettings.from_settings(run.config.settings.near_dup)
     books.apply_decisions(run.index, run.ledger, run.spool, decisions, ranks, near)
@@ -308,7 +314,7 @@ def first_pass(run: Build) -> None:
     """Stages 1-3 and the dedup keys; valid records go to the spool, rejects to the ledger."""
     files = run.inventory.files
     read = run.read or run.config.settings.ingest
-    with run.progress.stage("read, clean, validate", total=sum(f.size for f in files)) as advance:
+    with run.stage("read, clean, validate", total=sum(f.size for f in files)) as advance:
         for prepared in run.engine.prepared(files, read, run.setup, advance):
             books.account(prepared, run.spool, run.index, run.ledger)
 
@@ -338,7 +344,7 @@ def second_pass(run: Build, splits: np.ndarray, ranks: np.ndarray) -> SplitBucke
     memo = run.cache.memo() if run.cache else None
     remembered: list[tuple[bytes, bytes]] = []
     recalled = 0
-    with run.progress.stage("detect languages", total=len(rows)) as advance:
+    with run.stage("detect languages", total=len(rows)) as advance:
         for result in run.engine.annotated(tasks(), replace(run.setup, memo=memo)):
             batch_rows = pending.popleft()
             advance(len(batch_rows))
@@ -379,7 +385,7 @@ def publish(run: Build, buckets: SplitBuckets, *, strict: bool, report: bool, no
             f"{config.datasheet.name}: {len(missing)} datasheet question(s) unanswered "
             "(listed at the end of the release's DATASHEET.md)"
         )
-    with run.progress.stage("publish", total=None):
+    with run.stage("publish", total=None):
         content = ReleaseFiles(run, buckets, answers, report)
         published: Published = publish_release(config.releases / config.version, manifest, content)
     rejects = sorted(ledger.rejects, key=lambda r: (r.raw_path, r.raw_line))

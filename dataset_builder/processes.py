@@ -1,4 +1,5 @@
-"""Forked workers that die with the build and never hold its lock.
+"""Forked workers that die with the build and never hold its lock; a stop signal that
+cannot be lost.
 
 A worker forked by the building process inherits its open files, the version lock among
 them: an flock is held as long as any process keeps a descriptor of it open, so a worker
@@ -10,6 +11,12 @@ build of that version out. Two things prevent it:
 - `die_with_parent`, run first in every worker: the kernel sends the worker SIGKILL when
   the building process dies (`PR_SET_PDEATHSIG`, Linux), and a worker whose parent died
   before that was set exits at once.
+
+Ctrl-C and SIGTERM raise in the building process, and `stop_on_signals` also remembers
+them: Python ignores an exception raised where it cannot propagate (an at-fork hook such as
+logging's, a finaliser: "Exception ignored in ..."), and a build whose Ctrl-C landed there
+went on and published. `raise_if_stopped`, at every stage and before a release is put in
+place, raises a remembered stop again; the ignored one prints nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +31,35 @@ from collections.abc import Iterator
 PR_SET_PDEATHSIG = 1
 
 _parent_only: set[int] = set()
+_stopped_by: type[BaseException] | None = None
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a BaseException, like KeyboardInterrupt: nothing may swallow it)."""
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C raises KeyboardInterrupt and SIGTERM (a scheduler, `kill`) `Terminated`, and
+    both are remembered for `raise_if_stopped`."""
+
+    def stop(signum: int, frame: object) -> None:
+        global _stopped_by
+        _stopped_by = KeyboardInterrupt if signum == signal.SIGINT else Terminated
+        raise _stopped_by
+
+    def unraisable(seen: sys.UnraisableHookArgs) -> None:
+        if seen.exc_type not in (KeyboardInterrupt, Terminated):
+            sys.__unraisablehook__(seen)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    sys.unraisablehook = unraisable
+
+
+def raise_if_stopped() -> None:
+    """Raise the stop a signal asked for, if one did (even if its first raise was lost)."""
+    if _stopped_by is not None:
+        raise _stopped_by
 
 
 def _close_parent_only() -> None:

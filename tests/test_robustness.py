@@ -371,6 +371,40 @@ def test_sigterm_or_ctrl_c_to_the_process_group_is_one_line(tmp_path, signal_num
     )
 
 
+LOSES_CTRL_C_IN_A_FORK_HOOK = """
+import os, signal, sys
+from dataset_builder.cli import main
+
+def interrupt_once():
+    if not getattr(interrupt_once, "fired", False):
+        interrupt_once.fired = True
+        os.kill(os.getpid(), signal.SIGINT)
+        sum(range(10_000))  # the KeyboardInterrupt is raised here, and Python ignores it
+
+os.register_at_fork(after_in_parent=interrupt_once)
+main(sys.argv[1:])
+"""
+
+
+def test_a_ctrl_c_python_ignores_in_an_at_fork_hook_still_stops_the_build(tmp_path):
+    """Seen in CI: SIGINT landed in logging's after-fork hook as the pool forked, Python
+    printed "Exception ignored in _releaseLock" and the build published (exit 0)."""
+    write_files(tmp_path / "raw", {f"doc{i:03d}.txt": article_text(i, words=80) for i in range(200)})
+    args = ["build", "--out", "dist", "--name", "t", "--version", "1.0.0", "--workers", "2"]
+    done = subprocess.run(
+        [sys.executable, "-c", LOSES_CTRL_C_IN_A_FORK_HOOK, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    assert "error: interrupted (Ctrl-C); nothing was published" in done.stderr
+    assert not (tmp_path / "dist" / "t" / "1.0.0").exists()
+
+
 def test_verify_rebuild_of_a_later_version_from_any_folder(tmp_path):
     """The rebuild of 1.1.0 compares with 1.0.0 in its changelog, as the build did; and it
     runs from any working directory (a relative or an absolute release path)."""
