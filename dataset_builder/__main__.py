@@ -1,3 +1,3 @@
-from dataset_builder.cli import main
+from dataset_builder.cli import run
 
-main(prog_name="python -m dataset_builder")
+run(prog_name="python -m dataset_builder")

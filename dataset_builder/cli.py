@@ -7,6 +7,7 @@ configuration error.
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
 import json
 import os
 import sys
@@ -159,6 +160,8 @@ def build_command(
         "version": version,
     }
     stop_on_signals()  # SIGTERM ends the build like Ctrl-C: work and staging folders removed
+    if engine == "local" and _whole_process:
+        skip_unneeded_imports()
     try:
         config = load_config(config_path, overrides=overrides)
         with stopped_cleanly():
@@ -181,6 +184,39 @@ def build_command(
 
 def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+# A local build needs neither, and its dependencies import them only to look: pyarrow imports
+# pandas (~0.2 s) the first time it converts Python lists, to ask whether they are a
+# DataFrame; numba imports scipy.linalg (~0.2 s) for linear algebra no kernel here does.
+# Both do without a module that cannot be imported. (Ray Data needs pandas.)
+UNNEEDED_IN_A_LOCAL_BUILD = ("pandas", "scipy")
+_whole_process = False  # set by `run`: the process ends with the command
+
+
+class Unneeded(importlib.abc.MetaPathFinder):
+    """Refuses to find `UNNEEDED_IN_A_LOCAL_BUILD`, as if they were not installed."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name.partition(".")[0] in UNNEEDED_IN_A_LOCAL_BUILD:
+            raise ModuleNotFoundError(f"{name} is not needed by a local build", name=name)
+
+
+def skip_unneeded_imports() -> None:
+    """Make `UNNEEDED_IN_A_LOCAL_BUILD` unimportable for the rest of this process. Only where
+    the process ends with the command: pyarrow, having failed once, would never try pandas
+    again (`to_pandas` in a program that called the build would fail)."""
+    if not any(isinstance(finder, Unneeded) for finder in sys.meta_path):
+        sys.meta_path.insert(0, Unneeded())
+
+
+def run(prog_name: str | None = None) -> None:
+    """The program (`python -m dataset_builder`, `dataset-builder`): one command, then the
+    process ends. Calling `main` from Python (click's test runner, a notebook) does not skip
+    imports."""
+    global _whole_process
+    _whole_process = True
+    main(prog_name=prog_name)
 
 
 def fail(message: str, code: int) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from dataset_builder import build, load_config
 from tests.conftest import REPO, article_text, jsonl, run_cli, write_files
 
 
@@ -156,3 +159,38 @@ def test_strict_turns_rejects_into_a_failure(tmp_path):
 def test_bad_name_or_version_flags_are_config_errors(tmp_path, args):
     write_files(tmp_path / "raw", {"a.txt": article_text(1)})
     assert_clean_failure(run_cli("build", *args, cwd=tmp_path), 2, "does not match")
+
+
+def test_a_local_build_imports_neither_pandas_nor_scipy_and_loads_the_same(tmp_path, monkeypatch):
+    """pyarrow and numba import them only to look (~0.4 s of a small build): the program
+    refuses them, and the release is the one a build that imported them publishes."""
+    write_files(tmp_path / "raw", {f"a{i}.jsonl": jsonl({"text": article_text(i)}) for i in range(70)})
+    program = (
+        "import runpy, sys\n"
+        "try:\n"
+        "    runpy.run_module('dataset_builder', run_name='__main__')\n"
+        "finally:\n"
+        "    print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'scipy'}), file=sys.stderr)\n"
+    )
+    args = ["build", "--out", "dist", "--name", "t", "--version", "1.0.0", "--workers", "1", "--no-report"]
+    done = subprocess.run(
+        [sys.executable, "-c", program, *args], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.rstrip().endswith("[]"), done.stderr
+    monkeypatch.chdir(tmp_path)  # the same DATASHEET.md (none) for both
+    in_process = build(
+        load_config(
+            None,
+            overrides={
+                "raw": str(tmp_path / "raw"),
+                "out": str(tmp_path / "api"),
+                "name": "t",
+                "version": "1.0.0",
+            },
+        ),
+        workers=1,
+        report=False,
+    )
+    published = json.loads((tmp_path / "dist/t/1.0.0/manifest.json").read_text(encoding="utf-8"))
+    assert published["fingerprint"] == in_process.manifest["fingerprint"]
