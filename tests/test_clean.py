@@ -1,10 +1,19 @@
 from __future__ import annotations
 
-from hypothesis import given
+import re
+
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dataset_builder.config import load_config
-from dataset_builder.stages.clean import Cleaner, clean_record, clean_text, normalize_text
+from dataset_builder.stages.clean import (
+    Cleaner,
+    CompiledRule,
+    Rules,
+    clean_record,
+    clean_text,
+    normalize_text,
+)
 from dataset_builder.stages.header import parse_date, parse_header
 
 CONFIG = load_config(None)
@@ -167,3 +176,39 @@ def test_non_ascii_urls_are_percent_encoded_and_non_urls_left_as_written():
     assert out["url"] == "https://example.org/a%20b?x=1&y=[2]"  # already a URI: unchanged
     out, _ = clean_record({**base, "url": "Perma | www.alertadigital.com"}, CLEANER)
     assert out["url"] == "Perma | www.alertadigital.com"
+
+
+# Rules as users write them: groups, an inline flag, a backreference, a duplicate group name.
+USER_RULES = (
+    ("share", r"share( ?[-|:] ?.{1,10}| (on|via) .{1,10})?"),
+    ("top", r"(back to (the )?top|top)"),
+    ("twice", r"(\w+) \1"),
+    ("named", r"(?P<word>menu|nav)"),
+    ("named again", r"(?P<word>footer)"),
+    ("flagged", r"(?s)cookies.*"),
+)
+
+
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.sampled_from(["share on x", "Back to top", "top", "la la", "menu", "footer", "cookies ok"]),
+            st.text(alphabet="ab tops:|", max_size=12),
+        ),
+        max_size=20,
+    ),
+    chosen=st.lists(st.sampled_from(USER_RULES), min_size=1, max_size=6, unique=True),
+)
+@example(lines=["la la", "share on x"], chosen=[USER_RULES[0], USER_RULES[2]])
+def test_the_joined_screen_finds_the_rule_trying_each_rule_finds(lines, chosen):
+    """However the rules are written, the one screening pattern never changes which rule
+    removes a line: the first rule in order that matches the whole line."""
+    rules = tuple(CompiledRule(name, re.compile(pattern, re.IGNORECASE), False) for name, pattern in chosen)
+    screened = Rules.compile(rules)
+    for line in lines:
+        expected = next((r for r in rules if r.pattern.fullmatch(line)), None)
+        assert screened.first_match(line) == expected
+
+
+def test_default_rules_are_screened_by_one_pattern():
+    assert CLEANER.rules.screen is not None and not CLEANER.rules.unscreened

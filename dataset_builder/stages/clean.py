@@ -33,11 +33,46 @@ class CompiledRule:
     cuts_rest: bool
 
 
+# A backreference (\1, (?P=name), (?(1)...)) would refer to another rule's group once the
+# rules are joined into one pattern; such a rule is tried on its own. A false alarm (an
+# escaped backslash before a digit) only costs that rule the shortcut.
+BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Boilerplate rules in their order, with one pattern that screens lines for all of them.
+
+    Almost every line of an article matches no rule; trying the rules one by one cost 16
+    `fullmatch` calls per line (~0.4 s on 4,600 articles). The joined pattern answers "does
+    any rule match?" in one call, and only a line it matches is tried rule by rule, so the
+    first matching rule still wins."""
+
+    rules: tuple[CompiledRule, ...]
+    screen: re.Pattern[str] | None  # matches a line iff one of `screened` does
+    unscreened: tuple[CompiledRule, ...]  # tried on every line
+
+    @classmethod
+    def compile(cls, rules: tuple[CompiledRule, ...]) -> Rules:
+        joinable = [r for r in rules if not BACKREFERENCE.search(r.pattern.pattern)]
+        try:  # an inline global flag such as (?i) is allowed only at the start of a pattern
+            screen = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in joinable), re.IGNORECASE)
+        except re.error:
+            screen, joinable = None, []
+        return cls(rules, screen if joinable else None, tuple(r for r in rules if r not in joinable))
+
+    def first_match(self, line: str) -> CompiledRule | None:
+        """The first rule that matches the whole `line`, if any."""
+        if self.screen is not None and not self.screen.fullmatch(line):
+            return next((r for r in self.unscreened if r.pattern.fullmatch(line)), None)
+        return next((r for r in self.rules if r.pattern.fullmatch(line)), None)
+
+
 @dataclass(frozen=True)
 class Cleaner:
     """The cleaning settings of one build, compiled once per process."""
 
-    rules: tuple[CompiledRule, ...]
+    rules: Rules
     unicode_form: str = "NFC"
     assume_timezone: str | None = None
 
@@ -47,7 +82,7 @@ class Cleaner:
             CompiledRule(r.name, re.compile(r.pattern, re.IGNORECASE), r.action == "cut-rest")
             for r in clean.rules
         )
-        return cls(compiled, clean.unicode_form, clean.assume_timezone)
+        return cls(Rules.compile(compiled), clean.unicode_form, clean.assume_timezone)
 
 
 def normalize_text(text: str, form: str = "NFC") -> str:
@@ -77,13 +112,13 @@ def join_paragraphs(lines: list[str]) -> str:
     return "\n".join(out)
 
 
-def remove_boilerplate(lines: list[str], rules: tuple[CompiledRule, ...]) -> tuple[list[str], Counter[str]]:
+def remove_boilerplate(lines: list[str], rules: Rules) -> tuple[list[str], Counter[str]]:
     """Drop lines that a rule matches; a cut-rest rule also drops everything after it,
     but only once body text has been kept above it."""
     kept: list[str] = []
     removed: Counter[str] = Counter()
     for index, line in enumerate(lines):
-        rule = next((r for r in rules if line and r.pattern.fullmatch(line)), None)
+        rule = rules.first_match(line) if line else None
         if rule is None:
             kept.append(line)
         elif rule.cuts_rest and any(kept):
