@@ -32,6 +32,7 @@ from realtext import real_articles, sentences
 
 from dataset_builder.config import load_config
 from dataset_builder.decide.dedup import (
+    BandMatrix,
     NearDupSettings,
     ShingleSets,
     id_ranks,
@@ -107,7 +108,7 @@ def main() -> None:
     blocks = [signatures(texts[i : i + 64], settings.minhash) for i in range(0, len(texts), 64)]
     matrix = np.concatenate([b[0] for b in blocks])
     compared = np.flatnonzero(np.concatenate([b[1] for b in blocks]))
-    bands = band_keys(matrix[compared], *settings.lsh_shape)
+    bands = BandMatrix(band_keys(matrix, *settings.lsh_shape))  # by record index
     t_signatures = time.perf_counter() - clock
     clock = time.perf_counter()
     candidates = lsh_candidates(bands, compared)

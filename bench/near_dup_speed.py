@@ -37,6 +37,7 @@ from realtext import articles_by_script, real_articles
 from dataset_builder.config import load_config
 from dataset_builder.decide import minhash as ours
 from dataset_builder.decide.dedup import (
+    BandMatrix,
     NearDuplicate,
     NearDupSettings,
     ShingleSets,
@@ -82,7 +83,7 @@ def run_near_dup(
     blocks = [minhash.signatures(texts[i : i + 64], signing) for i in range(0, len(texts), 64)]
     matrix = np.concatenate([b[0] for b in blocks])
     compared = np.flatnonzero(np.concatenate([b[1] for b in blocks]))
-    bands = band_keys(matrix[compared], *settings.lsh_shape)
+    bands = BandMatrix(band_keys(matrix, *settings.lsh_shape))  # by record index
     ranks = id_ranks([f"{i:08d}" for i in range(len(texts))])
     return near_duplicate_stage(
         bands,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import tempfile
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -15,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dataset_builder.decide.dedup import (
+    BandMatrix,
     NearDupSettings,
     ShingleSets,
     id_ranks,
@@ -34,6 +37,8 @@ from dataset_builder.decide.minhash import (
     signatures,
 )
 from dataset_builder.decide.split import assign_splits, split_of
+from dataset_builder.decide.steps import DedupKeys
+from dataset_builder.engines.local import KeyBlocks
 from dataset_builder.pipeline import build
 from tests.conftest import article_text, make_config, read_jsonl, write_files
 
@@ -132,7 +137,38 @@ def test_candidate_pairs_equal_brute_force_banding(seed):
         if any(np.array_equal(matrix[i, b * 2 : b * 2 + 2], matrix[j, b * 2 : b * 2 + 2]) for b in range(3))
     }
     keys = band_keys(matrix, bands=3, rows=2)
-    assert {tuple(p) for p in candidate_pairs(keys).tolist()} == expected
+    assert {tuple(p) for p in candidate_pairs(keys.T, 12).tolist()} == expected
+
+
+@given(
+    st.lists(st.integers(1, 9), min_size=1, max_size=6),
+    st.integers(0, 5),
+    st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=30)
+def test_band_files_hold_what_the_matrix_holds(batch_sizes, redone, seed):
+    """Band keys written batch by batch to one file per band, one batch written again (as
+    learned boilerplate does), read back for any rows: the keys a matrix in memory holds."""
+    rng = np.random.default_rng(seed)
+    batches = [rng.integers(0, 2**64, size=(size, 4), dtype=np.uint64) for size in batch_sizes]
+    with tempfile.TemporaryDirectory() as folder:
+        blocks = KeyBlocks()
+        for batch in batches:
+            blocks.add(dedup_keys_with(batch), Path(folder))
+        redone %= len(batches)
+        batches[redone] = rng.integers(0, 2**64, size=batches[redone].shape, dtype=np.uint64)
+        blocks.replace(redone, dedup_keys_with(batches[redone]))
+        dedup, bands = blocks.concatenated()
+        matrix = np.concatenate(batches)
+        rows = np.flatnonzero(rng.random(len(matrix)) < 0.6)
+        expected = [c.tolist() for c in BandMatrix(matrix).columns(rows)]
+        assert [c.tolist() for c in bands.columns(rows)] == expected
+        assert dedup.bands.shape == (len(matrix), 0)  # not also kept in memory
+
+
+def dedup_keys_with(bands: np.ndarray) -> DedupKeys:
+    n = len(bands)
+    return DedupKeys([b"k"] * n, bands, np.ones(n, bool), {}, [""] * n, np.zeros(n, bool))
 
 
 @given(st.integers(1, 30), st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=40))
@@ -180,7 +216,7 @@ def test_near_duplicate_representative_is_the_smallest_id_in_any_order(order):
     texts, ids = [texts[i] for i in order], [ids[i] for i in order]
     shingles = ShingleSets.of_texts(enumerate(texts), MINHASH.shingling)
     matrix, _ = signatures(texts, MINHASH)
-    candidates = lsh_candidates(band_keys(matrix, *SETTINGS.lsh_shape), np.arange(len(texts)))
+    candidates = lsh_candidates(BandMatrix(band_keys(matrix, *SETTINGS.lsh_shape)), np.arange(len(texts)))
     pairs = similar_pairs(candidates, shingles, len(texts), SETTINGS.report_threshold)
     found = near_duplicates(id_ranks(ids), pairs, shingles, 0.8)
     dropped = {ids[d.index]: ids[d.representative] for d in found}

@@ -25,8 +25,9 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -151,9 +152,29 @@ class ShingleSets:
         return similarities([self.sets[index] for index in indices.tolist()], numbered, at_least)
 
 
-def lsh_candidates(keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Candidate pairs as record indices: `keys[i]` are the band keys of record `rows[i]`."""
-    return rows[candidate_pairs(keys)] if len(rows) > 1 else np.zeros((0, 2), dtype=np.int64)
+class BandKeys(Protocol):
+    """Every record's MinHash band keys, wherever they are kept (memory, or files on disk)."""
+
+    def columns(self, rows: np.ndarray) -> Iterator[np.ndarray]:
+        """The keys of `rows` (record indices), one band after another."""
+        ...
+
+
+@dataclass(frozen=True)
+class BandMatrix:
+    """Band keys in memory: `keys[i]` are record i's."""
+
+    keys: np.ndarray  # (records, bands) uint64
+
+    def columns(self, rows: np.ndarray) -> Iterator[np.ndarray]:
+        return (self.keys[rows, band] for band in range(self.keys.shape[1]))
+
+
+def lsh_candidates(bands: BandKeys, rows: np.ndarray) -> np.ndarray:
+    """Candidate pairs, as record indices, among the records `rows`."""
+    if len(rows) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    return rows[candidate_pairs(bands.columns(rows), len(rows))]
 
 
 def similar_pairs(
@@ -190,14 +211,14 @@ def near_duplicates(
 
 
 def near_duplicate_stage(
-    bands: np.ndarray,
+    bands: BandKeys,
     rows: np.ndarray,
     shingles_of: Callable[[np.ndarray], ShingleSets],
     ranks: np.ndarray,
     settings: NearDupSettings,
 ) -> tuple[SimilarPairs, list[NearDuplicate]]:
-    """The whole near-duplicate step: `bands[i]` are the band keys of record `rows[i]`;
-    `shingles_of(records)` gives the shingle sets of just the records candidate pairs need."""
+    """The whole near-duplicate step among the records `rows`; `shingles_of(records)` gives
+    the shingle sets of just the records candidate pairs need."""
     candidates = lsh_candidates(bands, rows)
     shingles = shingles_of(candidates.ravel())
     pairs = similar_pairs(candidates, shingles, len(rows), settings.report_threshold)

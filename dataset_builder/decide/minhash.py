@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -333,10 +334,10 @@ def lsh_shape(threshold: float, num_perm: int, recall: float) -> tuple[int, int]
     return num_perm, 1
 
 
-def candidate_pairs(keys: np.ndarray) -> np.ndarray:
-    """Pairs (i < j) of rows that share at least one band key; shape (m, 2)."""
-    n = keys.shape[0]
-    found = [collisions(band, np.arange(n), n) for band in keys.T]
+def candidate_pairs(bands: Iterable[np.ndarray], n: int) -> np.ndarray:
+    """Pairs (i < j) of the `n` rows that share at least one band key; shape (m, 2). `bands`
+    are the rows' keys band after band, so only one band need be in memory at a time."""
+    found = [collisions(band, np.arange(n), n) for band in bands]
     codes = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     return np.stack([codes // n, codes % n], axis=1)
 

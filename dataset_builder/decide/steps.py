@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from dataset_builder.config import SPLITS, Settings
 from dataset_builder.decide.dedup import (
+    BandKeys,
     NearDuplicate,
     NearDupSettings,
     ShingleSets,
@@ -193,13 +194,17 @@ def value_links(values: Iterable[tuple[Any, int]]) -> np.ndarray:
 
 
 def decide(
-    corpus: Corpus, dedup: DedupKeys, shingles: Callable[[np.ndarray, Shingling], ShingleSets]
+    corpus: Corpus,
+    dedup: DedupKeys,
+    bands: BandKeys,
+    shingles: Callable[[np.ndarray, Shingling], ShingleSets],
 ) -> Decisions:
-    """The global steps in memory, from the dedup keys of every spooled row; `shingles(rows,
+    """The global steps in memory, from the dedup keys of every spooled row and their band
+    keys (`bands`: the engine keeps them, `dedup.bands` is not read); `shingles(rows,
     shingling)` gives the shingle sets of the texts candidate pairs need (the engine decides
     who computes them, and where the texts are read)."""
     settings = corpus.settings
-    keys, bands, words, groups = dedup.keys, dedup.bands, dedup.words, dedup.groups
+    keys, words, groups = dedup.keys, dedup.words, dedup.groups
     rows = np.flatnonzero(corpus.alive)
     representative = rows[exact_duplicates(np.array(keys, dtype="S16")[rows], corpus.ranks[rows])]
     exact = [(int(r), int(rep)) for r, rep in zip(rows, representative, strict=True) if r != rep]
@@ -214,7 +219,7 @@ def decide(
         compared = np.flatnonzero(alive & words)
         shingling = near_settings.minhash.shingling
         similar, near = near_duplicate_stage(
-            bands[compared],
+            bands,
             compared,
             lambda rows: shingles(rows, shingling),
             corpus.ranks,
