@@ -23,9 +23,9 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
+import fontTools
 from fontTools.pens.svgPathPen import SVGPathPen
 from fontTools.ttLib import TTCollection, TTFont
 
@@ -211,4 +211,4 @@ def fonts_used(svgs: list[str]) -> list[str]:
     return [f.label() for f in loaded if any(f'id="{f.key}_' in svg for svg in svgs)]
 
 
-FONTTOOLS = metadata.version("fonttools")
+FONTTOOLS = fontTools.version  # (importlib.metadata would take ~50 ms to find it)
