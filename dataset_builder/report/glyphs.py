@@ -166,7 +166,8 @@ def fonts(bold: bool) -> Iterator[Font]:
 
 @dataclass(frozen=True)
 class Glyph:
-    """A glyph placed on a line of text: its id, outline (in `EM` units) and position."""
+    """A glyph placed on a line of text: its id, its outline in its font's units, the scale
+    from those to `EM` units, and where it starts on the line (in `EM` units)."""
 
     id: str
     outline: str
