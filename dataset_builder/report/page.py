@@ -68,7 +68,8 @@ def write(release: Path, changes: diff.Changes | None, output: Path | None = Non
 
 def draw_charts(m: dict[str, Any]) -> dict[str, Any]:
     """The template's `charts` (each chart as base64 SVG, ready for a data: URL), the
-    `fonts` they are drawn with, and whether some character had no font (`boxes`)."""
+    `fonts` they are drawn with and the `fonttools` version that read them, and whether
+    some character had no font (`boxes`)."""
     from dataset_builder.report import charts, glyphs, histograms  # fontTools: only when a page is drawn
 
     svgs = {
