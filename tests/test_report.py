@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 from xml.etree import ElementTree
@@ -24,6 +25,7 @@ from dataset_builder.stages.profile import LENGTH_EDGES, Profile
 from tests.conftest import article_text, jsonl, make_config, read_jsonl, run_cli, write_files
 
 CHROMIUM = Path("/usr/bin/chromium")
+SVG = "{http://www.w3.org/2000/svg}"
 SECTIONS = (
     "quality",
     "summary",
@@ -329,11 +331,11 @@ def script_corpus() -> dict[str, str]:
 
 
 def glyph_fonts(svg: bytes) -> set[str]:
-    """The fonts an SVG's text outlines come from: matplotlib names each glyph
-    `<font>-<glyph index>`."""
+    """The fonts an SVG's text outlines come from: each glyph's outline is defined once,
+    with the id `<font>_<glyph name>` (`nofont_box` for a character no font has)."""
     root = ElementTree.fromstring(svg)
-    ids = [p.get("id") for p in root.iter("{http://www.w3.org/2000/svg}path") if p.get("id")]
-    return {i.rsplit("-", 1)[0] for i in ids if not i.startswith("m")}
+    ids = [p.get("id") for p in root.iter(f"{SVG}path") if p.get("id")]
+    return {i.split("_", 1)[0] for i in ids}
 
 
 def chart(page_path: Path, alt: str) -> bytes:
@@ -350,11 +352,11 @@ def scripts_release(tmp_path_factory):
 
 
 def test_chinese_japanese_korean_thai_names_are_drawn_not_boxed(scripts_release):
-    """Fails where a chart's text is drawn in DejaVu Sans alone (matplotlib then draws its
-    last-resort boxes); needs fonts-noto-cjk and fonts-thai-tlwg, as CI installs them."""
+    """Fails where a chart's text is drawn in DejaVu Sans alone (a box then stands for each
+    character it lacks); needs fonts-noto-cjk and fonts-thai-tlwg, as CI installs them."""
     path = scripts_release.path / "report.html"
     fonts = glyph_fonts(chart(path, "Records per publisher"))
-    assert not any(f.startswith("LastResort") for f in fonts), fonts
+    assert "nofont" not in fonts, fonts
     assert any(f.startswith("NotoSansCJK") for f in fonts) and "Loma" in fonts, fonts
     page = lxml.html.fromstring(path.read_bytes())
     assert not page.xpath("//*[@id='missing-fonts']")
@@ -364,13 +366,13 @@ def test_chinese_japanese_korean_thai_names_are_drawn_not_boxed(scripts_release)
 
 
 def test_without_the_fonts_the_page_says_so(tmp_path, monkeypatch):
-    from dataset_builder.report import charts
+    from dataset_builder.report import glyphs
 
-    monkeypatch.setattr(charts, "FALLBACK_FONTS", ())  # a machine with none of them
+    monkeypatch.setattr(glyphs, "FALLBACK_FONTS", ())  # a machine with none of them
     raw = write_files(tmp_path / "raw", script_corpus())
     release = build(make_config(tmp_path, raw, ingest={"fields": {"id": "id"}}))
     path = release.path / "report.html"
-    assert any(f.startswith("LastResort") for f in glyph_fonts(chart(path, "Records per publisher")))
+    assert glyph_fonts(chart(path, "Records per publisher")) == {"DejaVuSans", "DejaVuSans-Bold", "nofont"}
     note = lxml.html.fromstring(path.read_bytes()).get_element_by_id("missing-fonts")
     assert "fonts-noto-cjk" in note.text_content()
 
@@ -395,18 +397,63 @@ def test_names_shortened_alike_stay_two_bars():
     from dataset_builder.report.charts import bars
 
     def rows(svg: str) -> int:
-        return svg.count('<g id="ytick_')  # one tick, and label, per bar
+        return svg.count('class="bar"')
 
     long = "Regional Newspaper Group of the Northern Provinces, "
     assert rows(bars("t", {long + "North": 1, long + "South": 2}, "records")) == 2
     assert rows(bars("t", {"North": 1, "South": 2, "East": 3}, "records")) == 3
 
 
+def test_bars_are_drawn_to_the_scale_of_their_axis():
+    """Each bar starts at the axis's 0 tick and ends at the tick of its value, across and
+    upright; the funnel's steps each start where the one before ended."""
+    from dataset_builder.report.charts import bars, funnel
+
+    def drawn(svg: str) -> tuple[list[dict[str, float]], dict[str, dict[float, float]]]:
+        root = ElementTree.fromstring(svg)
+        rects = [
+            {k: float(r.get(name)) for k, name in (("x", "x"), ("y", "y"), ("w", "width"), ("h", "height"))}
+            for r in root.iter(f"{SVG}rect")
+            if r.get("class") == "bar"
+        ]
+        ticks = {"xtick": {}, "ytick": {}}
+        for line in root.iter(f"{SVG}line"):
+            if line.get("class") in ticks:
+                at = "x1" if line.get("class") == "xtick" else "y1"
+                ticks[line.get("class")][float(line.get("data-value"))] = float(line.get(at))
+        return rects, ticks
+
+    counts = {"a": 2, "b": 4, "c": 6}
+    rects, ticks = drawn(bars("t", counts, "records"))
+    assert [r["x"] for r in rects] == [ticks["xtick"][0]] * 3
+    assert [r["x"] + r["w"] for r in rects] == pytest.approx(
+        [ticks["xtick"][v] for v in counts.values()], abs=0.02
+    )
+    rects, ticks = drawn(bars("t", counts, "records", horizontal=False))
+    assert [r["y"] + r["h"] for r in rects] == pytest.approx([ticks["ytick"][0]] * 3, abs=0.02)
+    assert [r["y"] for r in rects] == pytest.approx([ticks["ytick"][v] for v in counts.values()], abs=0.02)
+    assert [r["x"] + r["w"] / 2 for r in rects] == pytest.approx(
+        [ticks["xtick"][i] for i in range(3)], abs=0.02
+    )
+
+    m = {
+        "counts": {"read": 10},
+        "rejected_by_reason": {"json": 4},
+        "duplicates_by_kind": {"exact": 2},
+        "splits": {"train": 2, "validation": 2, "test": 0},
+    }
+    rects, ticks = drawn(funnel(m))
+    ends = [end for r in rects for end in (r["x"], r["x"] + r["w"])]
+    x = ticks["xtick"]  # 0, 2, ..., 10
+    expected = [(0, 10), (6, 10), (4, 6), (0, 2), (2, 4), (4, 4)]  # read, json, exact, kept per split
+    assert ends == pytest.approx([x[end] for pair in expected for end in pair], abs=0.02)
+
+
 def test_names_in_every_script_render_in_headless_chromium(tmp_path, scripts_release):
     """What a reader sees: Chromium names the fonts it drew each table cell with
     (CSS.getPlatformFontsForNode); a character none of them has was drawn as a box. The
     charts are checked in their SVG (test above): their text is outlines."""
-    from matplotlib import font_manager
+    from fontTools.ttLib import TTFont
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM.exists(), "install Debian's chromium (apt-get install chromium); .ci/run does"
@@ -433,8 +480,15 @@ def test_names_in_every_script_render_in_headless_chromium(tmp_path, scripts_rel
 
     def boxes(text: str, families: list[str]) -> set[str]:
         have: set[int] = set()
-        for family in families:
-            have |= set(font_manager.get_font(font_manager.findfont(family)).get_charmap())
+        for family in families:  # the file fontconfig gives Chromium for the family
+            found = subprocess.run(
+                ["fc-match", "--format", "%{file}\n%{index}", family],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            file, index = found.stdout.split("\n")
+            have |= set(TTFont(file, fontNumber=int(index), lazy=True).getBestCmap())
         return {char for char in text if not char.isspace() and ord(char) not in have}
 
     names = set(SCRIPT_PUBLISHERS.values())

@@ -4,14 +4,13 @@ It is drawn only from what the release already holds (the manifest, the audit fi
 for its changes section, the previous release beside it: `python -m dataset_builder report
 RELEASE` draws the same page from a published release. The page is a view, like the
 output of `diff`: it is not in the manifest's file list or the fingerprint, so a release's
-identity does not depend on the plotting library or on whether a report was asked for.
-Its bytes are still reproducible (see charts.py).
+identity does not depend on the fonts its charts are drawn with or on whether a report was
+asked for. Its bytes are still reproducible (see charts.py).
 """
 
 from __future__ import annotations
 
 import base64
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +53,6 @@ def render(release: Path, changes: diff.Changes | None) -> str:
         per_reason=REJECTS_PER_REASON,
         pairs=list(read_jsonl(release / "audit" / "near_duplicate_examples.jsonl")),
         changes=changes,
-        matplotlib=metadata.version("matplotlib"),
     )
 
 
@@ -70,8 +68,9 @@ def write(release: Path, changes: diff.Changes | None, output: Path | None = Non
 
 def draw_charts(m: dict[str, Any]) -> dict[str, Any]:
     """The template's `charts` (each chart as base64 SVG, ready for a data: URL), the
-    `fonts` they are drawn with, and whether some character had no font (`boxes`)."""
-    from dataset_builder.report import charts, histograms  # matplotlib (~0.25 s): only when a page is drawn
+    `fonts` they are drawn with and the `fonttools` version that read them, and whether
+    some character had no font (`boxes`)."""
+    from dataset_builder.report import charts, glyphs, histograms  # fontTools: only when a page is drawn
 
     svgs = {
         "funnel": charts.funnel(m),
@@ -88,8 +87,9 @@ def draw_charts(m: dict[str, Any]) -> dict[str, Any]:
         svgs["quality"] = histograms.quality(m)
     return {
         "charts": {name: base64.b64encode(svg.encode("utf-8")).decode("ascii") for name, svg in svgs.items()},
-        "fonts": charts.fonts_used(),
-        "boxes": any(charts.has_missing_glyphs(svg) for svg in svgs.values()),
+        "fonts": glyphs.fonts_used(list(svgs.values())),
+        "fonttools": glyphs.FONTTOOLS,
+        "boxes": any(glyphs.has_missing_glyphs(svg) for svg in svgs.values()),
     }
 
 
