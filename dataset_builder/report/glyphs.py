@@ -1,7 +1,8 @@
 """Chart text as glyph outlines, read from font files with fontTools.
 
 Text is drawn as outlines so that a chart looks the same in every reader's browser
-whatever fonts the reader has. Latin text is in DejaVu Sans (Debian's fonts-dejavu-core);
+whatever fonts the reader has. Latin text is in DejaVu Sans, shipped in `fonts/` so that
+it is drawn the same, byte for byte, on every building machine, fonts installed or not;
 characters it lacks (Chinese, Japanese, Korean, Thai publishers and titles) come from the
 first installed font of each script's `FALLBACK_FONTS` (on Debian the packages
 fonts-noto-cjk and fonts-thai-tlwg). A character no font has is drawn as an empty box
@@ -42,6 +43,7 @@ FONT_DIRS = (
     "~/Library/Fonts",
     os.path.join(os.environ.get("WINDIR", "C:/Windows"), "Fonts"),
 )
+SHIPPED = Path(__file__).parent / "fonts"  # DejaVu Sans 2.37, with its licence
 # (family, file name): the family picks the face in a collection (.ttc).
 LATIN = ("DejaVu Sans", "DejaVuSans.ttf")
 LATIN_BOLD = ("DejaVu Sans Bold", "DejaVuSans-Bold.ttf")
@@ -133,7 +135,8 @@ LOADED: dict[tuple[str, str], Font | None] = {}  # (family, file name): read thi
 def load(family: str, file_name: str) -> Font | None:
     """The installed face of `family`, read once per process; None when not installed."""
     if (family, file_name) not in LOADED:
-        LOADED[family, file_name] = read(family, font_files().get(file_name))
+        shipped = SHIPPED / file_name
+        LOADED[family, file_name] = read(family, shipped if shipped.is_file() else font_files().get(file_name))
     return LOADED[family, file_name]
 
 
