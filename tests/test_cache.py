@@ -10,11 +10,14 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dataset_builder.cache import Store
+from dataset_builder.decide.minhash import Shingling
+from dataset_builder.engines import local
 from dataset_builder.errors import BuildError
 from dataset_builder.pipeline import Release, build
 from tests.conftest import article_text, jsonl, make_config, run_cli, write_files
@@ -69,6 +72,33 @@ def test_a_build_from_the_cache_publishes_the_same_bytes_and_reads_no_file(tmp_p
     assert cold.manifest["pii"]["found"]["email"] == 1
     counts = cold.manifest["counts"]
     assert counts["rejected"] >= 2 and counts["duplicates"] >= 2  # the corpus exercises both
+
+
+def test_candidates_shingle_sets_come_from_the_cache_and_change_nothing(tmp_path, monkeypatch):
+    """The texts a near-duplicate check compares are shingled once: a build from the cache
+    looks their sets up by the text's hash (here shingling would fail) and publishes the
+    bytes a cold build does; a text that is new is shingled."""
+    raw = write_files(tmp_path / "raw", corpus())
+    cold = built(tmp_path / "cold", raw, None)
+    built(tmp_path / "first", raw, tmp_path / "cache")
+    shingled: list[str] = []
+    real = local.shingle_set
+
+    def counted(text: str, shingling: Shingling) -> np.ndarray:
+        shingled.append(text)
+        return real(text, shingling)
+
+    monkeypatch.setattr(local, "shingle_set", counted)
+    again = built(tmp_path / "again", raw, tmp_path / "cache")
+    assert shingled == []
+    assert cold.manifest["near_duplicates"]["candidate_pairs"] >= 1
+    assert release_bytes(again) == release_bytes(cold)
+    added = f"Story 5\n\n{article_text(5)} Share it with a friend."  # a near copy of doc005
+    write_files(raw, {"news/near2.txt": added})
+    grown = built(tmp_path / "grown", raw, tmp_path / "cache")
+    assert any(t.endswith("Share it with a friend.") for t in shingled)
+    assert len(shingled) <= 2  # it and maybe doc005: no earlier candidate again
+    assert release_bytes(grown) == release_bytes(built(tmp_path / "grown-cold", raw, None))
 
 
 def test_redacted_and_filtered_builds_from_the_cache_are_cold_builds(tmp_path):

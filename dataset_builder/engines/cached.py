@@ -20,6 +20,7 @@ from typing import Any
 from dataset_builder import cache
 from dataset_builder.cache import Corrupt, Memo, Store
 from dataset_builder.config import IngestSettings, Settings, load_schema
+from dataset_builder.decide.minhash import Shingling
 from dataset_builder.engines.passes import BATCH_SIZE, Part
 from dataset_builder.stages.ingest import InputFile, chunk_weight, file_chunks, file_sha256
 
@@ -64,6 +65,12 @@ def pass2_context(settings: Settings) -> str:
     )
 
 
+def shingles_context(shingling: Shingling) -> str:
+    """The key of the memo of shingle sets: a text's set depends on the text, the shingle
+    widths and this package's code."""
+    return cache.key("shingle sets", cache.code_version(), shingling)
+
+
 @dataclass
 class BuildCache:
     """The cache as the building process sees it in one build: where it is, the keys of
@@ -102,6 +109,19 @@ class BuildCache:
     def keep_memo(self, pairs: list[tuple[bytes, bytes]]) -> None:
         """This build's pass-2 results, for the next build (the texts it no longer has go)."""
         self.store.put(self.memo_key, Memo.of(pairs))
+
+    def shingle_memo(self, shingling: Shingling) -> Memo:
+        """The shingle sets the last build with this shingling confirmed candidates with, by
+        text: a grown or unchanged corpus proposes mostly the same candidates again."""
+        try:
+            return self.store.get(shingles_context(shingling)) or Memo.of([])
+        except Corrupt as exc:
+            self.warnings.append(str(exc))
+            return Memo.of([])
+
+    def keep_shingles(self, shingling: Shingling, pairs: list[tuple[bytes, bytes]]) -> None:
+        """This build's candidates' shingle sets (uint64 bytes), for the next build."""
+        self.store.put(shingles_context(shingling), Memo.of(pairs))
 
     def parts(self, file: InputFile, read: IngestSettings) -> Iterator[Part]:
         """The file's parts: keys only, when the cache holds every one; else read."""

@@ -136,7 +136,8 @@ def load(family: str, file_name: str) -> Font | None:
     """The installed face of `family`, read once per process; None when not installed."""
     if (family, file_name) not in LOADED:
         shipped = SHIPPED / file_name
-        LOADED[family, file_name] = read(family, shipped if shipped.is_file() else font_files().get(file_name))
+        path = shipped if shipped.is_file() else font_files().get(file_name)
+        LOADED[family, file_name] = read(family, path)
     return LOADED[family, file_name]
 
 
