@@ -294,7 +294,9 @@ def by_pair(table: Table) -> np.ndarray:
 
 def by_folded_name(table: Table) -> np.ndarray:
     pairs = zip(table["site"].to_pylist(), table["spelling"].to_pylist(), strict=True)
-    return np.array([xxhash.xxh3_64_intdigest(f"{site}\0{fold(name)}") for site, name in pairs], np.uint64)
+    return np.array(
+        [xxhash.xxh3_64_intdigest(f"{site}\0{fold(name)}".encode()) for site, name in pairs], np.uint64
+    )
 
 
 def by_value(table: Table) -> np.ndarray:
