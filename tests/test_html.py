@@ -411,3 +411,17 @@ def test_the_declared_language_is_recorded_and_disagreements_counted(tmp_path):
 )
 def test_a_declared_tag_is_kept_as_its_primary_subtag(tag, primary):
     assert primary_language(tag) == primary
+
+
+@pytest.mark.parametrize(
+    ("meta", "declared"),
+    [
+        ('<meta http-equiv="Content-Language" content="utf-8">', None),  # a charset, not a language
+        ('<meta http-equiv="Content-Language" content="iso-8859-1">', None),
+        ('<meta http-equiv="Content-Language" content="de-AT">', "de-AT"),
+    ],
+)
+def test_a_charset_is_no_declared_language(meta, declared):
+    page = NEWS_PAGE.replace('<html lang="en-gb">', "<html>").replace("<head>", f"<head>\n{meta}")
+    article = extract_article(page.encode("utf-8"))
+    assert article is not None and article.language == declared

@@ -18,6 +18,7 @@ set), and none of them knows about a particular site:
 
 from __future__ import annotations
 
+import codecs
 import re
 from copy import deepcopy
 from dataclasses import dataclass
@@ -154,9 +155,21 @@ def declared_language(tree: HtmlElement) -> str | None:
             candidates.append(meta.get("content"))
     for value in candidates:
         tag = (value or "").split(",")[0].strip().replace("_", "-")
-        if LANGUAGE_TAG.fullmatch(tag):
+        if LANGUAGE_TAG.fullmatch(tag) and not names_charset(tag):
             return _bcp47_case(tag)
     return None
+
+
+def names_charset(tag: str) -> bool:
+    """A charset written where a language goes (`<meta http-equiv="Content-Language"
+    content="utf-8">`, on one of the Chinese benchmark's pages), which the tag pattern
+    alone takes for utf with a subtag 8. Only tags with a subtag: `hz` is Herero as well
+    as a codec."""
+    try:
+        codecs.lookup(tag)
+    except LookupError:
+        return False
+    return "-" in tag
 
 
 # Deprecated ISO 639 codes and their IANA preferred values (pages still write `iw`), and
