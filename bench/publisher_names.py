@@ -4,13 +4,14 @@ on the benchmark pages.
     python bench/publisher_names.py [--workers 2]
 
 One release is built from the pages of the three benchmarks with gold in
-../shared/corpora/ (Zyte's article_extraction_benchmark, wcxb_articles, zh_web_extraction),
-together, so that the sites they share meet; each page's URL from its gold is given through
-raw/sources.toml (the Chinese set has none: a page's own canonical URL, if any, is its
-URL), so a publisher's site is its URL's registrable domain as in any build. From the
-release it prints the spellings merged into each publisher (decide/publishers.py), and per
-benchmark how many kept pages declare a language, how many langdetect agrees with, and the
-pages where it does not.
+../shared/corpora/ (Zyte's article_extraction_benchmark, wcxb_articles, zh_web_extraction)
+and the records of fakenews_es (JSON Lines whose `source` is typed by hand: "El País", "El
+país" and "EL UNIVERSAL" come from there), together, so that the sites they share meet.
+Each page's URL from its gold is given through raw/sources.toml (the Chinese set has none:
+a page's own canonical URL, if any, is its URL), so a publisher's site is its URL's
+registrable domain as in any build. From the release it prints the spellings merged into
+each publisher (decide/publishers.py), and per benchmark how many kept pages declare a
+language, how many langdetect agrees with, and the pages where it does not.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ SETS = {
     "zyte": ("article_extraction_benchmark", "html/*.html.gz"),
     "wcxb": ("wcxb_articles", "html/*.html.gz"),
     "zh": ("zh_web_extraction", "original/*.html.gz"),
+    "fakenews": ("fakenews_es", "fakenews_es.jsonl"),
 }
+# fakenews_es's keys, as record fields.
+FIELDS = {"title": "headline", "text": "text", "url": "link", "source": "source"}
 
 
 def gold_urls(name: str) -> dict[str, str]:
@@ -75,7 +79,8 @@ def main() -> None:
         raw = Path(tmp) / "raw"
         stage(raw)
         overrides = {"raw": str(raw), "out": str(Path(tmp) / "dist"), "name": "bench", "version": "1.0.0"}
-        config = load_config(None, overrides={**overrides, "cache": {"enabled": False}}, base_dir=Path(tmp))
+        chosen = {"cache": {"enabled": False}, "ingest": {"fields": FIELDS}}
+        config = load_config(None, overrides={**overrides, **chosen}, base_dir=Path(tmp))
         release = build(config, workers=args.workers, report=False)
         rows = pq.read_table(
             sorted((release.path / "data").glob("*.parquet")),
