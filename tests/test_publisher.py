@@ -196,6 +196,10 @@ def test_spellings_merge_on_one_site_only():
         ]
     )
     assert renames == {("elpais.com", s): "El País" for s in ("El País", "El país", "EL PAÍS")}
+    assert publisher_names([("", "China Daily", 1), ("", "CHINA DAILY", 1)]) == {
+        ("", "China Daily"): "China Daily",  # without a URL: one site
+        ("", "CHINA DAILY"): "China Daily",
+    }
 
 
 def outlets() -> dict[str, str]:

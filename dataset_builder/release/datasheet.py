@@ -377,7 +377,8 @@ def merged_publishers(m: dict[str, Any]) -> str:
     found = m["profile"]["publishers"]["variants"]
     rule = (
         "Spellings of a publisher's name that differ only in case, accents or spacing, on the same site "
-        "(registrable domain of the URL), are one publisher, written as the spelling most of its records "
+        "(registrable domain of the URL; the records without a URL are one site), are one publisher, "
+        "written as the spelling most of its records "
         "used (a tie: the one not in capitals, then the first in code-point order)"
     )
     if not found:
