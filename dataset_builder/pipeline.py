@@ -1,8 +1,9 @@
 """The build: run the stages in order and publish a release.
 
-    pass 1   ingest -> clean -> validate -> dedup keys, MinHash band keys   (per record, engine)
-    global   duplicate ids, exact dedup, near dedup, split groups           (arrays, engine)
-    pass 2   language -> allow-list -> PII -> route to split buckets        (per record, engine)
+    pass 1   ingest -> clean -> validate -> dedup keys, MinHash band keys     (per record, engine)
+    global   duplicate ids, exact dedup, near dedup, split groups,            (arrays, engine)
+             publisher names
+    pass 2   language -> allow-list -> PII -> publisher names -> split buckets (per record, engine)
     publish  buckets sorted by id -> Parquet shards, audit, card, datasheet, report
 
 Records stream: the first pass spools every valid record to disk and keeps only what the
@@ -33,7 +34,7 @@ from dataset_builder import ledger as books
 from dataset_builder.cache import Corrupt, Store
 from dataset_builder.config import SPLITS, BuildConfig, IngestSettings
 from dataset_builder.decide.dedup import NearDupSettings, id_ranks
-from dataset_builder.decide.steps import NOT_KEPT, Corpus
+from dataset_builder.decide.steps import NOT_KEPT, Corpus, Decisions
 from dataset_builder.engines.base import Engine, open_engine
 from dataset_builder.engines.cached import BuildCache, pass1_context, pass2_context
 from dataset_builder.engines.passes import AnnotateTask, WorkerSetup
@@ -301,7 +302,7 @@ def run_passes(run: Build) -> SplitBuckets:
         decisions = run.engine.decided(corpus)
     near = NearDupSettings.from_settings(run.config.settings.near_dup)
     books.apply_decisions(run.index, run.ledger, run.spool, decisions, ranks, near)
-    buckets = second_pass(run, decisions.splits, ranks)
+    buckets = second_pass(run, decisions, ranks)
     settings = run.config.settings
     run.ledger.quality_summary = quality.summary(
         run.ledger.quality, settings.quality, run.spool, run.index.ids, settings.pii
@@ -319,10 +320,12 @@ def first_pass(run: Build) -> None:
             books.account(prepared, run.spool, run.index, run.ledger)
 
 
-def second_pass(run: Build, splits: np.ndarray, ranks: np.ndarray) -> SplitBuckets:
-    """Stage 5 and routing, on the engine: language tags (and the allow-list) and personal
-    information (redacted if `pii.redact`); each kept record goes to its split's bucket for
-    its id range. The order rows pass through here does not matter: buckets are sorted."""
+def second_pass(run: Build, decisions: Decisions, ranks: np.ndarray) -> SplitBuckets:
+    """Stage 5 and routing, on the engine: language tags (and the allow-list), personal
+    information (redacted if `pii.redact`) and publishers named once; each kept record goes
+    to its split's bucket for its id range. The order rows pass through here does not
+    matter: buckets are sorted."""
+    splits = decisions.splits
     rows = np.flatnonzero(splits != NOT_KEPT)
     bucket_count = max(1, -(-len(rows) // run.config.settings.publish.shard_rows))
     bucket_of = np.zeros(len(run.index.ids), dtype=np.int64)
@@ -345,7 +348,8 @@ def second_pass(run: Build, splits: np.ndarray, ranks: np.ndarray) -> SplitBucke
     remembered: list[tuple[bytes, bytes]] = []
     recalled = 0
     with run.stage("detect languages", total=len(rows)) as advance:
-        for result in run.engine.annotated(tasks(), replace(run.setup, memo=memo)):
+        setup = replace(run.setup, memo=memo, publishers=decisions.publishers)
+        for result in run.engine.annotated(tasks(), setup):
             batch_rows = pending.popleft()
             advance(len(batch_rows))
             books.account_annotated(result, batch_rows, splits, run.index, run.ledger, allow)

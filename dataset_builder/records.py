@@ -130,11 +130,11 @@ def balanced(counts: Mapping[str, int]) -> bool:
     return counts["read"] == counts["kept"] + counts["rejected"] + counts["duplicates"]
 
 
-RELEASE_FORMAT = 3
+RELEASE_FORMAT = 4
 """The version of the rows' layout, in every manifest. 1: dates as text, no `source_id`,
 no declared columns (releases before it have no `release_format`); 2: `published` a UTC
 timestamp, `retrieved` a date, `source_id`, the columns of `[ingest.columns]`; 3: the
-`quality_*` signal columns."""
+`quality_*` signal columns; 4: `declared_language`."""
 
 DATE_TYPES = {"published": pa.timestamp("us", tz="UTC"), "retrieved": pa.date32()}
 """Fields validated as RFC 3339 text and published as Arrow dates (see stages/columns.py)."""

@@ -9,12 +9,14 @@ import json
 import re
 from collections import Counter
 
+import pyarrow.parquet as pq
 import pytest
 
 from dataset_builder.stages.furniture import drop_teasers, trim_head, trim_tail
-from dataset_builder.stages.html import extract_article, merge_split_body, run_trafilatura
+from dataset_builder.stages.html import extract_article, merge_split_body, primary_language, run_trafilatura
 from dataset_builder.stages.pagetext import declared_charset, decode_html, parse_html
-from tests.conftest import SHARED_CORPORA
+from tests.conftest import SHARED_CORPORA, article_text, jsonl, run_build
+from tests.test_scripts import ARTICLES
 
 NEWS_PAGE = """<!DOCTYPE html>
 <html lang="en-gb">
@@ -339,3 +341,87 @@ def test_zyte_benchmark_sample():
     precision = sum(p for p, _ in scores) / len(scores)
     recall = sum(r for _, r in scores) / len(scores)
     assert 2 * precision * recall / (precision + recall) >= 0.965
+
+
+# --- the declared language, beside the detected one ------------------------------------------
+
+PORTUGUESE = (
+    "O governo federal anunciou nesta terça-feira um novo plano para a educação pública, com "
+    "investimentos em escolas de todo o país. Segundo o ministério, os recursos serão usados para "
+    "reformar prédios, comprar equipamentos e contratar professores nas regiões mais pobres.",
+    "Os secretários estaduais disseram que ainda não conhecem os detalhes do programa, mas que a "
+    "iniciativa chega num momento em que muitas cidades enfrentam falta de vagas. A oposição "
+    "criticou o prazo curto e pediu que o texto seja discutido no Congresso antes de entrar em vigor.",
+)
+
+
+def page(lang: str | None, title: str, paragraphs: tuple[str, ...]) -> str:
+    html = f'<html lang="{lang}">' if lang else "<html>"
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    head = f'<head><meta charset="utf-8"><title>{title}</title></head>'
+    return f"<!DOCTYPE html>{html}{head}<body><article><h1>{title}</h1>{body}</article></body></html>"
+
+
+def declared_pages() -> dict[str, str]:
+    """A Portuguese page declaring pt-BR, a Spanish one declaring en, a Chinese one
+    declaring zh-Hant-TW, an English one declaring nothing, and a JSON Lines record."""
+    spanish = tuple(article_text(n, "es", words=60) for n in (1, 2))
+    return {
+        "pt.html": page("pt-BR", "Governo anuncia plano para a educação", PORTUGUESE),
+        "es.html": page("en", "Noticia del día", spanish),
+        "zh.html": page("zh-Hant-TW", "人工智能发展规划", (ARTICLES["Han"][0], ARTICLES["Han"][1])),
+        "none.html": page(None, "A plain page", (article_text(3, words=60), article_text(4, words=60))),
+        "feed.jsonl": jsonl({"text": article_text(5), "title": "Feed"}),
+    }
+
+
+def test_the_declared_language_is_recorded_and_disagreements_counted(tmp_path):
+    release = run_build(tmp_path, declared_pages())
+    table = pq.read_table(
+        sorted((release.path / "data").glob("*.parquet")),
+        columns=["raw_path", "language", "declared_language"],
+    )
+    rows = {r["raw_path"]: (r["declared_language"], r["language"]) for r in table.to_pylist()}
+    assert rows == {
+        "pt.html": ("pt", "pt"),
+        "es.html": ("en", "es"),  # counted, not resolved: `language` stays the detected one
+        "zh.html": ("zh", "zh-cn"),
+        "none.html": (None, "en"),
+        "feed.jsonl": (None, "en"),
+    }
+    assert release.manifest["profile"]["declared_languages"] == {
+        "records": 3,
+        "agree": 2,  # pt-BR and pt; zh-Hant-TW and zh-cn: primary subtags
+        "undetermined": 0,
+        "disagree": [{"declared": "en", "detected": "es", "records": 1}],
+    }
+    datasheet = (release.path / "DATASHEET.md").read_text(encoding="utf-8")
+    assert "3 kept record(s) declare one; langdetect agrees with 2" in datasheet
+    assert "| en | es | 1 |" in datasheet
+    card = (release.path / "README.md").read_text(encoding="utf-8")
+    assert "- name: declared_language\n    dtype: string" in card
+    croissant = json.loads((release.path / "croissant.json").read_text(encoding="utf-8"))
+    fields = {f["name"]: f for r in croissant["recordSet"] for f in r["field"]}
+    assert fields["declared_language"]["dataType"] == "sc:Text"
+
+
+@pytest.mark.parametrize(
+    ("tag", "primary"),
+    [("pt-BR", "pt"), ("zh-Hant-TW", "zh"), ("EN", "en"), ("iw", "he"), ("und", None), (None, None)],
+)
+def test_a_declared_tag_is_kept_as_its_primary_subtag(tag, primary):
+    assert primary_language(tag) == primary
+
+
+@pytest.mark.parametrize(
+    ("meta", "declared"),
+    [
+        ('<meta http-equiv="Content-Language" content="utf-8">', None),  # a charset, not a language
+        ('<meta http-equiv="Content-Language" content="iso-8859-1">', None),
+        ('<meta http-equiv="Content-Language" content="de-AT">', "de-AT"),
+    ],
+)
+def test_a_charset_is_no_declared_language(meta, declared):
+    page = NEWS_PAGE.replace('<html lang="en-gb">', "<html>").replace("<head>", f"<head>\n{meta}")
+    article = extract_article(page.encode("utf-8"))
+    assert article is not None and article.language == declared

@@ -1,6 +1,7 @@
 """Publishers: the organisation a page names, not its copyright line or forum software; the
-site of the URL when nothing is left; counted by origin in the manifest and the datasheet.
-On the Chinese and WCXB benchmark pages when ../shared/corpora is present."""
+site of the URL when nothing is left; counted by origin in the manifest and the datasheet;
+one spelling per publisher and site. On the Chinese and WCXB benchmark pages when
+../shared/corpora is present."""
 
 from __future__ import annotations
 
@@ -11,8 +12,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dataset_builder.stages.publisher import clean_publisher, publisher, publisher_origin, site_of
-from tests.conftest import SHARED_CORPORA, article_text, jsonl, run_build
+from dataset_builder.decide.publishers import canonical, fold, publisher_names
+from dataset_builder.pipeline import build
+from dataset_builder.stages.publisher import (
+    clean_publisher,
+    publisher,
+    publisher_origin,
+    registrable_site,
+    site_of,
+)
+from tests.conftest import SHARED_CORPORA, article_text, jsonl, make_config, run_build, write_files
 
 ZH = SHARED_CORPORA / "zh_web_extraction"
 WCXB = SHARED_CORPORA / "wcxb_articles"
@@ -22,7 +31,6 @@ WCXB = SHARED_CORPORA / "wcxb_articles"
     ("value", "expected"),
     [
         ("Copyright © 2017 Sohu.com Inc. All Rights Reserved.", "Sohu.com"),
-        ("人民网版权所有", "人民网"),
         ("© 2019 新浪网 版权所有", "新浪网"),
         ("Copyright (c) 2005-2024 Foo Co., Ltd. All rights reserved", "Foo"),
         ("Copyright © 2020 株式会社朝日新聞社", "朝日新聞社"),
@@ -119,7 +127,6 @@ def test_chinese_pages():
     cleaned = {raw: new for raw, new in found.values() if raw}
     assert cleaned["Copyright © 2017 Sohu.com Inc. All Rights Reserved."] == "Sohu.com"
     assert cleaned["2001-2013 Comsenz Inc."] == "cbzw.com.cn"  # the forum's own site
-    assert cleaned["人民网版权所有"] == "人民网"
     assert all(
         new == raw
         for raw, new in cleaned.items()
@@ -153,3 +160,94 @@ def test_a_sites_host_is_what_urlsplit_says_of_the_whole_address(scheme, host, r
         expected = None
     expected = expected.removeprefix("www.") if expected and "." in expected else None
     assert site_of(url) == expected
+
+
+# --- one name per publisher (decide/publishers.py) -----------------------------------------
+
+
+def test_names_fold_by_case_accents_and_spaces():
+    assert fold("El País") == fold("El país") == fold("  EL   PAÍS ") == fold("El Pais") == "el pais"
+    assert fold("STRASSE") == fold("Straße")  # case folding, not lower()
+    assert fold("El País") != fold("El Paisaje")
+
+
+def test_the_canonical_spelling_is_the_most_used_then_not_capitals_then_code_points():
+    assert canonical({"EL PAÍS": 1, "El país": 1, "El País": 1}) == "El País"
+    assert canonical({"EL UNIVERSAL": 2, "El Universal": 1}) == "EL UNIVERSAL"  # most records win
+    assert canonical({"EL UNIVERSAL": 1, "El Universal": 1}) == "El Universal"
+
+
+def test_the_site_is_the_registrable_domain():
+    assert registrable_site("https://www.elpais.com/a") == "elpais.com"
+    assert registrable_site("https://english.elpais.com/a") == "elpais.com"
+    assert registrable_site("https://news.bbc.co.uk/a") == "bbc.co.uk"
+    assert registrable_site("http://10.0.0.1/a") == "10.0.0.1"
+    assert registrable_site(None) == ""
+
+
+def test_spellings_merge_on_one_site_only():
+    renames = publisher_names(
+        [
+            ("elpais.com", "El País", 1),
+            ("elpais.com", "El país", 1),
+            ("elpais.com", "EL PAÍS", 1),
+            ("elpais.example.org", "El Pais", 5),  # folds alike, another site: another publisher
+            ("elpais.com", "Cinco Días", 1),
+        ]
+    )
+    assert renames == {("elpais.com", s): "El País" for s in ("El País", "El país", "EL PAÍS")}
+    assert publisher_names([("", "China Daily", 1), ("", "CHINA DAILY", 1)]) == {
+        ("", "China Daily"): "China Daily",  # without a URL: one site
+        ("", "CHINA DAILY"): "China Daily",
+    }
+
+
+def outlets() -> dict[str, str]:
+    """One outlet spelt three ways on three hosts of its site (a file each), a namesake on
+    another site, and one whose capitals most records use."""
+    pages = [
+        ("elpais1", "El País", "https://elpais.com/a"),
+        ("elpais2", "El país", "https://www.elpais.com/b"),
+        ("elpais3", "EL PAÍS", "https://english.elpais.com/c"),
+        ("namesake", "El Pais", "https://elpais.example.org/d"),
+        ("universal1", "EL UNIVERSAL", "https://www.eluniversal.com.mx/e"),
+        ("universal2", "EL UNIVERSAL", "https://www.eluniversal.com.mx/f"),
+        ("universal3", "El Universal", "https://eluniversal.com.mx/g"),
+    ]
+    return {
+        f"{n}.jsonl": jsonl({"id": n, "text": article_text(60 + i), "source": source, "url": url})
+        for i, (n, source, url) in enumerate(pages)
+    }
+
+
+def test_one_spelling_per_publisher_in_the_source_column_manifest_and_datasheet(tmp_path):
+    release = run_build(tmp_path, outlets(), ingest={"fields": {"id": "id"}})
+    table = pq.read_table(sorted((release.path / "data").glob("*.parquet")), columns=["id", "source"])
+    sources = dict(zip(table["id"].to_pylist(), table["source"].to_pylist(), strict=True))
+    assert sources == {
+        "elpais1": "El País",
+        "elpais2": "El País",
+        "elpais3": "El País",
+        "namesake": "El Pais",
+        "universal1": "EL UNIVERSAL",
+        "universal2": "EL UNIVERSAL",
+        "universal3": "EL UNIVERSAL",
+    }
+    publishers = release.manifest["profile"]["publishers"]
+    assert publishers["top"] == {"El País": 3, "EL UNIVERSAL": 3, "El Pais": 1}
+    assert publishers["variants"] == {
+        "EL UNIVERSAL": {"EL UNIVERSAL": 2, "El Universal": 1},
+        "El País": {"EL PAÍS": 1, "El País": 1, "El país": 1},
+    }
+    datasheet = (release.path / "DATASHEET.md").read_text(encoding="utf-8")
+    assert "| El País | EL PAÍS (1); El País (1); El país (1) |" in datasheet
+
+
+def test_publisher_names_are_the_same_with_workers_and_the_cache(tmp_path):
+    raw = write_files(tmp_path / "raw", outlets())
+    chosen = {"ingest": {"fields": {"id": "id"}}, "cache": {"folder": str(tmp_path / "cache")}}
+    one = build(make_config(tmp_path / "one", raw, **chosen), workers=1, report=False)
+    two = build(make_config(tmp_path / "two", raw, **chosen), workers=2, report=False)
+    assert two.cache and two.cache.files_reused == len(outlets())  # pass 1 from the cache
+    assert two.manifest["fingerprint"] == one.manifest["fingerprint"]
+    assert one.manifest["profile"]["publishers"]["variants"]

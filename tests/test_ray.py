@@ -18,7 +18,9 @@ from dataset_builder.errors import ConfigError
 from dataset_builder.pipeline import build
 from tests.conftest import article_text, jsonl, make_config, read_jsonl, write_files
 from tests.test_boilerplate import outlets_corpus
+from tests.test_html import declared_pages
 from tests.test_near_dup import near_copy, updated_version
+from tests.test_publisher import outlets
 from tests.test_scripts import ARTICLES, copies, full_width
 
 
@@ -240,3 +242,19 @@ def test_learned_boilerplate_on_ray_gives_the_local_bytes(local_ray, tmp_path):
     assert remote.manifest["files"] == local.manifest["files"]
     for entry in local.manifest["files"]:
         assert (remote.path / entry["path"]).read_bytes() == (local.path / entry["path"]).read_bytes()
+
+
+def test_ray_names_publishers_and_counts_declared_languages_as_the_local_engine(local_ray, tmp_path):
+    """The publisher names are a global step: Ray's grouping by site and folded name
+    chooses the local engine's spellings; the declared languages travel through its spool."""
+    raw = write_files(tmp_path / "raw", outlets() | declared_pages())
+    releases = {
+        engine: build(
+            make_config(tmp_path / engine, raw, ingest={"fields": {"id": "id"}}), workers=2, engine=engine
+        )
+        for engine in ("local", "ray")
+    }
+    local, remote = releases["local"], releases["ray"]
+    profile = local.manifest["profile"]
+    assert len(profile["publishers"]["variants"]) == 2 and profile["declared_languages"]["disagree"]
+    assert remote.manifest["fingerprint"] == local.manifest["fingerprint"]

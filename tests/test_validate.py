@@ -22,6 +22,7 @@ VALID = {
     "keywords": [],
     "license": "CC-BY-4.0",
     "retrieved": "2024-11-02",
+    "declared_language": "pt",
     "raw_path": "a.jsonl",
     "raw_line": 3,
     "raw_sha256": "0" * 64,
@@ -53,6 +54,7 @@ def test_valid_record_passes(validator):
         ("url", "not a url"),
         ("retrieved", "2024-02-30"),
         ("license", ""),
+        ("declared_language", "pt-BR"),  # the primary subtag only
     ],
 )
 def test_malformed_formats_are_rejected_with_the_field(validator, field, value):

@@ -3,6 +3,7 @@
     exact dedup      records with equal content keys: keep the smallest id
     near dedup       LSH candidates -> Jaccard -> clusters: keep the smallest id
     split groups     similar pairs and shared `group_by` values -> groups -> one split each
+    publisher names  the survivors' (site, spelling) counts -> one spelling per publisher
 
 They are the only steps that look at the whole corpus at once. The local engine runs them
 here, on arrays in memory (`decide`); the Ray engine runs the same stage functions as
@@ -33,6 +34,7 @@ from dataset_builder.decide.dedup import (
 )
 from dataset_builder.decide.graph import connected_components
 from dataset_builder.decide.minhash import Shingling
+from dataset_builder.decide.publishers import Renames, publisher_names
 from dataset_builder.decide.split import Move, assign_splits
 from dataset_builder.spool import Spool
 
@@ -53,7 +55,8 @@ class Corpus:
 @dataclass(frozen=True)
 class DedupKeys:
     """Pass 1's answer for a batch (or, concatenated, for the corpus), for the global steps:
-    per valid record, in order, what exact dedup, near dedup and split grouping compare."""
+    per valid record, in order, what exact dedup, near dedup, split grouping and publisher
+    names compare."""
 
     keys: list[bytes]  # content keys
     bands: np.ndarray  # (records, bands) uint64; no columns when near-dup is off
@@ -61,6 +64,9 @@ class DedupKeys:
     groups: dict[str, list[Any]]  # split.group_by field -> its value per record
     scripts: list[str]  # the script of each text (scripts.script_of); "" when near-dup is off
     few: np.ndarray  # (records,) bool: one shingle only, too few to judge by (Jaccard 0 or 1)
+    publishers: list[tuple[str, str]]  # the distinct (site, source) pairs of the records
+    publisher: np.ndarray  # (records,) int32: the record's place in `publishers`, -1 without a
+    # source (a few strings per batch rather than two per record)
 
     @classmethod
     def concatenated(cls, blocks: list[DedupKeys]) -> DedupKeys:
@@ -72,7 +78,7 @@ class DedupKeys:
         }
         scripts = [script for block in blocks for script in block.scripts]
         few = np.concatenate([b.few for b in blocks]) if blocks else np.zeros(0, bool)
-        return cls(keys, bands, words, groups, scripts, few)
+        return cls(keys, bands, words, groups, scripts, few, *joined_publishers(blocks))
 
     def sliced(self, start: int, stop: int) -> DedupKeys:
         """Rows `start` to `stop` (the records of one piece of a batch, for the cache)."""
@@ -83,7 +89,32 @@ class DedupKeys:
             {name: values[start:stop] for name, values in self.groups.items()},
             self.scripts[start:stop],
             self.few[start:stop],
+            self.publishers,
+            self.publisher[start:stop],
         )
+
+    def publisher_counts(self, rows: np.ndarray) -> list[tuple[str, str, int]]:
+        """(site, source, records) among `rows`, for `publishers.publisher_names`."""
+        codes = self.publisher[rows]
+        counts = np.bincount(codes[codes >= 0], minlength=len(self.publishers))
+        return [(*pair, int(n)) for pair, n in zip(self.publishers, counts.tolist(), strict=True) if n]
+
+
+def publisher_codes(pairs: list[tuple[str, str] | None]) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """Per-record (site, source) pairs (None: no source) as distinct pairs and codes."""
+    places: dict[tuple[str, str], int] = {}
+    codes = [-1 if pair is None else places.setdefault(pair, len(places)) for pair in pairs]
+    return list(places), np.array(codes, dtype=np.int32)
+
+
+def joined_publishers(blocks: list[DedupKeys]) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """The blocks' publisher codes renumbered into one list of distinct pairs."""
+    places: dict[tuple[str, str], int] = {}
+    renumbered = []
+    for block in blocks:
+        table = np.array([places.setdefault(pair, len(places)) for pair in block.publishers] + [-1], np.int32)
+        renumbered.append(table[block.publisher])  # -1 picks the table's last entry: -1
+    return list(places), np.concatenate(renumbered) if renumbered else np.zeros(0, np.int32)
 
 
 @dataclass(frozen=True)
@@ -105,6 +136,7 @@ class Decisions:
     moves: list[Move]  # records of the base release whose split changed, by id
     groups: dict[str, int]
     crossing: list[tuple[int, int, float]]  # similar pairs (a < b) whose rows got different splits
+    publishers: Renames  # spellings of one publisher's name, to write as one (decide/publishers.py)
 
 
 NOT_KEPT = -1
@@ -245,4 +277,6 @@ def decide(
     )
     splits = split_column(len(corpus.ids), survivors, assigned)
     crossing = crossing_pairs(pairs, similarity, splits)
-    return Decisions(exact, near, stats, splits, moves, group_sizes(labels[survivors].tolist()), crossing)
+    renames = publisher_names(dedup.publisher_counts(np.array(survivors, dtype=np.int64)))
+    sizes = group_sizes(labels[survivors].tolist())
+    return Decisions(exact, near, stats, splits, moves, sizes, crossing, renames)

@@ -2,7 +2,8 @@
 
     pass 1   `prepare`:  ingest items (or line ranges) -> clean -> validate -> decontaminate -> spool,
                          dedup keys, band keys
-    pass 2   `annotate`: spooled rows -> language -> allow-list -> PII -> tagged Arrow batches
+    pass 2   `annotate`: spooled rows -> language -> allow-list -> PII -> publisher names
+                         -> tagged Arrow batches
 
 Each engine (`dataset_builder.engines.base`) runs these same functions: the local one in this
 process or in forked workers, the Ray one in Ray Data actors. A worker is set up once by
@@ -29,7 +30,8 @@ from dataset_builder.config import IngestSettings, Settings
 from dataset_builder.decide.boilerplate import publisher_of, text_lines
 from dataset_builder.decide.dedup import NearDupSettings, content_key
 from dataset_builder.decide.minhash import band_keys, signatures
-from dataset_builder.decide.steps import DedupKeys
+from dataset_builder.decide.publishers import Renames
+from dataset_builder.decide.steps import DedupKeys, publisher_codes
 from dataset_builder.errors import BuildError
 from dataset_builder.records import (
     METADATA_FIELDS,
@@ -49,6 +51,7 @@ from dataset_builder.stages.decontaminate import EvalIndex, Match, matches_batch
 from dataset_builder.stages.ingest import InputFile, LineRange, Unit, file_chunks
 from dataset_builder.stages.pii import Finding, find_pii, redact, summary
 from dataset_builder.stages.profile import Profile
+from dataset_builder.stages.publisher import registrable_site
 from dataset_builder.stages.quality import failures, signals_batch
 from dataset_builder.stages.validate import article_validator, validate_record
 
@@ -65,6 +68,7 @@ class WorkerSetup:
     read: IngestSettings | None = None  # how pass 1 reads files (`settings.ingest` and raw/sources.toml)
     cache: Path | None = None  # the build cache's folder, None without one
     memo: Memo | None = None  # pass 2's results of the last build, by text (None: no cache)
+    publishers: Renames = field(default_factory=dict)  # pass 2: the spellings written as one
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,7 @@ def init_annotate(setup: WorkerSetup) -> None:
     _stages["spool"] = setup.spool
     _stages["quality"] = setup.settings.quality
     _stages["memo"] = setup.memo
+    _stages["publishers"] = setup.publishers
 
 
 def prepare(task: tuple[str, list[Part]]) -> tuple[Prepared, DedupKeys]:
@@ -292,7 +297,8 @@ def publisher_lines(record: Record) -> tuple[str, tuple[int, ...]]:
 
 def dedup_keys(valid: list[Record], near: NearDupSettings | None, group_by: tuple[str, ...]) -> DedupKeys:
     """What the global steps compare of a batch's spooled records (also for records that
-    learned boilerplate left shorter, engines/boilerplate.py)."""
+    learned boilerplate left shorter, engines/boilerplate.py), and the site and spelling of
+    each one's publisher, for one name per publisher (decide/publishers.py)."""
     texts = [r["text"] for r in valid]
     if near and valid:
         matrix, shingles = signatures(texts, near.minhash)
@@ -301,6 +307,7 @@ def dedup_keys(valid: list[Record], near: NearDupSettings | None, group_by: tupl
         bands = np.zeros((len(valid), near.lsh_shape[0] if near else 0), dtype=np.uint64)
         shingles = np.zeros(len(valid), dtype=np.int64)
     groups = {name: [r.get(name) for r in valid] for name in group_by}
+    pairs = [(registrable_site(r.get("url")), r["source"]) if r.get("source") else None for r in valid]
     return DedupKeys(
         [content_key(t) for t in texts],
         bands,
@@ -308,6 +315,7 @@ def dedup_keys(valid: list[Record], near: NearDupSettings | None, group_by: tupl
         groups,
         [script_of(t) for t in texts] if near else [""] * len(texts),
         shingles == 1,
+        *publisher_codes(pairs),
     )
 
 
@@ -336,8 +344,9 @@ def audit_row(record: Record, match: Match) -> dict[str, Any]:
 def annotate(task: AnnotateTask) -> Annotated:
     """Pass 2 for the rows `offsets` of spool batch `batch`, going to `routes` (split,
     bucket): language (and the allow-list), quality signals, personal information
-    (redacted if asked). What a text's earlier build found is taken from the memo of the
-    build cache (`Known`), the rest computed."""
+    (redacted if asked), each publisher under the one spelling the global steps chose.
+    What a text's earlier build found is taken from the memo of the build cache (`Known`),
+    the rest computed."""
     batch, offsets, routes = task
     table = read_batch(_stages["spool"], batch).take(pa.array(offsets, pa.int64()))
     texts = table.column("text").to_pylist()
@@ -372,14 +381,16 @@ def annotate(task: AnnotateTask) -> Annotated:
         if findings and pii.redact:
             texts[n] = redact(texts[n], findings)
         kept.append(n)
-    tagged = tagged_batch(
-        table.take(pa.array(kept, pa.int64())), [texts[n] for n in kept], [known[n] for n in kept]
-    )
+    kept_table = table.take(pa.array(kept, pa.int64()))
+    sources, spellings = named_publishers(kept_table, _stages["publishers"])
+    tagged = tagged_batch(kept_table, [texts[n] for n in kept], [known[n] for n in kept], sources)
     kept_routes = [routes[n] for n in kept]
     profiles: defaultdict[str, Profile] = defaultdict(Profile)
-    columns = {name: tagged.column(name).to_pylist() for name in ("source", "url", "published")}
+    profiled = ("source", "url", "published", "language", "declared_language")
+    columns = {name: tagged.column(name).to_pylist() for name in profiled}
     for row, (split, _) in enumerate(kept_routes):
-        profiles[split].add([{"text": texts[kept[row]], **{name: c[row] for name, c in columns.items()}}])
+        fields = {name: c[row] for name, c in columns.items()}
+        profiles[split].add([{"text": texts[kept[row]], "spelling": spellings[row], **fields}])
     memo = (
         [
             (k.hashed, data if data is not None and k is before else k.dumps())
@@ -393,14 +404,34 @@ def annotate(task: AnnotateTask) -> Annotated:
     return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles), failed, signals, memo, found)
 
 
-def tagged_batch(table: pa.RecordBatch, texts: list[str], known: list[Known]) -> pa.RecordBatch:
-    """The kept rows with pass 2's columns (language, score, quality signals) and their
-    texts as pass 2 leaves them (redacted or not), in the release's column order. The other
-    columns pass through as Arrow: a record is never turned into a dict and back."""
+def named_publishers(table: pa.RecordBatch, renames: Renames) -> tuple[list[str | None], list[str | None]]:
+    """Each row's publisher under its canonical spelling (decide/publishers.py), and the
+    spelling it had where that was merged with others (None elsewhere), for the profile's
+    list of the variants seen."""
+    spellings = table.column("source").to_pylist()
+    if not renames:
+        return spellings, [None] * len(spellings)
+    urls = table.column("url").to_pylist()
+    named = [
+        renames.get((registrable_site(url), spelling)) if spelling else None
+        for spelling, url in zip(spellings, urls, strict=True)
+    ]
+    sources = [name or spelling for name, spelling in zip(named, spellings, strict=True)]
+    return sources, [spelling if name else None for name, spelling in zip(named, spellings, strict=True)]
+
+
+def tagged_batch(
+    table: pa.RecordBatch, texts: list[str], known: list[Known], sources: list[str | None]
+) -> pa.RecordBatch:
+    """The kept rows with pass 2's columns (language, score, quality signals), their texts
+    as pass 2 leaves them (redacted or not) and their publishers as named once, in the
+    release's column order. The other columns pass through as Arrow: a record is never
+    turned into a dict and back."""
     schema = record_schema(_stages["columns"])
     signals = [k.signals or (None,) * len(SIGNALS) for k in known]
     added = {
         "text": texts,
+        "source": sources,
         "language": [k.language or "" for k in known],
         "language_score": [k.score for k in known],
         **{PREFIX + name: [values[i] for values in signals] for i, name in enumerate(SIGNALS)},

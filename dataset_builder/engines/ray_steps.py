@@ -7,6 +7,7 @@
     confirmation     batches of candidates         -> dedup.similar_pairs (exact Jaccard)
     clusters         connected components          -> large-star / small-star rounds
     split groups     similar pairs, shared values  -> components -> split.assign_splits
+    publisher names  group by site and folded name -> publishers.publisher_names in each group
 
 Band keys, candidate pairs and similar pairs stay in Ray's object store, partitioned over
 the cluster. The building process receives only what it writes down (the duplicates, each
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import pickle
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +49,7 @@ from dataset_builder.decide.dedup import (
     similar_pairs,
 )
 from dataset_builder.decide.minhash import Shingling, collisions
+from dataset_builder.decide.publishers import Renames, fold, publisher_names
 from dataset_builder.decide.split import Move, assign_splits
 from dataset_builder.decide.steps import (
     Corpus,
@@ -154,7 +157,8 @@ class Steps:
         for batch in batches(similar, ["a", "b", "similarity"]) if similar is not None else ():
             pairs = np.column_stack([batch["a"], batch["b"]])
             crossing += crossing_pairs(pairs, np.asarray(batch["similarity"], dtype=np.float64), splits)
-        return Decisions(exact, near, stats, splits, moves, group_sizes(labels), crossing)
+        renames = self.publishers(survivors)
+        return Decisions(exact, near, stats, splits, moves, group_sizes(labels), crossing, renames)
 
     def candidates(self, compared: Dataset) -> Dataset:
         """Each pair of rows that shares a band key, once: (a, b) with a < b."""
@@ -178,6 +182,13 @@ class Steps:
             batch_format="pyarrow",
         )
         return [NearDuplicate(r["row"], r["representative"], r["similarity"]) for r in rows_of(measured)]
+
+    def publishers(self, survivors: Dataset) -> Renames:
+        """The survivors' spellings of one name on one site (`publishers.fold`) meet in one
+        partition, which names them as the local engine does."""
+        named = where(survivors, lambda t: pc.is_valid(t["spelling"])).select_columns(["site", "spelling"])
+        found = regroup(named, by_folded_name, renamed_part, self.parts)
+        return {(r["site"], r["spelling"]): r["canonical"] for r in rows_of(found)}
 
     def splits(self, survivors: Dataset, similar: Dataset | None) -> tuple[np.ndarray, list[Move], list[int]]:
         """Split groups — similar pairs at or above the group threshold, records sharing a
@@ -281,6 +292,13 @@ def by_pair(table: Table) -> np.ndarray:
     return fmix64(fmix64(table["a"].to_numpy().astype(np.uint64)) ^ table["b"].to_numpy().astype(np.uint64))
 
 
+def by_folded_name(table: Table) -> np.ndarray:
+    pairs = zip(table["site"].to_pylist(), table["spelling"].to_pylist(), strict=True)
+    return np.array(
+        [xxhash.xxh3_64_intdigest(f"{site}\0{fold(name)}".encode()) for site, name in pairs], np.uint64
+    )
+
+
 def by_value(table: Table) -> np.ndarray:
     return np.array(
         [xxhash.xxh3_64_intdigest(v.encode("utf-8")) for v in table["value"].to_pylist()], np.uint64
@@ -294,6 +312,7 @@ def record_rows(results: Table, shared: list[Any], group_by: list[str]) -> Table
     """One row per spooled record not rejected yet: its row, rank, id and dedup keys."""
     info = shared_of(shared)
     columns: dict[str, list[Any]] = {"row": [], "id": [], "key": [], "words": [], "script": [], "few": []}
+    columns |= {"site": [], "spelling": []}
     columns |= {f"group:{name}": [] for name in group_by}
     bands = []
     for cell, keys_cell in zip(results["prepared"].to_pylist(), results["keys"].to_pylist(), strict=True):
@@ -307,6 +326,10 @@ def record_rows(results: Table, shared: list[Any], group_by: list[str]) -> Table
         columns["words"] += keys.words[keep].tolist()
         columns["script"] += [script for script, k in zip(keys.scripts, keep, strict=True) if k]
         columns["few"] += keys.few[keep].tolist()
+        for code in keys.publisher[keep].tolist():
+            site, spelling = keys.publishers[code] if code >= 0 else (None, None)
+            columns["site"].append(site)
+            columns["spelling"].append(spelling)
         for name in group_by:
             columns[f"group:{name}"] += [v for v, k in zip(keys.groups[name], keep, strict=True) if k]
         bands.append(keys.bands[keep])
@@ -319,6 +342,8 @@ def record_rows(results: Table, shared: list[Any], group_by: list[str]) -> Table
             "words": pa.array(columns["words"], pa.bool_()),
             "script": pa.array(columns["script"], pa.string()),
             "few": pa.array(columns["few"], pa.bool_()),
+            "site": pa.array(columns["site"], pa.string()),
+            "spelling": pa.array(columns["spelling"], pa.string()),
             **{f"group:{name}": pa.array(columns[f"group:{name}"], pa.string()) for name in group_by},
         }
     )
@@ -327,6 +352,17 @@ def record_rows(results: Table, shared: list[Any], group_by: list[str]) -> Table
         return table
     flat = pa.array(matrix.ravel(), pa.uint64())
     return table.append_column("bands", pa.FixedSizeListArray.from_arrays(flat, matrix.shape[1]))
+
+
+RENAMED = pa.schema([("site", pa.string()), ("spelling", pa.string()), ("canonical", pa.string())])
+
+
+def renamed_part(table: Table) -> Table:
+    """`publishers.publisher_names` over this partition's (site, spelling) rows."""
+    counts = Counter(zip(table["site"].to_pylist(), table["spelling"].to_pylist(), strict=True))
+    renames = publisher_names((site, name, n) for (site, name), n in counts.items())
+    sites, names = [site for site, _ in renames], [name for _, name in renames]
+    return pa.table({"site": sites, "spelling": names, "canonical": list(renames.values())}, schema=RENAMED)
 
 
 def exact_part(table: Table) -> Table:

@@ -198,12 +198,14 @@ def facts(m: dict[str, Any]) -> dict[tuple[str, str], str | None]:
                 "Languages (langdetect): "
                 + ", ".join(f"{lang} {n}" for lang, n in sorted(languages.items()))
                 + ".",
+                *filter(None, [declared_languages(m)]),
             ]
         ),
         (c, "What data does each instance consist of?"): (
             "One article per row: `id`, `source_id` (the input's own id), `title`, `text` (cleaned "
             "body), `url`, `source` (publisher), `published` (UTC timestamp), `authors`, `keywords`, "
-            "`language`, `language_score`, and provenance: "
+            "`language`, `language_score`, `declared_language` (the language a web page declares, "
+            "beside the detected one), and provenance: "
             "`raw_path` (input file), `raw_line` (line, or element number in a JSON array), "
             "`raw_sha256` (hash of the record's raw bytes), `raw_format`.\n\n"
             + "Quality signals of each record's text, as `quality_*` columns (definitions and the papers "
@@ -211,6 +213,7 @@ def facts(m: dict[str, Any]) -> dict[tuple[str, str], str | None]:
             + user_columns(config)
             + input_keys(m)
             + publisher_origins(m)
+            + merged_publishers(m)
         ),
         (c, "Is any information missing from individual instances?"): table(
             ["field", "records without a value"], [[f, n] for f, n in m["missing_values"].items()]
@@ -366,6 +369,41 @@ def publisher_origins(m: dict[str, Any]) -> str:
         f"Publisher (`source`) of the kept records: {origin['name']} named by the record itself (the page, "
         f"the file's field or raw/sources.toml; copyright notices cut to the organisation, software "
         f"vendors dropped), {origin['domain']} only the host name of its URL, {origin['none']} none."
+    )
+
+
+def merged_publishers(m: dict[str, Any]) -> str:
+    """The spellings of one publisher's name that the build wrote as one (decide/publishers.py)."""
+    found = m["profile"]["publishers"]["variants"]
+    rule = (
+        "Spellings of a publisher's name that differ only in case, accents or spacing, on the same site "
+        "(registrable domain of the URL; the records without a URL are one site), are one publisher, "
+        "written as the spelling most of its records "
+        "used (a tie: the one not in capitals, then the first in code-point order)"
+    )
+    if not found:
+        return f"\n\n{rule}: no name was written two ways."
+    rows = [
+        [publisher, "; ".join(f"{spelling} ({n})" for spelling, n in spellings.items())]
+        for publisher, spellings in found.items()
+    ]
+    return f"\n\n{rule}. Merged:\n\n" + table(["publisher", "spellings seen (kept records)"], rows)
+
+
+def declared_languages(m: dict[str, Any]) -> str | None:
+    """How the languages web pages declare compare with the detected ones (counted, not resolved)."""
+    found = m["profile"]["declared_languages"]
+    if not found["records"]:
+        return None
+    pairs = [[d["declared"], d["detected"], d["records"]] for d in found["disagree"]]
+    return (
+        f"Declared languages (`declared_language`: `<html lang>`, else Content-Language or og:locale, as "
+        f"its primary subtag): {found['records']} kept record(s) declare one; langdetect agrees with "
+        f"{found['agree']} (primary subtags compared: zh-Hans, zh-TW and langdetect's zh-cn and zh-tw are "
+        f"all zh; nb and nn are its no), finds {found['undetermined']} too short to judge (und) and "
+        f"disagrees with {sum(d['records'] for d in found['disagree'])}. The `language` column keeps "
+        "the detected language"
+        + (":\n\n" + table(["declared", "detected", "records"], pairs) if pairs else ".")
     )
 
 

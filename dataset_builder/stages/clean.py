@@ -147,6 +147,7 @@ def clean_record(record: Record, cleaner: Cleaner) -> tuple[Record, Counter[str]
         "group": None,
         "license": None,
         "retrieved": None,
+        "declared_language": None,
         "authors": [],
         "keywords": [],
         **record,

@@ -18,6 +18,7 @@ set), and none of them knows about a particular site:
 
 from __future__ import annotations
 
+import codecs
 import re
 from copy import deepcopy
 from dataclasses import dataclass
@@ -154,9 +155,37 @@ def declared_language(tree: HtmlElement) -> str | None:
             candidates.append(meta.get("content"))
     for value in candidates:
         tag = (value or "").split(",")[0].strip().replace("_", "-")
-        if LANGUAGE_TAG.fullmatch(tag):
+        if LANGUAGE_TAG.fullmatch(tag) and not names_charset(tag):
             return _bcp47_case(tag)
     return None
+
+
+def names_charset(tag: str) -> bool:
+    """A charset written where a language goes (`<meta http-equiv="Content-Language"
+    content="utf-8">`, on one of the Chinese benchmark's pages), which the tag pattern
+    alone takes for utf with a subtag 8. Only tags with a subtag: `hz` is Herero as well
+    as a codec."""
+    try:
+        codecs.lookup(tag)
+    except LookupError:
+        return False
+    return "-" in tag
+
+
+# Deprecated ISO 639 codes and their IANA preferred values (pages still write `iw`), and
+# the tags that say "no language in particular".
+PREFERRED = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
+NO_LANGUAGE = frozenset({"und", "mul", "zxx"})
+
+
+def primary_language(tag: str | None) -> str | None:
+    """A declared BCP 47 tag's primary subtag, lower case (pt-BR -> pt, zh-Hant-TW -> zh),
+    the record's `declared_language`: the script and region are left out because
+    langdetect's labels have none to compare them with but Chinese's (zh-cn, zh-tw), and a
+    zh-TW page may be written in either script. None for und, mul and zxx."""
+    primary = (tag or "").split("-")[0].lower()
+    primary = PREFERRED.get(primary, primary)
+    return primary if primary and primary not in NO_LANGUAGE else None
 
 
 def _bcp47_case(tag: str) -> str:
@@ -278,4 +307,5 @@ def html_record(raw: Record) -> Record | Rejection:
     if article is None:
         return Rejection.of(raw, "no-article", "no article text found in the page")
     metadata = {k: v for k, v in vars(article).items() if k not in ("language", "encoding") and v}
-    return {**raw, **metadata, "raw_encoding": article.encoding}
+    declared = primary_language(article.language)
+    return {**raw, **metadata, "declared_language": declared, "raw_encoding": article.encoding}

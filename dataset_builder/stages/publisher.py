@@ -16,6 +16,8 @@ import functools
 import re
 from urllib.parse import urlsplit
 
+from tld import get_fld
+
 # A copyright notice: the words and marks, in the scripts whose pages are read most.
 RIGHTS = re.compile(
     r"copyright|\(c\)|©|ⓒ|all rights reserved|some rights reserved|版权所有|版權所有|保留所有权利"
@@ -98,6 +100,20 @@ def site_of_origin(url: str) -> str | None:
     except ValueError:
         return None
     return host.removeprefix("www.") if host and "." in host else None
+
+
+def registrable_site(url: str | None) -> str:
+    """The registrable domain of a URL's host (public suffix list: english.elpais.com and
+    elpais.com are elpais.com, news.bbc.co.uk is bbc.co.uk, a blogspot.com blog is its
+    own), the host itself where it has none (an IP address), "" without a host: the site
+    whose spellings of a name are one publisher (decide/publishers.py)."""
+    host = site_of(url)
+    return registrable_host(host) if host else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def registrable_host(host: str) -> str:
+    return get_fld(host, fix_protocol=True, fail_silently=True) or host
 
 
 def publisher(source: str | None, url: str | None) -> str | None:
