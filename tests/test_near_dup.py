@@ -168,7 +168,9 @@ def test_band_files_hold_what_the_matrix_holds(batch_sizes, redone, seed):
 
 def dedup_keys_with(bands: np.ndarray) -> DedupKeys:
     n = len(bands)
-    return DedupKeys([b"k"] * n, bands, np.ones(n, bool), {}, [""] * n, np.zeros(n, bool))
+    return DedupKeys(
+        [b"k"] * n, bands, np.ones(n, bool), {}, [""] * n, np.zeros(n, bool), [], np.full(n, -1, np.int32)
+    )
 
 
 @given(st.integers(1, 30), st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=40))
