@@ -22,7 +22,9 @@ from dataset_builder.pipeline import build
 from dataset_builder.release import verify
 from dataset_builder.report import page as report
 from dataset_builder.stages.profile import LENGTH_EDGES, Profile
-from tests.conftest import article_text, jsonl, make_config, read_jsonl, run_cli, write_files
+from tests.conftest import article_text, jsonl, make_config, read_jsonl, run_build, run_cli, write_files
+from tests.test_html import declared_pages
+from tests.test_publisher import outlets
 
 CHROMIUM = Path("/usr/bin/chromium")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -81,7 +83,8 @@ def release(tmp_path_factory):
 def resolve(manifest: dict, pointer: str):
     value = manifest
     for part in pointer.split("/")[1:]:
-        value = value[part.replace("~1", "/").replace("~0", "~")]
+        key = part.replace("~1", "/").replace("~0", "~")
+        value = value[int(key)] if isinstance(value, list) else value[key]  # RFC 6901: an index
     return value
 
 
@@ -516,3 +519,20 @@ def test_quality_histograms_draw_each_bin_to_scale_and_the_cut_where_it_is():
     assert [float(r.get("x")) for r in bins] == [PLOT_LEFT, PLOT_LEFT + PLOT_WIDTH * 2 / 3]
     (cut,) = [line for line in root.iter(f"{svg}line") if line.get("class") == "cut"]
     assert float(cut.get("x1")) == PLOT_LEFT + PLOT_WIDTH / 2
+
+
+def test_merged_names_and_declared_languages_are_shown_from_the_manifest(tmp_path):
+    """The spellings merged into one publisher and the declared → detected languages, each
+    number the manifest's (the loop below resolves every data-manifest pointer)."""
+    release = run_build(tmp_path, {**outlets(), **declared_pages()}, ingest={"fields": {"id": "id"}})
+    page = lxml.html.fromstring((release.path / "report.html").read_bytes())
+    shown = {cell.get("data-manifest"): cell.text_content() for cell in page.xpath("//*[@data-manifest]")}
+    for pointer, text in shown.items():
+        assert int(text.replace(",", "")) == resolve(release.manifest, pointer), pointer
+    assert "/profile/publishers/variants/El País/El país" in shown
+    assert shown["/profile/declared_languages/records"] == "3"
+    assert shown["/profile/declared_languages/disagree/0/records"] == "1"
+    rows = [
+        " ".join(cell.text_content() for cell in row) for row in page.xpath("//section[@id='sources']//tr")
+    ]
+    assert "El País El país 1" in rows and "en es 1" in rows
