@@ -39,8 +39,8 @@ from dataset_builder.stages.ingest import InputFile
 class BandFiles:
     """Every record's band keys on disk, one file of uint64 per band, read back a band at a
     time. At 8 bytes a band they are most of pass 1's answer (336 B a record with 42 bands,
-    1 GiB of the driver's peak at 3M records when kept, concatenated and selected in memory);
-    finding collisions needs only one band at a time."""
+    held in memory up to three times over: the batches, their concatenation, the rows
+    compared); finding collisions needs only one band at a time."""
 
     def __init__(self, folder: Path, bands: int) -> None:
         folder.mkdir(exist_ok=True)
