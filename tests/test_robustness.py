@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -730,3 +731,23 @@ def test_a_json_array_builds_in_the_memory_of_its_records_not_of_the_whole_array
     plain = build_peak_mb(tmp_path, "plain", ({"text": text} for text in texts))
     embedded = build_peak_mb(tmp_path, "embedded", ({"text": t, "embedding": [0.5] * 1000} for t in texts))
     assert embedded < plain + 60, f"peak {embedded} MB with embeddings, {plain} MB without"
+
+
+def test_a_json_array_element_over_max_record_bytes_is_rejected_unparsed(tmp_path):
+    """One element is bounded like one JSON Lines record: the elements before it are read,
+    it and the rest of the file are one `too-large` reject, and reading it held about
+    twice the bound, not the element (30 MB of text here, ~300 MB parsed)."""
+    huge = {"text": "word " * 6_000_000}
+    path = tmp_path / "raw" / "big.json"
+    path.parent.mkdir()
+    elements = [{"text": article_text(1)}, huge, {"text": article_text(2)}]
+    path.write_text(json.dumps(elements), encoding="utf-8")
+    settings = replace(load_config(None).settings.ingest, max_record_bytes=1 << 20)
+    tracemalloc.start()
+    read = list(ingest.read_file(ingest.InputFile(path, "big.json", path.stat().st_size), settings))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert [type(r).__name__ for r in read] == ["dict", "Rejection"]
+    assert (read[1].raw_line, read[1].reason) == (2, "too-large")
+    assert "element 2 is longer than ingest.max_record_bytes (1,048,576) characters" in read[1].detail
+    assert peak < 12 << 20, f"reading held {peak / 2**20:.0f} MiB"

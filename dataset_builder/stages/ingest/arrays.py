@@ -9,8 +9,10 @@ messages of its errors, are those `json.loads` gives; the array around the eleme
 
 An element that runs past the text read so far fails to parse or, a number, parses
 short; it is tried again when more text has come, at least as much again as is held, so
-that an element is parsed at most about twice over in all whatever its size (and one
-larger than the file size limit is never read: the file is rejected first)."""
+that an element is parsed at most about twice over in all whatever its size. An element
+longer than a bound (`max_chars`: the build gives `max_record_bytes`) is `TooLong` as soon
+as that much of it has been read, never parsed: the text held stays within about twice
+the bound however large the element."""
 
 from __future__ import annotations
 
@@ -45,6 +47,10 @@ class NestedTooDeeply(ValueError):
 
 class TooMany(Exception):
     """The array has more elements than it may: another follows the last one allowed."""
+
+
+class TooLong(Exception):
+    """The next element is longer than it may be (more characters than `max_chars`)."""
 
 
 class Text:
@@ -92,8 +98,9 @@ class Text:
         """The line of the whole text that position `pos` of the text held is on."""
         return self.lines_before + self.text.count("\n", 0, pos) + 1
 
-    def value(self) -> Any:
-        """The JSON value at the current position, read on until it is whole."""
+    def value(self, max_chars: int | None = None) -> Any:
+        """The JSON value at the current position, read on until it is whole; `TooLong` once
+        more than `max_chars` of it are held and it is not whole yet (or when it is, longer)."""
         while True:
             try:
                 value, end = DECODER.raw_decode(self.text, self.pos)
@@ -101,15 +108,24 @@ class Text:
                 cut = exc.msg.startswith("Unterminated string") or exc.pos > len(self.text) - NEAR_END
                 if self.ended or not cut:
                     raise ArrayError(self.line(exc.pos), exc.msg) from None
-                self.more(max(PIECE_CHARS, len(self.text) - self.pos))
+                self.read_on(max_chars)
                 continue
             except RecursionError:
                 raise NestedTooDeeply from None
+            if max_chars is not None and end - self.pos > max_chars:
+                raise TooLong
             if end > len(self.text) - NEAR_END and not self.ended:  # a number may go on: `12` of
-                self.more(max(PIECE_CHARS, len(self.text) - self.pos))  # `123`, `1.5` of `1.5e3`
+                self.read_on(max_chars)  # `123`, `1.5` of `1.5e3`
                 continue
             self.pos = end
             return value
+
+    def read_on(self, max_chars: int | None) -> None:
+        """More text for a value not whole yet, unless what is held of it is over `max_chars`."""
+        held = len(self.text) - self.pos
+        if max_chars is not None and held > max_chars:
+            raise TooLong
+        self.more(max(PIECE_CHARS, held))
 
 
 def starts_array(text: Text) -> bool:
@@ -117,18 +133,19 @@ def starts_array(text: Text) -> bool:
     return text.next_char() == "["
 
 
-def elements(text: Text, limit: int | None = None) -> Iterator[Any]:
+def elements(text: Text, limit: int | None = None, max_chars: int | None = None) -> Iterator[Any]:
     """The elements of the array `text` holds (`starts_array` must have said so), in order;
     `ArrayError` where the text stops being JSON (after the elements before the error), or
-    `NestedTooDeeply`; `TooMany` where an element would follow the `limit`th, unread. Text
-    after the array's `]` other than whitespace is an error ("Extra data"), as for `json.loads`."""
+    `NestedTooDeeply`; `TooMany` where an element would follow the `limit`th, unread;
+    `TooLong` at an element of more than `max_chars` characters. Text after the array's `]`
+    other than whitespace is an error ("Extra data"), as for `json.loads`."""
     text.pos += 1  # the `[`
     count = 0
     if text.next_char() == "]":
         text.pos += 1
     else:
         while True:
-            yield text.value()
+            yield text.value(max_chars)
             count += 1
             char = text.char_after_space()
             if char == "]":

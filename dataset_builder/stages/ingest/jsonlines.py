@@ -1,7 +1,8 @@
 """JSON arrays and JSON Lines. A JSON Lines record may not exceed `max_record_bytes` and is
 never loaded past it: a longer line is hashed as it streams past and rejected. A JSON
 array is parsed one element at a time (`arrays`), so that its cost does not grow with its
-length. A file gives at most `max_records_per_file` records (JSON Lines lines, array
+length, and an element of more than `max_record_bytes` characters is not parsed: from it
+on, the file is one `too-large` reject. A file gives at most `max_records_per_file` records (JSON Lines lines, array
 elements): the rest of a longer file is one `too-large` reject where it is cut."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataset_builder.stages.ingest.arrays import (
     ArrayError,
     NestedTooDeeply,
     Text,
+    TooLong,
     TooMany,
     elements,
     starts_array,
@@ -118,9 +120,9 @@ def checked_elements(text: Text, settings: IngestSettings) -> None:
     if not starts_array(text):
         raise ArrayError(text.line(text.pos), "Expecting value")
     try:
-        for _ in elements(text, settings.max_records_per_file):
+        for _ in elements(text, settings.max_records_per_file, settings.max_record_bytes):
             pass
-    except TooMany:  # the elements past the limit are not read: whether they are JSON does not matter
+    except (TooMany, TooLong):  # what follows is not read: whether it is JSON does not matter
         pass
 
 
@@ -201,7 +203,7 @@ def array_records(
     try:
         if not starts_array(text):
             raise ArrayError(text.line(text.pos), "no longer an array")
-        for number, item in enumerate(elements(text, limit), start=1):
+        for number, item in enumerate(elements(text, limit, settings.max_record_bytes), start=1):
             # surrogatepass: a lone surrogate is hashed as it is, then rejected by map_object
             item_bytes = json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")
             yield map_object(
@@ -217,6 +219,15 @@ def array_records(
             detail=(
                 f"the array has more than ingest.max_records_per_file ({limit:,}) elements: "
                 f"from element {number + 1:,} on, it is not read"
+            ),
+        )
+    except TooLong:
+        yield Rejection(
+            **{**prov, "raw_line": number + 1},
+            reason="too-large",
+            detail=(
+                f"element {number + 1:,} is longer than ingest.max_record_bytes "
+                f"({settings.max_record_bytes:,}) characters: from it on, the file is not read"
             ),
         )
     except (ArrayError, NestedTooDeeply, UnicodeDecodeError, OverLimit) as exc:
