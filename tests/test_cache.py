@@ -309,3 +309,11 @@ def test_a_cache_that_cannot_be_written_costs_only_speed(tmp_path):
         release = built(tmp_path / f"blocked{n}", raw, blocked)
         assert release.cache and (release.cache.files_reused, release.cache.entries) == (0, 0)
         assert release_bytes(release) == release_bytes(cold)
+
+
+def test_the_shingle_memo_keeps_the_texts_first_in_hash_order_within_its_budget():
+    sets = {row: np.arange(row + 1, dtype=np.uint64) for row in range(4)}  # 8, 16, 24, 32 bytes
+    hashes = {0: b"d" * 16, 1: b"b" * 16, 2: b"a" * 16, 3: b"c" * 16}
+    kept = local.memo_pairs(sets, hashes, budget=24 + 16)  # rows 2 (a) and 1 (b) fit, 3 (c) not
+    assert kept == [(b"a" * 16, sets[2].tobytes()), (b"b" * 16, sets[1].tobytes())]
+    assert len(local.memo_pairs(sets, hashes, budget=10**6)) == 4

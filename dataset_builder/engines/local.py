@@ -180,6 +180,12 @@ def strip_named(name: str) -> boilerplate.Stripped:
 
 
 SHINGLE_TASK_BATCHES = 16  # spool batch files per shingling task
+# The memo of shingle sets kept for the next build: its bytes are copied about four times
+# over while it is written and read back (the sets, the blob, the pickle, the file read),
+# so it is bounded: ~24,000 texts of ~2.7 KB (a 100k-document news corpus has ~15,000
+# candidate texts); past it, the texts first in hash order are kept. Unbounded, at 1M
+# documents it raised the build's peak by ~1 GB.
+SHINGLE_MEMO_BYTES = 64 << 20
 _shingle_memo: list[Memo | None] = [None]  # the cache's shingle sets, in each worker that shingles
 
 
@@ -199,8 +205,21 @@ def shingle_sets(
         sets.update(task_sets)
         hashes.update(task_hashes)
     if cache:
-        cache.keep_shingles(shingling, [(hashes[row], sets[row].tobytes()) for row in sorted(sets)])
+        cache.keep_shingles(shingling, memo_pairs(sets, hashes, SHINGLE_MEMO_BYTES))
     return ShingleSets(sets)
+
+
+def memo_pairs(
+    sets: dict[int, np.ndarray], hashes: dict[int, bytes], budget: int
+) -> list[tuple[bytes, bytes]]:
+    """(text hash, shingle set bytes) of the texts first in hash order, up to `budget` bytes."""
+    pairs, used = [], 0
+    for hashed, row in sorted((hashed, row) for row, hashed in hashes.items()):
+        used += sets[row].nbytes
+        if used > budget:
+            break
+        pairs.append((hashed, sets[row].tobytes()))
+    return pairs
 
 
 def init_shingles(memo: Memo | None) -> None:

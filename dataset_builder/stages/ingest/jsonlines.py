@@ -2,8 +2,9 @@
 never loaded past it: a longer line is hashed as it streams past and rejected. A JSON
 array is parsed one element at a time (`arrays`), so that its cost does not grow with its
 length, and an element of more than `max_record_bytes` characters is not parsed: from it
-on, the file is one `too-large` reject. A file gives at most `max_records_per_file` records (JSON Lines lines, array
-elements): the rest of a longer file is one `too-large` reject where it is cut."""
+on, the file is one `too-large` reject. A file gives at most `max_records_per_file`
+records (JSON Lines lines, array elements): the rest of a longer file is one `too-large`
+reject where it is cut."""
 
 from __future__ import annotations
 
