@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xxhash
 
 DIGEST = 32  # bytes of SHA-256 before each entry's payload
 SUFFIX = ".entry"
@@ -179,6 +180,12 @@ def code_version() -> str:
     versions = sorted((d.metadata["Name"] or "", d.version) for d in metadata.distributions())
     digest.update(repr((sys.version, versions)).encode())
     return digest.hexdigest()
+
+
+def text_key(text: str) -> bytes:
+    """The 16-byte hash a `Memo` holds a text's values under (a lone surrogate hashed as it
+    is: the texts a memo is asked about may hold one)."""
+    return xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass"))
 
 
 @dataclass(frozen=True)

@@ -100,11 +100,7 @@ class BuildCache:
 
     def memo(self) -> Memo:
         """Pass 2's results of the last build with these settings, by text."""
-        try:
-            return self.store.get(self.memo_key) or Memo.of([])
-        except Corrupt as exc:
-            self.warnings.append(str(exc))
-            return Memo.of([])
+        return self.stored_memo(self.memo_key)
 
     def keep_memo(self, pairs: list[tuple[bytes, bytes]]) -> None:
         """This build's pass-2 results, for the next build (the texts it no longer has go)."""
@@ -113,15 +109,20 @@ class BuildCache:
     def shingle_memo(self, shingling: Shingling) -> Memo:
         """The shingle sets the last build with this shingling confirmed candidates with, by
         text: a grown or unchanged corpus proposes mostly the same candidates again."""
-        try:
-            return self.store.get(shingles_context(shingling)) or Memo.of([])
-        except Corrupt as exc:
-            self.warnings.append(str(exc))
-            return Memo.of([])
+        return self.stored_memo(shingles_context(shingling))
 
     def keep_shingles(self, shingling: Shingling, pairs: list[tuple[bytes, bytes]]) -> None:
         """This build's candidates' shingle sets (uint64 bytes), for the next build."""
         self.store.put(shingles_context(shingling), Memo.of(pairs))
+
+    def stored_memo(self, key: str) -> Memo:
+        """The memo under `key`; an empty one when there is none, or when it was corrupt
+        (reported in the build's warnings and recomputed)."""
+        try:
+            return self.store.get(key) or Memo.of([])
+        except Corrupt as exc:
+            self.warnings.append(str(exc))
+            return Memo.of([])
 
     def parts(self, file: InputFile, read: IngestSettings) -> Iterator[Part]:
         """The file's parts: keys only, when the cache holds every one; else read."""

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-import xxhash
 
-from dataset_builder.cache import Memo
+from dataset_builder.cache import Memo, text_key
 from dataset_builder.config import IngestSettings, Settings
 from dataset_builder.decide.dedup import BandKeys, BandMatrix, ShingleSets
 from dataset_builder.decide.minhash import Shingling, shingle_set
@@ -234,7 +233,7 @@ def shingle_task(
     memo = _shingle_memo[0]
     sets, hashes = {}, {}
     for index, text in take_located(folder, located, "text"):
-        hashes[index] = xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass"))
+        hashes[index] = text_key(text)
         known = memo.get(hashes[index]) if memo is not None else None
         if known is None:
             sets[index] = shingle_set(text, shingling)

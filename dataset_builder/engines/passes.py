@@ -23,9 +23,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import xxhash
 
-from dataset_builder.cache import Corrupt, Memo, Store
+from dataset_builder.cache import Corrupt, Memo, Store, text_key
 from dataset_builder.config import IngestSettings, Settings
 from dataset_builder.decide.boilerplate import publisher_of, text_lines
 from dataset_builder.decide.dedup import NearDupSettings, content_key
@@ -481,7 +480,7 @@ class Known:
 def recall(texts: list[str], memo: Memo | None) -> tuple[list[Known], list[bytes | None]]:
     """Each text's `Known` — from the memo when it has the text, else empty — and the
     memo's bytes for it (None where it had none)."""
-    hashes = [xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass")) for text in texts]
+    hashes = [text_key(text) for text in texts]
     found = [memo.get(h) for h in hashes] if memo is not None else [None] * len(hashes)
     known = [
         Known(h) if data is None else Known.loads(h, data) for h, data in zip(hashes, found, strict=True)
