@@ -7,14 +7,15 @@ Lines shards of DOCS ÷ 10; the first ten shards are the corpus, the last is wha
 adds. In one run, with one cache folder:
 
 1. cold: the corpus, cache empty (it fills it);
-2. unchanged: the same corpus again, from the cache, into a new folder (every step but
-   reading runs); 2b. unchanged, into the folder where 1 published the version (the
-   build finds it published from these very inputs and checks it instead);
+2. unchanged, into a new folder: the build finds the release 1 published from these very
+   inputs, checks it and copies it (`release.reuse`); 2b. unchanged, into the folder
+   where 1 published the version (checked, not copied); 2c. unchanged, into a new folder
+   once no earlier release is left to copy (every step but reading runs);
 3. grown: the last shard added, from the cache (only the new shard is read);
 4. grown, cold: the grown corpus without the cache — its fingerprint must be 3's.
 
 Prints each build's wall time, stages, docs/s and peak memory (summed PSS of the build and
-its workers), the ratios 2 ÷ 1, 2b ÷ 1 and 3 ÷ 4, and the cache's bytes per document. Ratios, not
+its workers), the ratios 2 ÷ 1, 2b ÷ 1, 2c ÷ 1 and 3 ÷ 4, and the cache's bytes per document. Ratios, not
 seconds, are the figures to compare: the machine's speed drifts between days.
 """
 
@@ -91,11 +92,14 @@ def main() -> None:
         cold, cold_s, cold_peak = timed(
             "1. cold (cache empty)", folder, cache, args.workers, args.docs, published
         )
-        same, same_s, _ = timed("2. unchanged (from the cache)", folder, cache, args.workers, args.docs)
+        same, same_s, _ = timed("2. unchanged, new folder (copied)", folder, cache, args.workers, args.docs)
         _, again_s, _ = timed(
             "2b. unchanged, version published", folder, cache, args.workers, args.docs, published
         )
         shutil.rmtree(published)
+        passes, passes_s, _ = timed(
+            "2c. unchanged, nothing to copy (from the cache)", folder, cache, args.workers, args.docs
+        )
         shutil.copy(shard, folder / "raw" / shard.name)
         grown, grown_s, grown_peak = timed(
             "3. grown (from the cache)", folder, cache, args.workers, grown_docs
@@ -107,9 +111,11 @@ def main() -> None:
         (folder / "raw" / shard.name).unlink(missing_ok=True)
     size = grown.cache.bytes if grown.cache else 0
     same_print = same.manifest["fingerprint"] == cold.manifest["fingerprint"]
+    passes_print = passes.manifest["fingerprint"] == cold.manifest["fingerprint"]
     grown_print = grown.manifest["fingerprint"] == fresh.manifest["fingerprint"]
-    print(f"\nunchanged ÷ cold: {same_s / cold_s:.1%}  (same fingerprint: {same_print})")
+    print(f"\nunchanged, copied ÷ cold: {same_s / cold_s:.1%}  (same fingerprint: {same_print})")
     print(f"unchanged, the version already published ÷ cold: {again_s / cold_s:.1%}")
+    print(f"unchanged, nothing to copy ÷ cold: {passes_s / cold_s:.1%}  (same fingerprint: {passes_print})")
     print(f"grown ÷ grown cold: {grown_s / fresh_s:.1%}  (same fingerprint: {grown_print})")
     print(f"peak memory, grown ÷ grown cold: {grown_peak / fresh_peak:.2f}; cold {cold_peak / 2**30:.2f} GiB")
     print(f"cache: {size / 1e6:.0f} MB, {size / grown_docs:.0f} bytes per document")

@@ -1,5 +1,6 @@
 """The build cache's store: entries by content key, for `engines.cached` — pass 1's results
-for each part of an input file, pass 2's results by text (`Memo`), each release's key.
+for each part of an input file, pass 2's results by text (`Memo`), each release's key (with
+the folders it was published in: `release.reuse`).
 
 A pass-1 entry's key is a SHA-256 over everything that can change what pass 1 makes of
 the part: the file's bytes (their SHA-256) and path, the part's number in the file, the
@@ -16,7 +17,8 @@ reported, deleted and recomputed, never used. Pickles run code when loaded: the 
 for one user's (or one team's) builds, like a virtualenv, not for files from strangers.
 
 The cache never holds a release's bytes and is never part of one: a build with and
-without it publishes the same files (tests/test_cache.py).
+without it publishes the same files (tests/test_cache.py), and a release it is told of is
+copied only after every file is checked against its manifest.
 """
 
 from __future__ import annotations

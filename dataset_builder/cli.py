@@ -299,7 +299,10 @@ def summary_table(release: Release) -> Table:
     if release.cache:
         used = release.cache
         done = (
-            "nothing changed since the build that published it: not built again"
+            f"nothing changed since a build published it in {escape(display_path(used.copied_from))}: "
+            "copied from there, not built again"
+            if used.copied_from
+            else "nothing changed since the build that published it: not built again"
             if used.not_built
             else f"{used.files_reused} file(s) reused, {used.files_read} read; "
             f"{used.records_recalled} record(s) of pass 2 recalled"

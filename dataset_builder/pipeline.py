@@ -44,7 +44,7 @@ from dataset_builder.index import Index
 from dataset_builder.ledger import Ledger
 from dataset_builder.processes import raise_if_stopped
 from dataset_builder.records import Rejection, balanced, record_schema
-from dataset_builder.release import card, croissant, datasheet, diff, quality, verify
+from dataset_builder.release import card, croissant, datasheet, diff, quality, reuse, verify
 from dataset_builder.release.history import Base, PublishedVersion, load_base, previous_version
 from dataset_builder.release.manifest import changed_inputs, make_manifest
 from dataset_builder.release.publish import (
@@ -56,6 +56,7 @@ from dataset_builder.release.publish import (
     write_audit,
     write_splits,
 )
+from dataset_builder.release.reuse import Known
 from dataset_builder.report.page import write as write_report
 from dataset_builder.spool import SplitBuckets, Spool
 from dataset_builder.stages.decontaminate import EvalIndex, build_indexes
@@ -87,6 +88,7 @@ class CacheUse:
     entries: int  # in the cache after the build (and its eviction)
     bytes: int
     not_built: bool = False  # nothing changed since the build that published this version
+    copied_from: Path | None = None  # not built: copied from where an earlier build published it
 
 
 @dataclass(frozen=True)
@@ -230,37 +232,42 @@ def build_release(
                 release = publish(run, buckets, strict=strict, report=report, notes=notes)
             finally:
                 shutil.rmtree(work, ignore_errors=True)
-    if pass1 and key:  # what this build published, and what it had to say of it
-        said = [warning for warning in release.warnings if warning not in notes]
-        pass1.store.put(key, (release.manifest["fingerprint"], said))
+    if pass1 and key:  # what this build published, where, and what it had to say of it
+        said = tuple(warning for warning in release.warnings if warning not in notes)
+        pass1.store.put(key, Known(release.manifest["fingerprint"], said, ()).seen_at(release.path))
     return replace(release, cache=cache_use(pass1, config)) if pass1 else release
 
 
 def already_published(
     config: BuildConfig, pass1: BuildCache, key: str, report: bool, notes: list[str]
 ) -> Release | None:
-    """The published release, when the cache says an earlier build with this very key (the
-    same inputs, config, code, datasheet answers and neighbouring versions) published it
-    and it is still intact (every file's hash checked); else None, and the build runs.
-    What `make` or DVC do for a target whose inputs did not change."""
+    """The release an earlier build with this very key (the same inputs, config, code,
+    datasheet answers and neighbouring versions) published, when it is still intact (every
+    file's hash checked): in the version's folder, or copied there from another folder the
+    cache remembers (`release.reuse`); else None, and the build runs. What `make` or DVC do
+    for a target whose inputs did not change."""
     target = config.releases / config.version
     try:
-        known = pass1.store.get(key)
+        known: Known | None = pass1.store.get(key)
     except Corrupt as exc:
         pass1.warnings.append(str(exc))
         return None
-    if known is None or not (target / "manifest.json").is_file():
+    if known is None:
         return None
-    fingerprint, said = known
+    source = None
+    if target.exists():
+        if not reuse.intact(target, known.fingerprint, report):
+            return None
+    elif source := reuse.copied(known, target, report):
+        pass1.store.put(key, known.seen_at(target))
+    else:
+        return None
     manifest = read_manifest(target)
-    if manifest.get("fingerprint") != fingerprint or not verify.check_files(target).ok:
-        return None
-    if report and not (target / "report.html").is_file():
-        return None
     rejects = [Rejection(**row) for row in read_jsonl(target / "audit" / "rejects.jsonl")]
     pass1.files_reused = len(manifest["inputs"])
-    used = replace(cache_use(pass1, config), not_built=True)
-    return Release(target, manifest, True, rejects, notes + said + pass1.warnings, used)
+    used = replace(cache_use(pass1, config), not_built=True, copied_from=source)
+    said = notes + list(known.warnings) + pass1.warnings
+    return Release(target, manifest, source is None, rejects, said, used)
 
 
 def open_cache(config: BuildConfig, read: IngestSettings, evalsets: list[dict[str, Any]]) -> BuildCache:

@@ -10,6 +10,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import json
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,21 @@ def make_config(tmp_path: Path, raw: Path, **settings: Any) -> BuildConfig:
         **settings,
     }
     return load_config(None, overrides=overrides, base_dir=tmp_path)
+
+
+def release_bytes(release: Release) -> dict[str, bytes]:
+    """Every file of a published release (report.html too), by its path in the release."""
+    return {
+        p.relative_to(release.path).as_posix(): p.read_bytes() for p in release.path.rglob("*") if p.is_file()
+    }
+
+
+def set_aside(release: Release) -> dict[str, bytes]:
+    """The release's bytes, its folder removed: the next build from the same inputs and
+    cache cannot copy it (`release.reuse`), so it runs its passes from the cache."""
+    content = release_bytes(release)
+    shutil.rmtree(release.path)
+    return content
 
 
 def run_build(tmp_path: Path, files: dict[str, str | bytes], **settings: Any) -> Release:

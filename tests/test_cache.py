@@ -20,7 +20,7 @@ from dataset_builder.decide.minhash import Shingling
 from dataset_builder.engines import local
 from dataset_builder.errors import BuildError
 from dataset_builder.pipeline import Release, build
-from tests.conftest import article_text, jsonl, make_config, run_cli, write_files
+from tests.conftest import article_text, jsonl, make_config, release_bytes, run_cli, set_aside, write_files
 
 
 def corpus() -> dict[str, str | bytes]:
@@ -45,12 +45,6 @@ def corpus() -> dict[str, str | bytes]:
     }
 
 
-def release_bytes(release: Release) -> dict[str, bytes]:
-    return {
-        p.relative_to(release.path).as_posix(): p.read_bytes() for p in release.path.rglob("*") if p.is_file()
-    }
-
-
 def built(root: Path, raw: Path, cache: Path | None, **settings: object) -> Release:
     """A build of `raw` into `root`, with the cache at `cache` (None: without a cache)."""
     chosen = {"cache": {"folder": str(cache)}} if cache else {"cache": {"enabled": False}}
@@ -61,14 +55,15 @@ def test_a_build_from_the_cache_publishes_the_same_bytes_and_reads_no_file(tmp_p
     raw = write_files(tmp_path / "raw", corpus())
     cold = built(tmp_path / "cold", raw, None)
     first = built(tmp_path / "first", raw, tmp_path / "cache")
+    first_bytes = set_aside(first)
     second = built(tmp_path / "second", raw, tmp_path / "cache")
-    assert cold.cache is None
+    assert cold.cache is None and second.cache and not second.cache.not_built
     assert first.cache and (first.cache.files_reused, first.cache.files_read) == (0, 20)
     assert second.cache and (second.cache.files_reused, second.cache.files_read) == (20, 0)
     assert (
         first.cache.records_recalled == 0 and second.cache.records_recalled >= cold.manifest["counts"]["kept"]
     )
-    assert release_bytes(first) == release_bytes(cold) == release_bytes(second)
+    assert first_bytes == release_bytes(cold) == release_bytes(second)
     assert cold.manifest["pii"]["found"]["email"] == 1
     counts = cold.manifest["counts"]
     assert counts["rejected"] >= 2 and counts["duplicates"] >= 2  # the corpus exercises both
@@ -80,7 +75,7 @@ def test_candidates_shingle_sets_come_from_the_cache_and_change_nothing(tmp_path
     bytes a cold build does; a text that is new is shingled."""
     raw = write_files(tmp_path / "raw", corpus())
     cold = built(tmp_path / "cold", raw, None)
-    built(tmp_path / "first", raw, tmp_path / "cache")
+    set_aside(built(tmp_path / "first", raw, tmp_path / "cache"))
     shingled: list[str] = []
     real = local.shingle_set
 
@@ -150,6 +145,7 @@ def test_a_corrupt_or_truncated_entry_is_reported_and_recomputed_never_used(tmp_
     raw = write_files(tmp_path / "raw", corpus())
     cache = tmp_path / "cache"
     cold = built(tmp_path / "cold", raw, cache)
+    cold_bytes = set_aside(cold)
     entries = sorted(e.path for e in Store(cache).entries())
     flipped, truncated = Path(entries[3]), Path(entries[11])
     data = bytearray(flipped.read_bytes())
@@ -161,7 +157,8 @@ def test_a_corrupt_or_truncated_entry_is_reported_and_recomputed_never_used(tmp_
     # Each is reported when read; one may instead be rewritten unread (a part of a file
     # whose listing was the other), which is as safe.
     assert named and named <= {str(flipped), str(truncated)}
-    assert release_bytes(again) == release_bytes(cold)
+    assert release_bytes(again) == cold_bytes
+    set_aside(again)
     for damaged in (flipped, truncated):
         assert Store(cache).get(damaged.name.removesuffix(".entry")) is not None  # whole again
     third = built(tmp_path / "third", raw, cache)  # the recomputed entries were stored again
@@ -296,6 +293,36 @@ def test_a_published_version_whose_inputs_did_not_change_is_not_built_again(tmp_
     write_files(raw, {"news/doc000.txt": "Story 0, corrected\n\n" + article_text(0)})
     with pytest.raises(BuildError, match="already published with different content"):
         build(make_config(tmp_path, raw), report=False)
+
+
+def test_an_unchanged_corpus_built_into_a_new_folder_is_a_checked_copy_of_its_release(tmp_path):
+    """The same inputs built into another output folder: the release an earlier build
+    published from them is checked and copied, byte for byte what a cold build writes
+    there (report.html too); a damaged one is passed over for the next remembered, and
+    with none left intact the release is built."""
+    raw = write_files(tmp_path / "raw", corpus())
+
+    def into(folder: str, cache: bool = True, report: bool = True) -> Release:
+        chosen = {"folder": str(tmp_path / "cache")} if cache else {"enabled": False}
+        return build(make_config(tmp_path / folder, raw, cache=chosen), report=report)
+
+    first = into("first")
+    copied = into("copied")
+    cold = into("cold", cache=False)
+    assert copied.cache and copied.cache.copied_from == first.path.resolve() and not copied.unchanged
+    assert release_bytes(copied) == release_bytes(cold) and (copied.path / "report.html").is_file()
+    assert copied.rejects == cold.rejects and copied.manifest == cold.manifest
+    bare = into("bare", report=False)
+    assert bare.cache and bare.cache.copied_from and not (bare.path / "report.html").exists()
+    assert release_bytes(bare) == release_bytes(into("bare-cold", cache=False, report=False))
+    for damaged in (first, copied, bare):
+        data = next((damaged.path / "data").rglob("*.parquet"))
+        data.write_bytes(data.read_bytes()[:-1])
+        again = into(f"after-{damaged.path.parts[-4]}")
+        assert again.cache and again.cache.copied_from != damaged.path.resolve()
+        assert release_bytes(again) == release_bytes(cold)
+        set_aside(again)
+    assert again.cache and again.cache.copied_from is None and not again.cache.not_built
 
 
 def test_a_cache_that_cannot_be_written_costs_only_speed(tmp_path):
