@@ -248,6 +248,7 @@ def account_annotated(
                 ledger.pii[kind] += int(count)
             ledger.pii_records.update(kinds)
     ledger.missing.update(result.missing)
+    ledger.cache_warnings.extend(result.warnings)
     for split, profile in result.profiles.items():
         ledger.profiles[split].merge(profile)
 

@@ -355,7 +355,8 @@ def second_pass(run: Build, decisions: Decisions, ranks: np.ndarray) -> SplitBuc
     remembered: list[tuple[bytes, bytes]] = []
     recalled = 0
     with run.stage("detect languages", total=len(rows)) as advance:
-        setup = replace(run.setup, memo=memo, publishers=decisions.publishers)
+        batches = run.cache.batch_context(run.config.settings) if run.cache else None
+        setup = replace(run.setup, memo=memo, publishers=decisions.publishers, batch_context=batches)
         for result in run.engine.annotated(tasks(), setup):
             batch_rows = pending.popleft()
             advance(len(batch_rows))

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import xxhash
 
 
 def batch_path(folder: Path, name: str) -> Path:
@@ -36,6 +37,13 @@ def read_batch(folder: Path, name: str, columns: list[str] | None = None) -> pa.
     with pa.OSFile(str(batch_path(folder, name)), "rb") as source:
         batch = pa.ipc.open_file(source).get_batch(0)
     return batch.select(columns) if columns else batch
+
+
+def read_batch_hashed(folder: Path, name: str) -> tuple[pa.RecordBatch, bytes]:
+    """One batch file, and the xxh3-128 of its bytes: pass 2's batch cache is keyed by what
+    was spooled."""
+    data = batch_path(folder, name).read_bytes()
+    return pa.ipc.open_file(pa.py_buffer(data)).get_batch(0), xxhash.xxh3_128_digest(data)
 
 
 class Spool:

@@ -98,6 +98,19 @@ class BuildCache:
             "release", self.context, self.memo_key, [(f.rel, self.sha256(f)) for f in files], *context
         )
 
+    def batch_context(self, settings: Settings) -> str:
+        """The key of pass 2's settings for a whole spool batch: the memo's, and what a build
+        does with a text's results (the allow-list, `[quality]`, `[pii]`, the declared
+        columns)."""
+        return cache.key(
+            "pass 2 batches",
+            self.memo_key,
+            settings.langid.allow,
+            settings.quality,
+            settings.pii,
+            settings.ingest.columns,
+        )
+
     def memo(self) -> Memo:
         """Pass 2's results of the last build with these settings, by text."""
         return self.stored_memo(self.memo_key)

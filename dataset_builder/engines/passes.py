@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dataset_builder import cache
 from dataset_builder.cache import Corrupt, Memo, Store, text_key
 from dataset_builder.config import IngestSettings, Settings
 from dataset_builder.decide.boilerplate import publisher_of, text_lines
@@ -43,7 +44,7 @@ from dataset_builder.records import (
     spool_schema,
 )
 from dataset_builder.scripts import script_of
-from dataset_builder.spool import read_batch, write_batch
+from dataset_builder.spool import read_batch_hashed, write_batch
 from dataset_builder.stages.clean import Cleaner, clean_record
 from dataset_builder.stages.columns import INPUT, coerce, pick, to_arrow
 from dataset_builder.stages.decontaminate import EvalIndex, Match, matches_batch
@@ -68,6 +69,7 @@ class WorkerSetup:
     cache: Path | None = None  # the build cache's folder, None without one
     memo: Memo | None = None  # pass 2's results of the last build, by text (None: no cache)
     publishers: Renames = field(default_factory=dict)  # pass 2: the spellings written as one
+    batch_context: str | None = None  # pass 2's settings for whole batches (`BuildCache.batch_context`)
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,23 @@ class Annotated:
     failed: list[list[str]] = field(default_factory=list)  # per row, the quality bounds it broke
     signals: list[dict[str, Any] | None] = field(default_factory=list)  # per row (None: not allowed)
     memo: list[tuple[bytes, bytes]] = field(default_factory=list)  # per row, what the cache's memo keeps
-    recalled: int = 0  # rows whose text the memo had
+    recalled: int = 0  # rows whose results came from the cache (the memo, or the batch's `Tags`)
+    warnings: list[str] = field(default_factory=list)  # cache entries found corrupt (and recomputed)
+
+
+@dataclass(frozen=True)
+class Tags:
+    """Pass 2's result for one spool batch's surviving rows, without the rows: what the
+    build cache keeps per batch, so that a batch whose records, fates and publishers' names
+    are a past build's is put together again from the spool and this (`annotate`)."""
+
+    outcomes: list[tuple[str, str | None, frozenset[str], bool]]  # as `Annotated.outcomes`
+    kept: list[int]  # the rows kept, of the batch's surviving rows
+    columns: pa.RecordBatch  # pass 2's columns of those rows (`pass2_columns`)
+    profiles: dict[str, Profile]
+    failed: list[list[str]]
+    signals: list[dict[str, Any] | None]
+    memo: list[tuple[bytes, bytes]]
 
 
 AnnotateTask = tuple[str, list[int], list[tuple[str, int]]]
@@ -158,10 +176,11 @@ def init_prepare(setup: WorkerSetup) -> None:
 
 
 def init_annotate(setup: WorkerSetup) -> None:
-    from dataset_builder.stages.langid import LanguageTagger  # langdetect and its arrays: pass 2 only
-
     langid = setup.settings.langid
-    _stages["tagger"] = LanguageTagger(langid.seed, langid.min_chars)
+    _stages.pop("tagger", None)
+    _stages["langid"] = (langid.seed, langid.min_chars)
+    _stages["store"] = Store(setup.cache) if setup.cache else None
+    _stages["batch_context"] = setup.batch_context
     _stages["allow"] = frozenset(langid.allow)
     _stages["columns"] = setup.settings.ingest.columns
     _stages["pii"] = setup.settings.pii
@@ -344,17 +363,62 @@ def annotate(task: AnnotateTask) -> Annotated:
     """Pass 2 for the rows `offsets` of spool batch `batch`, going to `routes` (split,
     bucket): language (and the allow-list), quality signals, personal information
     (redacted if asked), each publisher under the one spelling the global steps chose.
-    What a text's earlier build found is taken from the memo of the build cache (`Known`),
-    the rest computed."""
+
+    With the build cache, a batch whose spooled bytes, surviving rows, their splits and
+    their publishers' names are all a past build's is put together from that build's
+    `Tags`; otherwise what a text's earlier build found is taken from the memo (`Known`),
+    and the rest computed."""
     batch, offsets, routes = task
-    table = read_batch(_stages["spool"], batch).take(pa.array(offsets, pa.int64()))
+    spooled, digest = read_batch_hashed(_stages["spool"], batch)
+    table = taken(spooled, offsets)
+    sources, spellings = named_publishers(table, _stages["publishers"])
+    splits = [split for split, _ in routes]
+    store, context = _stages["store"], _stages["batch_context"]
+    key = cache.key("pass 2 batch", context, digest, offsets, splits, sources) if store and context else None
+    tags, warnings = stored_tags(store, key)
+    recalled = len(offsets)
+    if tags is None:
+        tags, recalled = tag_rows(table, sources, spellings, splits)
+        if store is not None and key is not None:
+            store.put(key, tags)
+    kept = tagged_batch(taken(table, tags.kept), tags.columns)
+    return Annotated(
+        tags.outcomes,
+        kept,
+        [routes[n] for n in tags.kept],
+        missing_values(kept),
+        tags.profiles,
+        tags.failed,
+        tags.signals,
+        tags.memo,
+        recalled,
+        warnings,
+    )
+
+
+def stored_tags(store: Store | None, key: str | None) -> tuple[Tags | None, list[str]]:
+    """The batch's `Tags` from the cache (None: none, or a corrupt entry, reported)."""
+    if store is None or key is None:
+        return None, []
+    try:
+        return store.get(key), []
+    except Corrupt as exc:
+        return None, [str(exc)]
+
+
+def tag_rows(
+    table: pa.RecordBatch, sources: list[str | None], spellings: list[str | None], splits: list[str]
+) -> tuple[Tags, int]:
+    """Pass 2 computed for the rows of `table`, each going to split `splits[i]`, with the
+    texts the memo knows recalled; and how many it knew."""
     texts = table.column("text").to_pylist()
     allow, pii, quality = _stages["allow"], _stages["pii"], _stages["quality"]
     known, stored = recall(texts, _stages["memo"])
     recalled = list(known)  # as the memo gave them: an entry nothing was added to is kept as stored
     untagged = [i for i, k in enumerate(known) if k.language is None]
-    for i, tag in zip(untagged, _stages["tagger"].tag_batch([texts[i] for i in untagged]), strict=True):
-        known[i] = replace(known[i], language=tag.language, score=tag.score)
+    if untagged:
+        for i, tag in zip(untagged, tagger().tag_batch([texts[i] for i in untagged]), strict=True):
+            known[i] = replace(known[i], language=tag.language, score=tag.score)
     allowed = [not allow or k.language in allow for k in known]
     unscored = [i for i, k in enumerate(known) if allowed[i] and k.signals is None]
     scored = signals_batch([texts[i] for i in unscored], [known[i].language or "" for i in unscored])
@@ -364,6 +428,7 @@ def annotate(task: AnnotateTask) -> Annotated:
     failed: list[list[str]] = []
     signals: list[dict[str, Any] | None] = []
     kept: list[int] = []  # rows of `table`
+    redacted = False
     for n, ok in enumerate(allowed):
         language = known[n].language or ""
         values = dict(zip(SIGNALS, known[n].signals, strict=True)) if ok and known[n].signals else None
@@ -379,17 +444,18 @@ def annotate(task: AnnotateTask) -> Annotated:
         outcomes.append((language, summary(findings), frozenset(f.kind for f in findings), True))
         if findings and pii.redact:
             texts[n] = redact(texts[n], findings)
+            redacted = True
         kept.append(n)
-    kept_table = table.take(pa.array(kept, pa.int64()))
-    sources, spellings = named_publishers(kept_table, _stages["publishers"])
-    tagged = tagged_batch(kept_table, [texts[n] for n in kept], [known[n] for n in kept], sources)
-    kept_routes = [routes[n] for n in kept]
+    changed: dict[str, list[Any]] = {"text": [texts[n] for n in kept]} if redacted else {}
+    if _stages["publishers"]:
+        changed["source"] = [sources[n] for n in kept]
     profiles: defaultdict[str, Profile] = defaultdict(Profile)
-    profiled = ("source", "url", "published", "language", "declared_language")
-    columns = {name: tagged.column(name).to_pylist() for name in profiled}
-    for row, (split, _) in enumerate(kept_routes):
-        fields = {name: c[row] for name, c in columns.items()}
-        profiles[split].add([{"text": texts[kept[row]], "spelling": spellings[row], **fields}])
+    profiled = ("url", "published", "declared_language")
+    columns = {name: table.column(name).to_pylist() for name in profiled}
+    for n in kept:
+        fields = {name: c[n] for name, c in columns.items()}
+        record = {"text": texts[n], "source": sources[n], "spelling": spellings[n], **fields}
+        profiles[splits[n]].add([{**record, "language": known[n].language or ""}])
     memo = (
         [
             (k.hashed, data if data is not None and k is before else k.dumps())
@@ -399,8 +465,18 @@ def annotate(task: AnnotateTask) -> Annotated:
         else []
     )
     found = sum(data is not None for data in stored)
-    missing = missing_values(tagged)
-    return Annotated(outcomes, tagged, kept_routes, missing, dict(profiles), failed, signals, memo, found)
+    added = pass2_columns([known[n] for n in kept], changed)
+    return Tags(outcomes, kept, added, dict(profiles), failed, signals, memo), found
+
+
+def tagger() -> Any:
+    """The language tagger, made on first use: a worker whose batches all come from the
+    cache never loads langdetect's profiles."""
+    if "tagger" not in _stages:
+        from dataset_builder.stages.langid import LanguageTagger  # langdetect and its arrays: pass 2 only
+
+        _stages["tagger"] = LanguageTagger(*_stages["langid"])
+    return _stages["tagger"]
 
 
 def named_publishers(table: pa.RecordBatch, renames: Renames) -> tuple[list[str | None], list[str | None]]:
@@ -419,23 +495,38 @@ def named_publishers(table: pa.RecordBatch, renames: Renames) -> tuple[list[str 
     return sources, [spelling if name else None for name, spelling in zip(named, spellings, strict=True)]
 
 
-def tagged_batch(
-    table: pa.RecordBatch, texts: list[str], known: list[Known], sources: list[str | None]
-) -> pa.RecordBatch:
-    """The kept rows with pass 2's columns (language, score, quality signals), their texts
-    as pass 2 leaves them (redacted or not) and their publishers as named once, in the
-    release's column order. The other columns pass through as Arrow: a record is never
-    turned into a dict and back."""
+def taken(table: pa.RecordBatch, rows: list[int]) -> pa.RecordBatch:
+    """`table`'s rows `rows` (ascending): the table itself when they are all of them, as
+    they mostly are (a take copies every text)."""
+    if len(rows) == table.num_rows:
+        return table
+    return table.take(pa.array(rows, pa.int64()))
+
+
+def pass2_columns(known: list[Known], changed: dict[str, list[Any]]) -> pa.RecordBatch:
+    """Pass 2's columns of the kept rows (language, score, quality signals) and the spooled
+    columns it `changed` (texts redacted, publishers named once)."""
     schema = record_schema(_stages["columns"])
     signals = [k.signals or (None,) * len(SIGNALS) for k in known]
     added = {
-        "text": texts,
-        "source": sources,
+        **changed,
         "language": [k.language or "" for k in known],
         "language_score": [k.score for k in known],
         **{PREFIX + name: [values[i] for values in signals] for i, name in enumerate(SIGNALS)},
     }
-    arrays = [pa.array(added[f.name], f.type) if f.name in added else table.column(f.name) for f in schema]
+    fields = [f for f in schema if f.name in added]
+    return pa.RecordBatch.from_arrays(
+        [pa.array(added[f.name], f.type) for f in fields], schema=pa.schema(fields)
+    )
+
+
+def tagged_batch(table: pa.RecordBatch, columns: pa.RecordBatch) -> pa.RecordBatch:
+    """The kept rows in the release's column order: pass 2's `columns`, the other columns as
+    spooled, passed through as Arrow (a record is never turned into a dict and back, nor a
+    text into a Python string and back unless redacted)."""
+    schema = record_schema(_stages["columns"])
+    names = set(columns.schema.names)
+    arrays = [columns.column(f.name) if f.name in names else table.column(f.name) for f in schema]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
