@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from dataset_builder.cache import Store
 from dataset_builder.decide.minhash import Shingling
-from dataset_builder.engines import local
+from dataset_builder.engines import local, passes
 from dataset_builder.errors import BuildError
 from dataset_builder.pipeline import Release, build
 from tests.conftest import article_text, jsonl, make_config, release_bytes, run_cli, set_aside, write_files
@@ -94,6 +94,64 @@ def test_candidates_shingle_sets_come_from_the_cache_and_change_nothing(tmp_path
     assert any(t.endswith("Share it with a friend.") for t in shingled)
     assert len(shingled) <= 2  # it and maybe doc005: no earlier candidate again
     assert release_bytes(grown) == release_bytes(built(tmp_path / "grown-cold", raw, None))
+
+
+def test_pass_2_puts_a_batch_it_has_seen_together_from_the_cache(tmp_path, monkeypatch):
+    """A spool batch whose records, surviving rows, splits and publishers' names are a past
+    build's is not tagged again (here tagging it would fail), a batch a new file brings is,
+    and the release is a cold build's."""
+    raw = write_files(tmp_path / "raw", corpus())
+    cache = tmp_path / "cache"
+    set_aside(built(tmp_path / "first", raw, cache))
+    tagged: list[int] = []
+    real = passes.tag_rows
+
+    def counted(table, *args):
+        tagged.append(table.num_rows)
+        return real(table, *args)
+
+    monkeypatch.setattr(passes, "tag_rows", counted)
+    again = built(tmp_path / "again", raw, cache)
+    assert tagged == [] and again.cache and again.cache.records_recalled == again.manifest["counts"]["kept"]
+    assert set_aside(again) == release_bytes(built(tmp_path / "cold", raw, None))
+    tagged.clear()  # (the cold build tagged every batch)
+    write_files(raw, {"zz/new.txt": article_text(91)})  # listed last: it joins the last batch
+    grown = built(tmp_path / "grown", raw, cache)
+    assert (
+        len(tagged) == 1
+        and grown.cache
+        and grown.cache.records_recalled == grown.manifest["counts"]["kept"] - 1
+    )
+    assert release_bytes(grown) == release_bytes(built(tmp_path / "grown-cold", raw, None))
+
+
+def test_a_batch_seen_before_is_tagged_again_when_its_publishers_name_changes(tmp_path):
+    """A publisher's canonical spelling is the one most records use, so a new file can
+    rename the publisher of records in a batch that did not change: that batch's stored
+    result must not be used."""
+
+    def records(first: int, spellings: list[str]) -> str:
+        return jsonl(
+            *(
+                {
+                    "text": article_text(first + i),
+                    "source": name,
+                    "url": f"https://eluniversal.com.mx/{first + i}",
+                }
+                for i, name in enumerate(spellings)
+            )
+        )
+
+    raw = write_files(
+        tmp_path / "raw", {"a.jsonl": records(0, ["EL UNIVERSAL"] * 40 + ["El Universal"] * 24)}
+    )
+    cache = tmp_path / "cache"
+    first = built(tmp_path / "first", raw, cache)
+    assert first.manifest["profile"]["publishers"]["top"] == {"EL UNIVERSAL": 64}
+    write_files(raw, {"b.jsonl": records(64, ["El Universal"] * 30)})  # a batch of its own
+    grown = built(tmp_path / "grown", raw, cache)
+    assert grown.manifest["profile"]["publishers"]["top"] == {"El Universal": 94}
+    assert release_bytes(grown) == release_bytes(built(tmp_path / "cold", raw, None))
 
 
 def test_redacted_and_filtered_builds_from_the_cache_are_cold_builds(tmp_path):
