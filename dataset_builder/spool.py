@@ -26,9 +26,10 @@ def batch_path(folder: Path, name: str) -> Path:
     return folder / f"{name}.arrow"
 
 
-def write_batch(folder: Path, name: str, records: list[dict[str, Any]], schema: pa.Schema) -> None:
-    with pa.OSFile(str(batch_path(folder, name)), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
-        writer.write_batch(pa.RecordBatch.from_pylist(records, schema=schema))
+def write_batch(folder: Path, name: str, batch: pa.RecordBatch) -> None:
+    path = str(batch_path(folder, name))
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, batch.schema) as writer:
+        writer.write_batch(batch)
 
 
 def read_batch(folder: Path, name: str, columns: list[str] | None = None) -> pa.RecordBatch:

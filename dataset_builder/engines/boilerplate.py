@@ -105,7 +105,7 @@ def strip_batch(name: str, plan: Learned) -> Stripped:
         record["text"] = text
         first = {line_hash(line): line for line in reversed(lines)}  # each line as first written
         removed += [(publisher, hashed, line) for hashed, line in first.items()]
-    write_batch(plan.spool, name, records, plan.schema)
+    write_batch(plan.spool, name, pa.RecordBatch.from_pylist(records, schema=plan.schema))
     return Stripped(dedup_keys(records, plan.near, plan.group_by), removed)
 
 

@@ -110,7 +110,7 @@ class Piece:
     """Pass 1's result for one part: what the cache keeps, and what `Prepared` and the
     batch's dedup keys are put together from."""
 
-    records: list[Record]  # valid, as spooled
+    spooled: pa.RecordBatch  # the valid records, as spooled
     rejected: list[Rejection]
     removed: Counter[str]
     keys: Counter[str]
@@ -211,13 +211,14 @@ def prepare(task: tuple[str, list[Part]]) -> tuple[Prepared, DedupKeys]:
         if store is not None and parts[i].key is not None:
             store.put(parts[i].key, piece)
     done = [piece for piece in pieces if piece is not None]
-    valid = [record for piece in done for record in piece.records]
-    if valid:
-        write_batch(_stages["spool"], batch, valid, spool_schema(_stages["columns"]))
+    valid = pa.concat_batches([piece.spooled for piece in done])
+    if valid.num_rows:
+        write_batch(_stages["spool"], batch, valid)
+    provenance = [valid.column(name).to_pylist() for name in PROVENANCE]
     prepared = Prepared(
         batch,
-        [r["id"] for r in valid],
-        [tuple(r[k] for k in PROVENANCE) for r in valid],
+        valid.column("id").to_pylist(),
+        list(zip(*provenance, strict=True)),
         [rejection for piece in done for rejection in piece.rejected],
         sum((piece.removed for piece in done), Counter()),
         sum((piece.keys for piece in done), Counter()),
@@ -292,9 +293,10 @@ def compute_pieces(parts: list[list[Unit]]) -> list[Piece]:
     every = [record for records in valid for record in records]
     dedup = dedup_keys(every, _stages["near"], _stages["group_by"])
     bounds = np.cumsum([0] + [len(records) for records in valid])
+    schema = spool_schema(columns)
     return [
         Piece(
-            valid[n],
+            pa.RecordBatch.from_pylist(valid[n], schema=schema),
             rejected[n],
             removed[n],
             keys[n],
