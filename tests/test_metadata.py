@@ -122,7 +122,12 @@ def test_the_site_beside_people_is_the_publisher_alone_it_signs():
         ("<div>By Chase Bernath•January 23, 2026•0</div>", ["Chase Bernath"]),
         ("<p>Posted by David at December 16, 2025 11:15 AM</p>", ["David"]),
         ("<td>来源：21世纪经济报道 作者：宋怡 杨志华</td>", ["宋怡", "杨志华"]),
-        ("<p>光明日报记者 王建宏 张文攀</p>", []),  # no label the line starts with
+        ("<p>光明日报记者 王建宏 张文攀</p>", ["王建宏", "张文攀"]),  # a newsroom's reporter
+        ("<p>（总台记者 张倩）</p>", ["张倩"]),
+        ("<p>本报记者罗科苏盈发自北京</p>", ["罗科苏盈"]),
+        ("<p>商报记者马俊峰/文</p>", ["马俊峰"]),
+        ("<p>本报记者获悉，明日起</p>", []),  # a sentence, not a byline
+        ("<div><a>新华社记者看东北</a></div>", []),  # a menu's link
         ("<div>02日14:25 作者： 赵婕 出自</div>", ["赵婕"]),
         ("<p>文章来源：新华社</p>", []),  # 文 inside a word is no label
         ("<p>By 2030, most cars sold will be electric.</p>", []),

@@ -12,7 +12,7 @@ authors of WCXB (English) and the Chinese set; no rule names a site.
   site's name is no title.
 - Authors: role words, dates and avatar initials around a name dropped; the site itself,
   labels and fragments are no author. When trafilatura finds none, a labelled byline in
-  the page (`By …`, `Written by …`, `Author: …`, `作者：…`, `记者 …`, `文/…`).
+  the page (`By …`, `Written by …`, `Author: …`, `作者：…`, `记者 …`, `本报记者 …`, `文/…`).
 """
 
 from __future__ import annotations
@@ -192,6 +192,14 @@ HAN_BYLINE = re.compile(
     r"(?<![\u4e00-\u9fff])(?:作者\s*[：:]|记者[：:\s]|文\s*/)\s*"
     rf"(?P<name>(?:{HAN_NAME}|[a-zA-Z][\w.-]{{1,19}})(?:\s+(?!{HAN_LABELS}){HAN_NAME})*)"
 )
+# A newsroom's reporter line: `光明日报记者 王建宏 张文攀`, `本报记者罗科苏盈发自北京`,
+# `商报记者马俊峰/文`. Written close up, the name must end where a byline does (`/文`,
+# `发自`, `报道`), not in a sentence (`本报记者获悉，`) or a menu's link (`新华社记者看东北`).
+HAN_REPORTER = re.compile(
+    r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff·]{1,12}?记者"
+    rf"(?:\s+(?P<names>{HAN_NAME}(?:\s+(?!{HAN_LABELS}){HAN_NAME})*)"
+    r"|(?P<name>[\u4e00-\u9fff]{2,4}?)(?=/|发自|报道))"
+)
 BYLINE_TAGS = (
     "p",
     "span",
@@ -228,15 +236,15 @@ def in_menu(element: HtmlElement) -> bool:
 
 def byline_authors(tree: HtmlElement) -> list[str]:
     """The names of the first labelled byline in the page: `By A`, `Written by A`,
-    `Author: A`, `作者：甲`, `记者 甲 乙`, `文/甲`."""
+    `Author: A`, `作者：甲`, `记者 甲 乙`, `光明日报记者 甲 乙`, `文/甲`."""
     for element in tree.iter(*BYLINE_TAGS):
         text = " ".join(" ".join(element.itertext()).split())  # "By<span>A</span>": "By A"
         if not text or len(text) > MAX_BYLINE_CHARS or in_menu(element):
             continue
         if match := BYLINE.match(text):
             return [match["name"]]
-        if (match := HAN_BYLINE.search(text)) and text.index(match.group()) <= 20:
-            return match["name"].split()
+        if (match := HAN_BYLINE.search(text) or HAN_REPORTER.search(text)) and match.start() <= 20:
+            return (match.groupdict().get("name") or match["names"]).split()
     return []
 
 
