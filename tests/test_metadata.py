@@ -138,6 +138,20 @@ def test_a_labelled_byline_when_trafilatura_finds_no_author(body, expected):
     assert article_authors(tree(body), None, None, "example.com") == expected
 
 
+def test_a_scholarly_page_s_citation_authors_are_all_its_authors():
+    head = (
+        '<meta name="citation_author" content="Curie, Marie">'
+        '<meta name="citation_author" content="Pierre Curie">'
+        '<meta name="citation_authors" content="李  明">'
+    )
+    page = tree("<p>Marie Curie<sup>1</sup>; Pierre Curie<sup>2</sup></p>", head)
+    assert article_authors(page, "Marie Curie", None, "journal.example") == [
+        "Marie Curie",
+        "Pierre Curie",
+        "李明",  # spaced out to line up with longer names
+    ]
+
+
 def test_a_one_word_meta_author_when_nothing_else_names_one():
     page = tree("<p>Text.</p>", '<meta name="author" content="Zach">')
     assert article_authors(page, None, None, "example.com") == ["Zach"]

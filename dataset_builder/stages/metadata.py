@@ -142,6 +142,10 @@ LEAD = re.compile(
 )
 
 
+# A Chinese name written one character, a space, the next (`赵 培`, `王 小 明`).
+PADDED_HAN_NAME = re.compile(r"[\u4e00-\u9fff](?: [\u4e00-\u9fff]){1,2}")
+
+
 def is_role(word: str) -> bool:
     """`Editor`, `Co-Founder`."""
     return all(part in ROLES for part in word.lower().strip(".,").split("-"))
@@ -154,6 +158,8 @@ def clean_author(name: str, site: str | None, host: str | None, first: bool = Tr
     After another name, a role is that person's (`Tom Krisher; AP Auto Writer`), not an
     author."""
     name = CLAUSE.sub("", LEAD.sub("", " ".join(name.split())))
+    if PADDED_HAN_NAME.fullmatch(name):  # `赵  培`: spaced out to line up with longer names
+        name = name.replace(" ", "")
     if normal(name) in NOT_NAMES or normal(name) in CREDENTIALS:
         return None
     if name.split()[-1].lower() in STAFF:  # `HNN Staff`: an organisation's byline, whole
@@ -258,12 +264,29 @@ def meta_authors(tree: HtmlElement) -> list[str]:
     return []
 
 
+CITATION_AUTHOR = {"citation_author", "citation_authors"}
+
+
+def citation_authors(tree: HtmlElement) -> list[str]:
+    """The `citation_author` meta tags a scholarly page writes for indexers (Highwire Press
+    tags, read by Google Scholar): every author in order, where trafilatura takes one from
+    the byline or splits `Roy, Aniruddha` in two. `Last, First` is turned round."""
+    found = []
+    for meta in tree.iter("meta"):
+        if (meta.get("name") or "").lower() in CITATION_AUTHOR:
+            last, _, first = " ".join((meta.get("content") or "").split()).partition(", ")
+            if last:
+                found.append(f"{first} {last}" if first else last)
+    return found
+
+
 def article_authors(tree: HtmlElement, author: str | None, site: str | None, host: str | None) -> list[str]:
-    """trafilatura's authors (`;`-separated), cleaned; else a labelled byline's. Beside other
-    names, the site is its publisher, not an author; alone, it is: a personal site bears its
-    author's name, and a company's page is signed by the company."""
+    """The citation authors of a scholarly page; else trafilatura's (`;`-separated), cleaned;
+    else a labelled byline's. Beside other names, the site is its publisher, not an author;
+    alone, it is: a personal site bears its author's name, and a company's page is signed by
+    the company."""
     names = [name for name in (author or "").split(";") if name.strip()]
-    names = names or byline_authors(tree) or meta_authors(tree)
+    names = citation_authors(tree) or names or byline_authors(tree) or meta_authors(tree)
     found = (clean_author(name, site, host, first=i == 0) for i, name in enumerate(names))
     cleaned = list(dict.fromkeys(name for name in found if name))
     people = [name for name in cleaned if not is_site_name(name, site, host)]
