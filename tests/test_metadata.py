@@ -138,6 +138,27 @@ def test_a_labelled_byline_when_trafilatura_finds_no_author(body, expected):
     assert article_authors(tree(body), None, None, "example.com") == expected
 
 
+def test_a_link_to_an_author_s_page_names_the_author():
+    link = '<p><a href="https://news.example/staff/0451/ada-byron/">Ada Byron</a> Published 2 May</p>'
+    assert article_authors(tree(link), None, None, "news.example") == ["Ada Byron"]
+    # trafilatura's byline is the newsroom's name: the page links to its reporter
+    assert article_authors(tree(link), "Example News", "Example News", "news.example") == ["Ada Byron"]
+    menu = '<nav><a href="/authors/ada-byron">Ada Byron</a></nav><p>Text.</p>'
+    assert article_authors(tree(menu), None, None, "news.example") == []
+
+
+def test_the_name_beside_the_date_in_the_dateline():
+    dateline = (
+        "<h1>Pricing guide</h1><p><time>Dec 26, 2025</time><span>•</span>"
+        "<span>Ada Byron in</span> <a>Project Management</a></p><p>Text.</p>"
+    )
+    assert article_authors(tree(dateline), None, None, "example.com") == ["Ada Byron"]
+    before = "<h1>Pricing guide</h1><div>Ada Byron · 3 March 2024</div>"
+    assert article_authors(tree(before), None, None, "example.com") == ["Ada Byron"]
+    section = "<h1>Pricing guide</h1><div>3 March 2024 · Guides</div>"  # a section, one word
+    assert article_authors(tree(section), None, None, "example.com") == []
+
+
 def test_a_scholarly_page_s_citation_authors_are_all_its_authors():
     head = (
         '<meta name="citation_author" content="Curie, Marie">'

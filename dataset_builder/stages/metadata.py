@@ -11,8 +11,10 @@ authors of WCXB (English) and the Chinese set; no rule names a site.
   the meta title; then without a segment that is the site's name. A title that is the
   site's name is no title.
 - Authors: role words, dates and avatar initials around a name dropped; the site itself,
-  labels and fragments are no author. When trafilatura finds none, a labelled byline in
-  the page (`By …`, `Written by …`, `Author: …`, `作者：…`, `记者 …`, `本报记者 …`, `文/…`).
+  labels and fragments are no author. A scholarly page's citation tags first; when
+  trafilatura finds no one but the site, a labelled byline in the page (`By …`, `Written
+  by …`, `Author: …`, `作者：…`, `记者 …`, `本报记者 …`, `文/…`), a link to an author's
+  page, the name beside the dateline's date.
 """
 
 from __future__ import annotations
@@ -281,16 +283,47 @@ def citation_authors(tree: HtmlElement) -> list[str]:
 
 
 def article_authors(tree: HtmlElement, author: str | None, site: str | None, host: str | None) -> list[str]:
-    """The citation authors of a scholarly page; else trafilatura's (`;`-separated), cleaned;
-    else a labelled byline's. Beside other names, the site is its publisher, not an author;
-    alone, it is: a personal site bears its author's name, and a company's page is signed by
-    the company."""
-    names = [name for name in (author or "").split(";") if name.strip()]
-    names = citation_authors(tree) or names or byline_authors(tree) or meta_authors(tree)
-    found = (clean_author(name, site, host, first=i == 0) for i, name in enumerate(names))
-    cleaned = list(dict.fromkeys(name for name in found if name))
-    people = [name for name in cleaned if not is_site_name(name, site, host)]
-    return people or cleaned
+    """The first people named by: a scholarly page's citation tags, trafilatura (`;`-separated),
+    a labelled byline, a link to an author's page, the dateline, `<meta name=author>`; each
+    cleaned. Beside other names, the site is its publisher, not an author; alone, it is (a
+    personal site bears its author's name, a company's page is signed by the company) unless
+    a later source names a person: a newsroom's name in trafilatura's byline often stands
+    for the reporter the page links to."""
+    sources = (
+        lambda: citation_authors(tree),
+        lambda: [name for name in (author or "").split(";") if name.strip()],
+        lambda: byline_authors(tree),
+        lambda: author_links(tree),
+        lambda: dateline_authors(tree),
+        lambda: meta_authors(tree),
+    )
+    first_found: list[str] = []
+    for source in sources:
+        found = (clean_author(name, site, host, first=i == 0) for i, name in enumerate(source()))
+        cleaned = list(dict.fromkeys(name for name in found if name))
+        if people := [name for name in cleaned if not is_site_name(name, site, host)]:
+            return people
+        first_found = first_found or cleaned
+    return first_found
+
+
+# A link to an author's page: `/author/jane-doe`, `/authors/…`, `/staff/123/jane-doe/`.
+AUTHOR_PAGE = re.compile(r"/(?:authors?|staff|writers?|contributors?)/[^?#]*[a-z]", re.IGNORECASE)
+# A person's name as a link shows it: one to four capitalised words (`Sir Nuno`, `Jean-Luc Aufranc`).
+SHOWN_NAME = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|da|van|von|der|del|di)){0,3}")
+
+
+def author_links(tree: HtmlElement) -> list[str]:
+    """The name on the first link to an author's page (`<a href="/authors/jane-doe">Jane
+    Doe</a>`, or `rel=author`) outside the site's menus: the byline where trafilatura finds
+    none, or the site's name only."""
+    for link in tree.iter("a"):
+        if not (AUTHOR_PAGE.search(link.get("href") or "") or "author" in (link.get("rel") or "").split()):
+            continue
+        text = _squashed(link)
+        if SHOWN_NAME.fullmatch(text) and not in_menu(link):
+            return [text]
+    return []
 
 
 # --- the date shown under the headline -----------------------------------------------------------
@@ -361,3 +394,27 @@ def pieces_after_headline(tree: HtmlElement) -> list[str]:
         if size > SHOWN_DATE_CHARS:
             break
     return pieces
+
+
+# A name beside the date of a dateline, after or before a separator: `Dec. 19, 2025 · Niko
+# Matsakis on behalf of …`, `Dec 26, 2025 • Mahua Das in Project Management`.
+_NAME = r"(?P<name>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3})"
+NAME_AFTER_DATE = re.compile(r"^\s*[·•|]\s*" + _NAME + r"(?=\s*$|\s*[·•|,]|\s+(?:on|in|for|and)\b)")
+NAME_BEFORE_DATE = re.compile(r"(?:^|[·•|]\s*)" + _NAME + r"\s*[·•|]\s*$")
+
+
+def dateline_authors(tree: HtmlElement) -> list[str]:
+    """The name written beside the date in the first dateline after the headline, parted from
+    it by a dot or a bar: a byline without a label. The line's parts are often elements of
+    their own (`<time>`, `<span>•</span>`, `<a>`): a few pieces either side are read with it."""
+    pieces = pieces_after_headline(tree)
+    for i, piece in enumerate(pieces):
+        if len(piece) > DATELINE_CHARS:
+            continue
+        for form in SHOWN_DATES:
+            if match := form.search(piece):
+                after = " ".join([piece[match.end() :], *pieces[i + 1 : i + 4]])
+                before = " ".join([*pieces[max(i - 3, 0) : i], piece[: match.start()]])
+                named = NAME_AFTER_DATE.match(after) or NAME_BEFORE_DATE.search(before)
+                return [named["name"]] if named else []
+    return []
