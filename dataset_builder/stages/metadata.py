@@ -233,11 +233,12 @@ MENU_CLASS = re.compile(r"\b(?:nav|navbar|navigation|menu|dropdown)\b", re.IGNOR
 
 def in_menu(element: HtmlElement) -> bool:
     """Inside a site's navigation, where `By Role` or `By Topic` is a menu's label. (Not an
-    <aside> or <footer>: an article's author box is often one.)"""
+    <aside> or <footer>: an article's author box is often one; nor a block holding the
+    headline, whose class says where it sits, `under-menu`.)"""
     return any(
         ancestor.tag == "nav"
         or ancestor.get("role") == "navigation"
-        or MENU_CLASS.search(ancestor.get("class") or "")
+        or (MENU_CLASS.search(ancestor.get("class") or "") and ancestor.find(".//h1") is None)
         for ancestor in element.iterancestors()
     )
 
