@@ -142,6 +142,17 @@ def test_a_labelled_byline_when_trafilatura_finds_no_author(body, expected):
     assert article_authors(tree(body), None, None, "example.com") == expected
 
 
+def test_a_name_shown_only_in_the_comments_is_a_reader_not_the_author():
+    page = tree(
+        "<h1>Games</h1><p>Written by Ada Byron</p><p>Text.</p>"
+        '<ol class="comment-list"><li><div class="comment-author-name">quietreader42</div>'
+        "<p>Great list!</p></li></ol>"
+    )
+    assert article_authors(page, "Quietreader42", None, "games.example") == ["Ada Byron"]
+    shown = tree("<p>By Quietreader42</p>")  # shown outside the comments too: kept
+    assert article_authors(shown, "Quietreader42", None, "games.example") == ["Quietreader42"]
+
+
 def test_a_link_to_an_author_s_page_names_the_author():
     link = '<p><a href="https://news.example/staff/0451/ada-byron/">Ada Byron</a> Published 2 May</p>'
     assert article_authors(tree(link), None, None, "news.example") == ["Ada Byron"]

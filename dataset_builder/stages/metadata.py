@@ -292,7 +292,7 @@ def article_authors(tree: HtmlElement, author: str | None, site: str | None, hos
     for the reporter the page links to."""
     sources = (
         lambda: citation_authors(tree),
-        lambda: [name for name in (author or "").split(";") if name.strip()],
+        lambda: [name for name in (author or "").split(";") if name.strip() and not commenter(tree, name)],
         lambda: byline_authors(tree),
         lambda: author_links(tree),
         lambda: dateline_authors(tree),
@@ -306,6 +306,30 @@ def article_authors(tree: HtmlElement, author: str | None, site: str | None, hos
             return people
         first_found = first_found or cleaned
     return first_found
+
+
+COMMENTS = re.compile(r"comment", re.IGNORECASE)
+
+
+def commenter(tree: HtmlElement, name: str) -> bool:
+    """The name shows only inside the comments (`<div class="comment-author-name">`):
+    trafilatura's search for an author's element took a reader's. A name split over
+    elements is not looked for."""
+    wanted = normal(name)
+    places = []
+    for element in tree.iter():
+        if element.text and wanted in normal(element.text):
+            places.append(element)
+        if element.tail and wanted in normal(element.tail) and element.getparent() is not None:
+            places.append(element.getparent())
+    return bool(places) and all(in_comments(place) for place in places)
+
+
+def in_comments(element: HtmlElement) -> bool:
+    return any(
+        COMMENTS.search(f"{node.get('class') or ''} {node.get('id') or ''}")
+        for node in (element, *element.iterancestors())
+    )
 
 
 # A link to an author's page: `/author/jane-doe`, `/authors/…`, `/staff/123/jane-doe/`.
