@@ -132,6 +132,10 @@ def test_the_site_beside_people_is_the_publisher_alone_it_signs():
         ("<p>文章来源：新华社</p>", []),  # 文 inside a word is no label
         ("<p>By 2030, most cars sold will be electric.</p>", []),
         ('<nav><div>By Role</div></nav><div class="byline">By Jane Doe</div>', ["Jane Doe"]),  # a menu
+        (  # the label, the name and what follows, each an element of its own
+            "<div><h2>Article by</h2><div>Jane Doe</div><div>Let's talk</div></div>",
+            ["Jane Doe"],
+        ),
         (  # a layout's class that names the menu above it: the headline is inside
             '<div class="section under-menu"><h1>Zero waste</h1><span>by Jane Doe</span></div>',
             ["Jane Doe"],

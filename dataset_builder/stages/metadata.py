@@ -220,6 +220,7 @@ BYLINE_TAGS = (
     "b",
     "font",
     "em",
+    "h2",
     "h3",
     "h4",
     "h5",
@@ -252,9 +253,22 @@ def byline_authors(tree: HtmlElement) -> list[str]:
             continue
         if match := BYLINE.match(text):
             return [match["name"]]
+        if LABEL.fullmatch(text) and (name := _next_name(element)):
+            return [name]
         if (match := HAN_BYLINE.search(text) or HAN_REPORTER.search(text)) and match.start() <= 20:
             return (match.groupdict().get("name") or match["names"]).split()
     return []
+
+
+LABEL = re.compile(r"(?i:(?:written|posted|article|story|words)\s+by|by|author)\s*:?")
+
+
+def _next_name(label: HtmlElement) -> str | None:
+    """The name in the element after a byline's label, when the line goes on with other
+    things its pattern cannot tell from a name (`Article by` `Jane Doe` `Let's talk`)."""
+    following = label.getnext()
+    name = _squashed(following) if following is not None else ""
+    return name if SHOWN_NAME.fullmatch(name) else None
 
 
 def meta_authors(tree: HtmlElement) -> list[str]:
