@@ -64,6 +64,32 @@ def test_a_byline_inside_the_headline_element_is_not_title():
     )
 
 
+def test_a_last_segment_that_names_the_url_s_section_is_not_title():
+    page = tree("<p>Text.</p>")
+    title = "Homestead gardens feed a village | District"
+    url = "https://news.example/district/343604"
+    assert (
+        article_title(page, title, "Example News", "news.example", url) == "Homestead gardens feed a village"
+    )
+    assert article_title(page, title, "Example News", "news.example", "https://news.example/story/1") == title
+    shown = tree("<h1>Why we sleep | Opinion</h1>")  # in the headline too
+    url = "https://paper.example/story/opinion/contributors/2025/12/19/sleep/123/"
+    assert article_title(shown, "Why we sleep | Opinion", None, "paper.example", url) == "Why we sleep"
+
+
+def test_a_headline_holding_the_meta_title_beside_a_label_or_a_source_link():
+    label = tree('<h1><span class="descriptor">Title:</span>A study of sleep</h1>')
+    assert article_title(label, "A study of sleep", None, "papers.example") == "A study of sleep"
+    source = tree(
+        '<h1><span><a href="/story/1">Grads find jobs scarce</a> <span>(paper.example)</span></span>'
+        "<span>87</span></h1>"
+    )
+    assert article_title(source, "Grads find jobs scarce", None, "news.example") == "Grads find jobs scarce"
+    subtitle = tree("<h1>What tutoring is. <span>Choosing a good tutor</span></h1>")
+    found = article_title(subtitle, "What tutoring is. - Choosing a good tutor", None, "tutor.example")
+    assert found == "What tutoring is. Choosing a good tutor"  # title and subtitle, both meta's
+
+
 # --- authors -------------------------------------------------------------------------------------
 
 

@@ -72,7 +72,7 @@ def extract_article(
     host = document.hostname or site_of(url)
     return HtmlArticle(
         text=normalize_text("\n\n".join(lines)),
-        title=article_title(tree, document.title, document.sitename, host),
+        title=article_title(tree, document.title, document.sitename, host, document.url or url),
         authors=article_authors(tree, document.author, document.sitename, host),
         published=shown_date(tree) or document.date or None,
         source=document.sitename or document.hostname or None,

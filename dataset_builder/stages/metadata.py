@@ -8,8 +8,9 @@ TODAY`, `Accruent`). Measured in bench/html_extraction.py against the gold title
 authors of WCXB (English) and the Chinese set; no rule names a site.
 
 - Title: the page's headline (an <h1>) when one shares words with the meta title, else
-  the meta title; then without a segment that is the site's name. A title that is the
-  site's name is no title.
+  the meta title; the meta title when an element of the headline is that beside a label
+  or a source link; then without a segment that is the site's name or the section the
+  URL files the page under. A title that is the site's name is no title.
 - Authors: role words, dates and avatar initials around a name dropped; the site itself,
   labels and fragments are no author. A scholarly page's citation tags first; when
   trafilatura finds no one but the site, a labelled byline in the page (`By …`, `Written
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
@@ -79,15 +81,21 @@ def headlines(tree: HtmlElement) -> list[str]:
     return [HEADLINE_TAIL.sub("", text) for text in found if 0 < len(text) <= MAX_HEADLINE_CHARS]
 
 
-def article_title(tree: HtmlElement, title: str | None, site: str | None, host: str | None) -> str | None:
+def article_title(
+    tree: HtmlElement, title: str | None, site: str | None, host: str | None, url: str | None = None
+) -> str | None:
     """The headline the page shows that shares most words with the meta title, else the
-    meta title; without the site's name. trafilatura sometimes takes the whole meta title for
-    the site's name (`Title - Site`): then only the host name tells the site."""
+    meta title; without the site's name, nor the section the URL files it under. A headline
+    that holds the meta title in one of its elements beside others (a label, a kicker, a
+    source link) is the meta title. trafilatura sometimes takes the whole meta title for the
+    site's name (`Title - Site`): then only the host name tells the site."""
     if site and title and normal(title) in normal(site):
         site = None
     meta = without_site_name(title, site, host) if title else ""
     if is_site_name(meta, site, host):
         meta = ""
+    if meta and any(shown_apart(h, meta) for h in tree.iter("h1")):
+        return without_section(meta, url)
     meta_words = set(normal(meta).split())
     candidates = [h for h in headlines(tree) if not is_site_name(h, site, host)]
     best, shared = None, 0.0
@@ -99,7 +107,28 @@ def article_title(tree: HtmlElement, title: str | None, site: str | None, host: 
     if best is None and not meta and candidates:
         best = candidates[0]
     found = without_site_name(best, site, host) if best else meta
-    return found or None
+    return without_section(found, url) or None
+
+
+def shown_apart(headline: HtmlElement, meta: str) -> bool:
+    """The headline's own text, or one element in it, is the meta title, and the headline
+    shows more (a label, a kicker, a source link): `<h1><span class="descriptor">Title:</span>
+    A study</h1>`, `<h1><a>Grads find jobs scarce</a> <span>(paper.example)</span></h1>`."""
+    wanted = normal(meta)
+    if normal(_squashed(headline)) == wanted:
+        return False
+    own = " ".join(filter(None, [headline.text, *(child.tail for child in headline)]))
+    return any(normal(part) == wanted for part in [own, *(_squashed(e) for e in headline.iterdescendants())])
+
+
+def without_section(title: str, url: str | None) -> str:
+    """The title without a last segment that names a folder of the URL's path: the section
+    the page is filed under (`… | Opinion` at /story/opinion/…)."""
+    parts = SEPARATOR.split(title)
+    folders = {normal(folder) for folder in urlsplit(url or "").path.split("/")[:-1] if folder}
+    if len(parts) < 2 or normal(parts[-1]) not in folders:
+        return title
+    return title[: title.rfind(parts[-1])].rstrip(" |•·:/\\–—-") or title
 
 
 # --- authors -----------------------------------------------------------------------------------
