@@ -64,6 +64,15 @@ def test_a_byline_inside_the_headline_element_is_not_title():
     )
 
 
+def test_a_short_last_segment_with_the_domain_s_name_is_the_site_s_name():
+    page = tree("<p>Text.</p>")
+    assert article_title(page, "Corner Bakery | Example App Store", None, "apps.example.com") == (
+        "Corner Bakery"
+    )
+    long = "Take care - our team at the Example fair 2018"  # a sentence: the title's
+    assert article_title(page, long, None, "example.com") == long
+
+
 def test_a_last_segment_that_names_the_url_s_section_is_not_title():
     page = tree("<p>Text.</p>")
     title = "Homestead gardens feed a village | District"
@@ -86,7 +95,7 @@ def test_a_headline_holding_the_meta_title_beside_a_label_or_a_source_link():
     )
     assert article_title(source, "Grads find jobs scarce", None, "news.example") == "Grads find jobs scarce"
     subtitle = tree("<h1>What tutoring is. <span>Choosing a good tutor</span></h1>")
-    found = article_title(subtitle, "What tutoring is. - Choosing a good tutor", None, "tutor.example")
+    found = article_title(subtitle, "What tutoring is. - Choosing a good tutor", None, "learning.example")
     assert found == "What tutoring is. Choosing a good tutor"  # title and subtitle, both meta's
 
 

@@ -56,12 +56,28 @@ def is_site_name(text: str, site: str | None, host: str | None) -> bool:
     return any(name and (squashed == name or (len(squashed) >= 4 and squashed in name)) for name in names)
 
 
+# A site's name is a few words: a longer last segment is the title's (`Take care - our team
+# at the 2018 fair` on ourteam.example).
+MAX_SITE_NAME_WORDS = 4
+
+
+def names_domain(segment: str, host: str | None) -> bool:
+    """A short segment with the domain's name as one of its words: the site's name as the
+    page's owner writes it (`Shopify App Store` on apps.shopify.com, `Parkview Health` on
+    parkview.com)."""
+    words = normal(segment).split()
+    label = host.removeprefix("www.").rsplit(".", 2)[-2] if host and "." in host else host
+    return bool(label) and len(words) <= MAX_SITE_NAME_WORDS and normal(label or "") in words
+
+
 def without_site_name(title: str, site: str | None, host: str | None) -> str:
-    """The title without a first or last segment (`… | MIT Sloan`) that names the site."""
+    """The title without a first or last segment (`… | MIT Sloan`) that names the site. Only
+    a last one is taken for the site's name by the domain alone: a first one that names it
+    is often the title's subject (`Docker Hardened Images: … | Docker`)."""
     parts = SEPARATOR.split(title)
     if len(parts) < 2:
         return title
-    if is_site_name(parts[-1], site, host):
+    if is_site_name(parts[-1], site, host) or names_domain(parts[-1], host):
         return title[: title.rfind(parts[-1])].rstrip(" |•·:/\\–—-") or title
     if is_site_name(parts[0], site, host):
         return title[len(parts[0]) :].lstrip(" |•·:/\\–—-") or title
