@@ -73,6 +73,13 @@ def test_a_short_last_segment_with_the_domain_s_name_is_the_site_s_name():
     assert article_title(page, long, None, "example.com") == long
 
 
+def test_a_heading_that_is_the_meta_title_s_first_segment_is_the_title():
+    page = tree("<h2>What do readers love?</h2><p>Text.</p><h1>But what they love is speed</h1>")
+    assert article_title(page, "What do readers love? | Our Blog", None, "blog.example.org") == (
+        "What do readers love?"
+    )
+
+
 def test_a_last_segment_that_names_the_url_s_section_is_not_title():
     page = tree("<p>Text.</p>")
     title = "Homestead gardens feed a village | District"

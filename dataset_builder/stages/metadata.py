@@ -103,7 +103,8 @@ def article_title(
     """The headline the page shows that shares most words with the meta title, else the
     meta title; without the site's name, nor the section the URL files it under. A headline
     that holds the meta title in one of its elements beside others (a label, a kicker, a
-    source link) is the meta title. trafilatura sometimes takes the whole meta title for the
+    source link) is the meta title; a heading that is the meta title's first segment is the
+    title. trafilatura sometimes takes the whole meta title for the
     site's name (`Title - Site`): then only the host name tells the site."""
     if site and title and normal(title) in normal(site):
         site = None
@@ -112,6 +113,8 @@ def article_title(
         meta = ""
     if meta and any(shown_apart(h, meta) for h in tree.iter("h1")):
         return without_section(meta, url)
+    if shown := shown_first_segment(tree, meta):
+        return without_section(shown, url)
     meta_words = set(normal(meta).split())
     candidates = [h for h in headlines(tree) if not is_site_name(h, site, host)]
     best, shared = None, 0.0
@@ -124,6 +127,17 @@ def article_title(
         best = candidates[0]
     found = without_site_name(best, site, host) if best else meta
     return without_section(found, url) or None
+
+
+def shown_first_segment(tree: HtmlElement, meta: str) -> str | None:
+    """The meta title's first segment when a heading of the page (<h1>, <h2>) is just that:
+    the rest is a name the site goes by (`What do people love about Rust? | Rust Blog`),
+    and a heading that only shares words with the meta title (an <h1> in the post's body)
+    is not the title."""
+    first = SEPARATOR.split(meta)[0]
+    if first == meta:
+        return None
+    return first if any(normal(_squashed(h)) == normal(first) for h in tree.iter("h1", "h2")) else None
 
 
 def shown_apart(headline: HtmlElement, meta: str) -> bool:
