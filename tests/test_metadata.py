@@ -208,6 +208,19 @@ def test_a_link_to_an_author_s_page_names_the_author():
     assert article_authors(tree(menu), None, None, "news.example") == []
 
 
+def test_an_element_whose_class_shows_an_author_s_name_after_the_site_s():
+    authors = (
+        '<div class="post_author-list"><div class="post_author-name">Acme</div>'
+        '<div class="post_author-name">Ada Byron</div></div><p>Text.</p>'
+        '<div class="comments"><span class="comment-author-name">Quietreader</span></div>'
+    )
+    assert article_authors(tree(authors), None, "Acme", "acme.example") == ["Ada Byron"]
+    comments = '<p>Text.</p><div class="comments"><span class="comment-author-name">Quietreader</span></div>'
+    assert article_authors(tree(comments), None, "Acme", "acme.example") == []
+    dated = '<div class="heading-author-name"><time>20 Nov 2019 08:00 GMT</time></div><p>Text.</p>'
+    assert article_authors(tree(dated), None, "Acme", "acme.example") == []  # a date in its box
+
+
 def test_the_name_beside_the_date_in_the_dateline():
     dateline = (
         "<h1>Pricing guide</h1><p><time>Dec 26, 2025</time><span>•</span>"

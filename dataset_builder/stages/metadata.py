@@ -15,7 +15,7 @@ authors of WCXB (English) and the Chinese set; no rule names a site.
   labels and fragments are no author. A scholarly page's citation tags first; when
   trafilatura finds no one but the site, a labelled byline in the page (`By …`, `Written
   by …`, `Author: …`, `作者：…`, `记者 …`, `本报记者 …`, `文/…`), a link to an author's
-  page, the name beside the dateline's date.
+  page, an `author-name` element, the name beside the dateline's date.
 """
 
 from __future__ import annotations
@@ -358,16 +358,18 @@ def citation_authors(tree: HtmlElement) -> list[str]:
 
 def article_authors(tree: HtmlElement, author: str | None, site: str | None, host: str | None) -> list[str]:
     """The first people named by: a scholarly page's citation tags, trafilatura (`;`-separated),
-    a labelled byline, a link to an author's page, the dateline, `<meta name=author>`; each
-    cleaned. Beside other names, the site is its publisher, not an author; alone, it is (a
-    personal site bears its author's name, a company's page is signed by the company) unless
-    a later source names a person: a newsroom's name in trafilatura's byline often stands
-    for the reporter the page links to."""
+    a labelled byline, a link to an author's page, an element whose class says it holds an
+    author's name, the dateline, `<meta name=author>`; each cleaned. Beside other names, the
+    site is its publisher, not an author; alone, it is (a personal site bears its author's
+    name, a company's page is signed by the company) unless a later source names a person:
+    a newsroom's name in trafilatura's byline often stands for the reporter the page links
+    to."""
     sources = (
         lambda: citation_authors(tree),
         lambda: [name for name in (author or "").split(";") if name.strip() and not commenter(tree, name)],
         lambda: byline_authors(tree),
         lambda: author_links(tree),
+        lambda: author_name_elements(tree, site, host),
         lambda: dateline_authors(tree),
         lambda: meta_authors(tree),
     )
@@ -403,6 +405,29 @@ def in_comments(element: HtmlElement) -> bool:
         COMMENTS.search(f"{node.get('class') or ''} {node.get('id') or ''}")
         for node in (element, *element.iterancestors())
     )
+
+
+# The class themes give the element that shows an author's name (`author-name`,
+# `post-author__name`, `authorName`).
+AUTHOR_NAME_CLASS = re.compile(r"author[-_]{0,2}name", re.IGNORECASE)
+
+
+def author_name_elements(tree: HtmlElement, site: str | None, host: str | None) -> list[str]:
+    """The first name, not the site's, in an element whose class says it shows an author's
+    name, outside the comments (trafilatura takes the first such element, and gives up when
+    it is the site's: `<div class="post_author-name">Acme</div>` before the person's)."""
+    found = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or not AUTHOR_NAME_CLASS.search(element.get("class") or ""):
+            continue
+        text = _squashed(element)
+        if not text or len(text) > MAX_BYLINE_CHARS or any(form.search(text) for form in SHOWN_DATES):
+            continue  # (a theme's name box that holds only the date)
+        if not in_menu(element) and not in_comments(element):
+            found.append(text)
+            if not is_site_name(text, site, host):
+                return found
+    return found
 
 
 # A link to an author's page: `/author/jane-doe`, `/authors/…`, `/staff/123/jane-doe/`.
