@@ -247,6 +247,18 @@ def test_a_scholarly_page_s_citation_authors_are_all_its_authors():
     ]
 
 
+def test_a_link_preview_s_written_by_pair_when_the_page_shows_no_byline():
+    head = (
+        '<meta name="twitter:label1" content="Est. reading time">'
+        '<meta name="twitter:data1" content="6 minutes">'
+        '<meta name="twitter:label2" content="Written by">'
+        '<meta name="twitter:data2" content="Ada Byron, Charles Babbage">'
+    )
+    page = tree("<p>Text.</p>", head)
+    assert article_authors(page, None, None, "example.com") == ["Ada Byron", "Charles Babbage"]
+    assert article_authors(page, "Mary Somerville", None, "example.com") == ["Mary Somerville"]
+
+
 def test_a_one_word_meta_author_when_nothing_else_names_one():
     page = tree("<p>Text.</p>", '<meta name="author" content="Zach">')
     assert article_authors(page, None, None, "example.com") == ["Zach"]

@@ -13,9 +13,10 @@ authors of WCXB (English) and the Chinese set; no rule names a site.
   URL files the page under. A title that is the site's name is no title.
 - Authors: role words, dates and avatar initials around a name dropped; the site itself,
   labels and fragments are no author. A scholarly page's citation tags first; when
-  trafilatura finds no one but the site, a labelled byline in the page (`By …`, `Written
-  by …`, `Author: …`, `作者：…`, `记者 …`, `本报记者 …`, `文/…`), a link to an author's
-  page, an `author-name` element, the name beside the dateline's date.
+  trafilatura finds no one but the site, a link preview's `Written by`, a labelled byline
+  in the page (`By …`, `Written by …`, `Author: …`, `作者：…`, `记者 …`, `本报记者 …`,
+  `文/…`), a link to an author's page, an `author-name` element, the name beside the
+  dateline's date.
 """
 
 from __future__ import annotations
@@ -330,6 +331,21 @@ def _next_name(label: HtmlElement) -> str | None:
     return name if SHOWN_NAME.fullmatch(name) else None
 
 
+def card_authors(tree: HtmlElement) -> list[str]:
+    """The names a link preview's label and data pair gives (`<meta name="twitter:label1"
+    content="Written by">` then `twitter:data1`, as WordPress SEO plugins write them)."""
+    values = {
+        (meta.get("name") or "").lower(): " ".join((meta.get("content") or "").split())
+        for meta in tree.iter("meta")
+        if (meta.get("name") or "").lower().startswith("twitter:")
+    }
+    for key, label in values.items():
+        if key.startswith("twitter:label") and LABEL.fullmatch(label):
+            data = values.get(key.replace("label", "data"), "")
+            return [name for name in re.split(r",\s*|\s+and\s+", data) if name]
+    return []
+
+
 def meta_authors(tree: HtmlElement) -> list[str]:
     """`<meta name="author">`, which trafilatura leaves out when it is one word (`Zach`)."""
     for meta in tree.iter("meta"):
@@ -358,15 +374,16 @@ def citation_authors(tree: HtmlElement) -> list[str]:
 
 def article_authors(tree: HtmlElement, author: str | None, site: str | None, host: str | None) -> list[str]:
     """The first people named by: a scholarly page's citation tags, trafilatura (`;`-separated),
-    a labelled byline, a link to an author's page, an element whose class says it holds an
-    author's name, the dateline, `<meta name=author>`; each cleaned. Beside other names, the
-    site is its publisher, not an author; alone, it is (a personal site bears its author's
-    name, a company's page is signed by the company) unless a later source names a person:
-    a newsroom's name in trafilatura's byline often stands for the reporter the page links
-    to."""
+    a link preview's `Written by` pair, a labelled byline, a link to an author's page, an
+    element whose class says it holds an author's name, the dateline, `<meta name=author>`;
+    each cleaned. Beside other names, the site is its publisher, not an author; alone, it
+    is (a personal site bears its author's name, a company's page is signed by the company)
+    unless a later source names a person: a newsroom's name in trafilatura's byline often
+    stands for the reporter the page links to."""
     sources = (
         lambda: citation_authors(tree),
         lambda: [name for name in (author or "").split(";") if name.strip() and not commenter(tree, name)],
+        lambda: card_authors(tree),
         lambda: byline_authors(tree),
         lambda: author_links(tree),
         lambda: author_name_elements(tree, site, host),
