@@ -229,6 +229,11 @@ def test_the_name_beside_the_date_in_the_dateline():
     assert article_authors(tree(dateline), None, None, "example.com") == ["Ada Byron"]
     before = "<h1>Pricing guide</h1><div>Ada Byron · 3 March 2024</div>"
     assert article_authors(tree(before), None, None, "example.com") == ["Ada Byron"]
+    pieces = (  # each an element: the name ends where its element does
+        "<h1>Landed</h1><div><span>2025-12-17</span><span>·</span><a><div>Ada Byron</div></a></div>"
+        "<p>The Pilot Project has landed at last, after two years of work on the archive.</p>"
+    )
+    assert article_authors(tree(pieces), None, None, "example.com") == ["Ada Byron"]
     section = "<h1>Pricing guide</h1><div>3 March 2024 · Guides</div>"  # a section, one word
     assert article_authors(tree(section), None, None, "example.com") == []
 

@@ -538,9 +538,10 @@ def pieces_after_headline(tree: HtmlElement) -> list[str]:
 
 # A name beside the date of a dateline, after or before a separator: `Dec. 19, 2025 · Niko
 # Matsakis on behalf of …`, `Dec 26, 2025 • Mahua Das in Project Management`.
-_NAME = r"(?P<name>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3})"
-NAME_AFTER_DATE = re.compile(r"^\s*[·•|]\s*" + _NAME + r"(?=\s*$|\s*[·•|,]|\s+(?:on|in|for|and)\b)")
-NAME_BEFORE_DATE = re.compile(r"(?:^|[·•|]\s*)" + _NAME + r"\s*[·•|]\s*$")
+# The line's pieces are joined by a line break: a name ends where its piece does.
+_NAME = r"(?P<name>[A-Z][\w'’.-]+(?:[ \t]+[A-Z][\w'’.-]+){1,3})"
+NAME_AFTER_DATE = re.compile(r"^\s*[·•|]\s*" + _NAME + r"(?=[ \t]*(?:$|\n|[·•|,])|[ \t]+(?:on|in|for|and)\b)")
+NAME_BEFORE_DATE = re.compile(r"(?:^|[·•|\n]\s*)" + _NAME + r"\s*[·•|]\s*$")
 
 
 def dateline_authors(tree: HtmlElement) -> list[str]:
@@ -553,8 +554,8 @@ def dateline_authors(tree: HtmlElement) -> list[str]:
             continue
         for form in SHOWN_DATES:
             if match := form.search(piece):
-                after = " ".join([piece[match.end() :], *pieces[i + 1 : i + 4]])
-                before = " ".join([*pieces[max(i - 3, 0) : i], piece[: match.start()]])
+                after = "\n".join([piece[match.end() :], *pieces[i + 1 : i + 4]])
+                before = "\n".join([*pieces[max(i - 3, 0) : i], piece[: match.start()]])
                 named = NAME_AFTER_DATE.match(after) or NAME_BEFORE_DATE.search(before)
                 return [named["name"]] if named else []
     return []
