@@ -105,8 +105,8 @@ def article_title(
     meta title; without the site's name, nor the section the URL files it under. A headline
     that holds the meta title in one of its elements beside others (a label, a kicker, a
     source link) is the meta title; a heading that is the meta title's first segment is the
-    title. trafilatura sometimes takes the whole meta title for the
-    site's name (`Title - Site`): then only the host name tells the site."""
+    title. trafilatura sometimes takes the whole meta title for the site's name (`Title -
+    Site`): then only the host name tells the site."""
     if site and title and normal(title) in normal(site):
         site = None
     meta = without_site_name(title, site, host) if title else ""
@@ -410,6 +410,8 @@ def commenter(tree: HtmlElement, name: str) -> bool:
     wanted = normal(name)
     places = []
     for element in tree.iter():
+        if not isinstance(element.tag, str):  # an HTML comment, not the page's comments
+            continue
         if element.text and wanted in normal(element.text):
             places.append(element)
         if element.tail and wanted in normal(element.tail) and element.getparent() is not None:
@@ -418,6 +420,8 @@ def commenter(tree: HtmlElement, name: str) -> bool:
 
 
 def in_comments(element: HtmlElement) -> bool:
+    """Inside the readers' comments: an element, or one around it, whose class or id says
+    so (`comment-list`, `recentcomments`, `comments`)."""
     return any(
         COMMENTS.search(f"{node.get('class') or ''} {node.get('id') or ''}")
         for node in (element, *element.iterancestors())
