@@ -55,10 +55,12 @@ class StageClock:
 
 
 class TreeMemory:
-    """Peak of the summed PSS of this process and all its descendants. Not RSS: forked workers
-    share the parent's pages copy-on-write, and RSS would count them once per process."""
+    """Peak of the summed PSS of a process (this one unless `root` is given) and all its
+    descendants. Not RSS: forked workers share the parent's pages copy-on-write, and RSS
+    would count them once per process."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: int | None = None) -> None:
+        self.root = root or os.getpid()
         self.peak = 0
         self.running = True
         self.thread = threading.Thread(target=self.sample, daemon=True)
@@ -67,7 +69,7 @@ class TreeMemory:
     def sample(self) -> None:
         while self.running:
             started = time.perf_counter()
-            self.peak = max(self.peak, sum(pss(pid) for pid in tree(os.getpid())))
+            self.peak = max(self.peak, sum(pss(pid) for pid in tree(self.root)))
             # The kernel walks every page table to answer: ~50 ms per GiB of the processes here. Sampling at
             # most 5 % of the time keeps the sampler from slowing the build it measures.
             time.sleep(max(0.1, 20 * (time.perf_counter() - started)))

@@ -14,25 +14,29 @@ adds. In one run, with one cache folder:
 3. grown: the last shard added, from the cache (only the new shard is read);
 4. grown, cold: the grown corpus without the cache — its fingerprint must be 3's.
 
-Prints each build's wall time, stages, docs/s and peak memory (summed PSS of the build and
-its workers), the ratios 2 ÷ 1, 2b ÷ 1, 2c ÷ 1 and 3 ÷ 4, and the cache's bytes per document. Ratios, not
-seconds, are the figures to compare: the machine's speed drifts between days.
+Each build runs in a process of its own. Prints each build's wall time, stages, docs/s and
+peak memory (summed PSS of the build and its workers), the ratios 2 ÷ 1, 2b ÷ 1, 2c ÷ 1
+and 3 ÷ 4, and the cache's bytes per document. Ratios, not seconds, are the figures to
+compare: the machine's speed drifts between days.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from build_speed import StageClock, TreeMemory
 
-from dataset_builder.config import load_config
-from dataset_builder.pipeline import Release, build
+from dataset_builder.config import BuildConfig, load_config
+from dataset_builder.pipeline import CacheUse, build
 
 
 def corpus_for(docs: int, growth: float) -> tuple[Path, Path]:
@@ -50,29 +54,50 @@ def corpus_for(docs: int, growth: float) -> tuple[Path, Path]:
     return folder, folder / "growth" / f"part-{10:05d}.jsonl"
 
 
+@dataclass(frozen=True)
+class Timed:
+    """One build as the benchmark reports it."""
+
+    fingerprint: str
+    seconds: float
+    peak: int  # summed PSS of the build's process and its workers
+    cache: CacheUse | None
+
+
 def timed(
     label: str, folder: Path, cache: Path | None, workers: int, docs: int, keep: Path | None = None
-) -> tuple[Release, float, int]:
-    """One build into a new folder (or into `keep`, which stays, when given)."""
+) -> Timed:
+    """One build into a new folder (or into `keep`, which stays, when given), in a process
+    of its own: its peak memory is the build's, not what earlier builds left in this one."""
     out = keep or Path(tempfile.mkdtemp(prefix="dataset-builder-incremental-"))
     chosen = {"cache": {"folder": str(cache)}} if cache else {"cache": {"enabled": False}}
     config = load_config(folder / "dataset.toml", overrides={"out": str(out), **chosen})
-    clock, memory = StageClock(), TreeMemory()
-    started = time.perf_counter()
-    release = build(config, workers=workers, progress=clock, report=False)
-    seconds = time.perf_counter() - started
+    context = multiprocessing.get_context("fork")
+    answers = context.Queue()
+    child = context.Process(target=build_in_child, args=(config, workers, answers))
+    child.start()
+    memory = TreeMemory(child.pid)
+    fingerprint, seconds, stages, used = answers.get()
+    child.join()
     peak = memory.stop()
     if keep is None:
         shutil.rmtree(out)
-    used = release.cache
     reused = f", files reused {used.files_reused}, read {used.files_read}" if used else ""
     print(
         f"\n{label}: {seconds:.1f} s, {docs / seconds:.0f} docs/s, peak memory {peak / 2**30:.2f} GiB, "
-        f"fingerprint {release.manifest['fingerprint'][:16]}{reused}"
+        f"fingerprint {fingerprint[:16]}{reused}"
     )
-    for stage, spent in clock.seconds.items():
+    for stage, spent in stages.items():
         print(f"  {stage:24s} {spent:8.1f} s")
-    return release, seconds, peak
+    return Timed(fingerprint, seconds, peak, used)
+
+
+def build_in_child(config: BuildConfig, workers: int, answers: Any) -> None:
+    clock = StageClock()
+    started = time.perf_counter()
+    release = build(config, workers=workers, progress=clock, report=False)
+    seconds = time.perf_counter() - started
+    answers.put((release.manifest["fingerprint"], seconds, clock.seconds, release.cache))
 
 
 def main() -> None:
@@ -89,35 +114,27 @@ def main() -> None:
     print(f"corpus {folder}: {args.docs} documents, +{grown_docs - args.docs}; cache {cache}")
     try:
         published = Path(tempfile.mkdtemp(prefix="dataset-builder-incremental-published-"))
-        cold, cold_s, cold_peak = timed(
-            "1. cold (cache empty)", folder, cache, args.workers, args.docs, published
-        )
-        same, same_s, _ = timed("2. unchanged, new folder (copied)", folder, cache, args.workers, args.docs)
-        _, again_s, _ = timed(
-            "2b. unchanged, version published", folder, cache, args.workers, args.docs, published
-        )
+        cold = timed("1. cold (cache empty)", folder, cache, args.workers, args.docs, published)
+        same = timed("2. unchanged, new folder (copied)", folder, cache, args.workers, args.docs)
+        again = timed("2b. unchanged, version published", folder, cache, args.workers, args.docs, published)
         shutil.rmtree(published)
-        passes, passes_s, _ = timed(
-            "2c. unchanged, nothing to copy (from the cache)", folder, cache, args.workers, args.docs
-        )
+        passes = timed("2c. unchanged, nothing to copy", folder, cache, args.workers, args.docs)
         shutil.copy(shard, folder / "raw" / shard.name)
-        grown, grown_s, grown_peak = timed(
-            "3. grown (from the cache)", folder, cache, args.workers, grown_docs
-        )
-        fresh, fresh_s, fresh_peak = timed(
-            "4. grown, cold (no cache)", folder, None, args.workers, grown_docs
-        )
+        grown = timed("3. grown (from the cache)", folder, cache, args.workers, grown_docs)
+        fresh = timed("4. grown, cold (no cache)", folder, None, args.workers, grown_docs)
     finally:
         (folder / "raw" / shard.name).unlink(missing_ok=True)
     size = grown.cache.bytes if grown.cache else 0
-    same_print = same.manifest["fingerprint"] == cold.manifest["fingerprint"]
-    passes_print = passes.manifest["fingerprint"] == cold.manifest["fingerprint"]
-    grown_print = grown.manifest["fingerprint"] == fresh.manifest["fingerprint"]
-    print(f"\nunchanged, copied ÷ cold: {same_s / cold_s:.1%}  (same fingerprint: {same_print})")
-    print(f"unchanged, the version already published ÷ cold: {again_s / cold_s:.1%}")
-    print(f"unchanged, nothing to copy ÷ cold: {passes_s / cold_s:.1%}  (same fingerprint: {passes_print})")
-    print(f"grown ÷ grown cold: {grown_s / fresh_s:.1%}  (same fingerprint: {grown_print})")
-    print(f"peak memory, grown ÷ grown cold: {grown_peak / fresh_peak:.2f}; cold {cold_peak / 2**30:.2f} GiB")
+
+    def ratio(build: Timed, against: Timed) -> str:
+        matches = build.fingerprint == against.fingerprint
+        return f"{build.seconds / against.seconds:.1%}  (same fingerprint: {matches})"
+
+    print(f"\nunchanged, copied ÷ cold: {ratio(same, cold)}")
+    print(f"unchanged, the version already published ÷ cold: {ratio(again, cold)}")
+    print(f"unchanged, nothing to copy ÷ cold: {ratio(passes, cold)}")
+    print(f"grown ÷ grown cold: {ratio(grown, fresh)}")
+    print(f"peak memory, grown ÷ grown cold: {grown.peak / fresh.peak:.2f}; cold {cold.peak / 2**30:.2f} GiB")
     print(f"cache: {size / 1e6:.0f} MB, {size / grown_docs:.0f} bytes per document")
     shutil.rmtree(cache)
 
