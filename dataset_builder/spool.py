@@ -104,8 +104,9 @@ class SplitBuckets:
 
     Records arrive in input order and so scatter over every bucket: a batch of 64 records
     in a corpus of 1M has ~40 routes. Writing each route's few rows as an IPC batch of its
-    own cost more than tagging their languages, so batches wait in memory (up to
-    `buffer_bytes`) and are written per route in one piece."""
+    own cost more than tagging their languages, so each batch's runs of rows with one route
+    (pass 2 sends its rows sorted by route) wait in memory as slices, up to `buffer_bytes`,
+    and each route's are written as one IPC batch: one copy of each row, none of it a take."""
 
     def __init__(self, folder: Path, schema: pa.Schema, buckets: int, buffer_bytes: int = 64 << 20) -> None:
         self.folder = folder
@@ -113,27 +114,24 @@ class SplitBuckets:
         self.buckets = buckets
         self.buffer_bytes = buffer_bytes
         self.writers: dict[tuple[str, int], Any] = {}
-        self.waiting: list[tuple[pa.RecordBatch, list[tuple[str, int]]]] = []
+        self.waiting: dict[tuple[str, int], list[pa.RecordBatch]] = {}
         self.waiting_bytes = 0
 
     def add(self, batch: pa.RecordBatch, routes: list[tuple[str, int]]) -> None:
         """Route row i of `batch` to bucket `routes[i]` = (split, bucket)."""
-        self.waiting.append((batch, routes))
+        start = 0
+        for end in range(1, len(routes) + 1):
+            if end == len(routes) or routes[end] != routes[start]:
+                self.waiting.setdefault(routes[start], []).append(batch.slice(start, end - start))
+                start = end
         self.waiting_bytes += batch.nbytes
         if self.waiting_bytes >= self.buffer_bytes:
             self.flush()
 
     def flush(self) -> None:
-        if not self.waiting:
-            return
-        batch = pa.concat_batches([b for b, _ in self.waiting])
-        routes = [route for _, rs in self.waiting for route in rs]
-        self.waiting, self.waiting_bytes = [], 0
-        by_route: dict[tuple[str, int], list[int]] = {}
-        for row, route in enumerate(routes):
-            by_route.setdefault(route, []).append(row)
-        for route, rows in by_route.items():
-            self.writer(route).write_batch(batch.take(pa.array(rows, pa.int64())))
+        for route, slices in self.waiting.items():
+            self.writer(route).write_batch(pa.concat_batches(slices))
+        self.waiting, self.waiting_bytes = {}, 0
 
     def writer(self, route: tuple[str, int]) -> Any:
         if route not in self.writers:

@@ -127,7 +127,7 @@ class Annotated:
     the kept records, tagged, as one Arrow batch, and where each goes (split, bucket)."""
 
     outcomes: list[tuple[str, str | None, frozenset[str], bool]]
-    kept: pa.RecordBatch
+    kept: pa.RecordBatch  # sorted by route
     routes: list[tuple[str, int]]  # per row of `kept`
     missing: Counter[str]
     profiles: dict[str, Profile]  # per split
@@ -384,10 +384,11 @@ def annotate(task: AnnotateTask) -> Annotated:
         if store is not None and key is not None:
             store.put(key, tags)
     kept = tagged_batch(taken(table, tags.kept), tags.columns)
+    by_route = sorted(range(kept.num_rows), key=lambda row: routes[tags.kept[row]])  # stable
     return Annotated(
         tags.outcomes,
-        kept,
-        [routes[n] for n in tags.kept],
+        taken(kept, by_route),
+        [routes[tags.kept[row]] for row in by_route],
         missing_values(kept),
         tags.profiles,
         tags.failed,
@@ -498,9 +499,9 @@ def named_publishers(table: pa.RecordBatch, renames: Renames) -> tuple[list[str 
 
 
 def taken(table: pa.RecordBatch, rows: list[int]) -> pa.RecordBatch:
-    """`table`'s rows `rows` (ascending): the table itself when they are all of them, as
-    they mostly are (a take copies every text)."""
-    if len(rows) == table.num_rows:
+    """`table`'s rows `rows`: the table itself when they are all of them in order, as they
+    mostly are (a take copies every text)."""
+    if rows == list(range(table.num_rows)):
         return table
     return table.take(pa.array(rows, pa.int64()))
 
