@@ -44,13 +44,17 @@ class Scores:
     values: dict[str, array] = field(default_factory=lambda: {name: array("d") for name in SIGNALS})
     rejected: Counter[str] = field(default_factory=Counter)  # quality rejects, by signal broken
 
-    def add(self, row: int, language: str, values: dict[str, Any], failed: list[str]) -> None:
-        self.rows.append(row)
-        self.languages.append(language)
+    def extend(
+        self, rows: list[int], languages: list[str], values: list[dict[str, Any]], failed: list[list[str]]
+    ) -> None:
+        """The records `rows` (a batch of pass 2): their languages, signals and the bounds
+        each broke, one column at a time."""
+        self.rows.extend(rows)
+        self.languages.extend(languages)
         for name in SIGNALS:
-            value = values[name]
-            self.values[name].append(math.nan if value is None else float(value))
-        self.rejected.update({text.split(" ", 1)[0] for text in failed})
+            self.values[name].extend([math.nan if v[name] is None else float(v[name]) for v in values])
+        for broken in failed:
+            self.rejected.update({text.split(" ", 1)[0] for text in broken})
 
 
 @dataclass
@@ -227,9 +231,14 @@ def account_annotated(
 ) -> None:
     """Enter one batch of pass 2: each row is rejected by the allow-list or by `[quality]`,
     or kept in its split."""
+    scored = [i for i, values in enumerate(result.signals) if values is not None]
+    ledger.quality.extend(
+        [rows[i] for i in scored],
+        [result.outcomes[i][0] for i in scored],
+        [result.signals[i] for i in scored],
+        [result.failed[i] for i in scored],
+    )
     for i, (row, (language, found, kinds, kept)) in enumerate(zip(rows, result.outcomes, strict=True)):
-        if result.signals[i] is not None:
-            ledger.quality.add(row, language, result.signals[i], result.failed[i])
         if not kept and result.failed[i]:
             ledger.rejects.append(index.rejection(row, "quality", "; ".join(result.failed[i])))
             continue
