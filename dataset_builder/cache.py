@@ -202,7 +202,7 @@ class Memo:
     blob: bytes
 
     @classmethod
-    def of(cls, pairs: Iterable[tuple[bytes, bytes]]) -> Memo:
+    def of(cls, pairs: Iterable[tuple[bytes, bytes | memoryview]]) -> Memo:
         """From (hash, value) pairs; of two pairs with one hash, either is kept (their values
         are the same: the hash is of what determines them)."""
         chosen = dict(pairs)

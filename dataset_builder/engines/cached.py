@@ -124,7 +124,7 @@ class BuildCache:
         text: a grown or unchanged corpus proposes mostly the same candidates again."""
         return self.stored_memo(shingles_context(shingling))
 
-    def keep_shingles(self, shingling: Shingling, pairs: list[tuple[bytes, bytes]]) -> None:
+    def keep_shingles(self, shingling: Shingling, pairs: list[tuple[bytes, memoryview]]) -> None:
         """This build's candidates' shingle sets (uint64 bytes), for the next build."""
         self.store.put(shingles_context(shingling), Memo.of(pairs))
 

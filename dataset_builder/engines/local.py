@@ -203,6 +203,8 @@ def shingle_sets(
     for task_sets, task_hashes in found:
         sets.update(task_sets)
         hashes.update(task_hashes)
+    del memo, found  # the last build's sets go before this build's are written
+    _shingle_memo[0] = None
     if cache:
         cache.keep_shingles(shingling, memo_pairs(sets, hashes, SHINGLE_MEMO_BYTES))
     return ShingleSets(sets)
@@ -210,14 +212,15 @@ def shingle_sets(
 
 def memo_pairs(
     sets: dict[int, np.ndarray], hashes: dict[int, bytes], budget: int
-) -> list[tuple[bytes, bytes]]:
-    """(text hash, shingle set bytes) of the texts first in hash order, up to `budget` bytes."""
+) -> list[tuple[bytes, memoryview]]:
+    """(text hash, the shingle set's bytes) of the texts first in hash order, up to `budget`
+    bytes; views of the sets, not copies (the memo joins them into one blob)."""
     pairs, used = [], 0
     for hashed, row in sorted((hashed, row) for row, hashed in hashes.items()):
         used += sets[row].nbytes
         if used > budget:
             break
-        pairs.append((hashed, sets[row].tobytes()))
+        pairs.append((hashed, memoryview(sets[row]).cast("B")))
     return pairs
 
 
