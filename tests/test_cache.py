@@ -383,6 +383,22 @@ def test_an_unchanged_corpus_built_into_a_new_folder_is_a_checked_copy_of_its_re
     assert again.cache and again.cache.copied_from is None and not again.cache.not_built
 
 
+def test_a_release_that_cannot_be_copied_is_built_instead(tmp_path, monkeypatch):
+    """A remembered release whose copy fails (its folder removed mid-copy, a full disk) is
+    not a failed build: nothing is left half-copied and the release is built."""
+    raw = write_files(tmp_path / "raw", corpus())
+    first = built(tmp_path / "first", raw, tmp_path / "cache")
+
+    def vanished(*args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", str(first.path / "data"))
+
+    monkeypatch.setattr(shutil, "copytree", vanished)
+    again = built(tmp_path / "again", raw, tmp_path / "cache")
+    assert again.cache and again.cache.copied_from is None and not again.cache.not_built
+    assert release_bytes(again) == release_bytes(first)
+    assert not list(again.path.parent.glob(".*.partial-*"))
+
+
 def test_a_cache_that_cannot_be_written_costs_only_speed(tmp_path):
     """A full disk or a read-only folder under the cache: the build reads every file and
     publishes the same bytes, and says nothing is reused."""

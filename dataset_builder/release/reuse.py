@@ -43,15 +43,13 @@ class Known:
 
 def intact(folder: Path, fingerprint: str, report: bool) -> bool:
     """`folder` holds the release with `fingerprint`, every file as its manifest says (and
-    report.html when one is wanted)."""
+    report.html when one is wanted). A folder that cannot be read is not."""
     if not (folder / MANIFEST).is_file() or (report and not (folder / REPORT).is_file()):
         return False
     try:
-        if read_manifest(folder).get("fingerprint") != fingerprint:
-            return False
-    except BuildError:
+        return read_manifest(folder).get("fingerprint") == fingerprint and verify.check_files(folder).ok
+    except (BuildError, OSError):
         return False
-    return verify.check_files(folder).ok
 
 
 def copied(known: Known, target: Path, report: bool) -> Path | None:
@@ -66,14 +64,19 @@ def copied(known: Known, target: Path, report: bool) -> Path | None:
 
 def copy(source: Path, target: Path, report: bool) -> bool:
     """Copy a release aside, check the copy, rename it to `target`; False (and nothing left
-    behind) when the copy is not the release its manifest lists."""
+    behind) when the copy is not the release its manifest lists, or could not be made (the
+    source gone mid-copy, a full disk: the build then runs, and says what it meets)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
         skip = shutil.ignore_patterns() if report else shutil.ignore_patterns(REPORT)
-        shutil.copytree(source, staging, ignore=skip, copy_function=shutil.copyfile, dirs_exist_ok=True)
-        staging.chmod(0o777 & ~current_umask())
-        if not verify.check_files(staging).ok:
+        try:
+            shutil.copytree(source, staging, ignore=skip, copy_function=shutil.copyfile, dirs_exist_ok=True)
+            staging.chmod(0o777 & ~current_umask())
+            whole = verify.check_files(staging).ok
+        except (BuildError, OSError):
+            whole = False
+        if not whole:
             shutil.rmtree(staging)
             return False
         raise_if_stopped()
