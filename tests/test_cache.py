@@ -98,8 +98,8 @@ def test_candidates_shingle_sets_come_from_the_cache_and_change_nothing(tmp_path
 
 def test_pass_2_puts_a_batch_it_has_seen_together_from_the_cache(tmp_path, monkeypatch):
     """A spool batch whose records, surviving rows, splits and publishers' names are a past
-    build's is not tagged again (here tagging it would fail), a batch a new file brings is,
-    and the release is a cold build's."""
+    build's is not tagged again (the batches tagged are counted), a batch a new file brings
+    is, and the release is a cold build's."""
     raw = write_files(tmp_path / "raw", corpus())
     cache = tmp_path / "cache"
     set_aside(built(tmp_path / "first", raw, cache))
