@@ -84,6 +84,15 @@ class Store:
             os.utime(path)
         return pickle.loads(data[DIGEST:])
 
+    def recall(self, key: str, warnings: list[str]) -> Any | None:
+        """`get`, with a corrupt entry's message added to `warnings` and None returned: what
+        every reader of the cache does with one (reported, deleted, recomputed)."""
+        try:
+            return self.get(key)
+        except Corrupt as exc:
+            warnings.append(str(exc))
+            return None
+
     def put(self, key: str, value: Any) -> None:
         """Write the entry atomically; a cache that cannot be written (a full disk, a
         read-only folder) only costs the next build the work, so errors are swallowed."""

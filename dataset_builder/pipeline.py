@@ -31,7 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from dataset_builder import ledger as books
-from dataset_builder.cache import Corrupt, Store
+from dataset_builder.cache import Store
 from dataset_builder.config import SPLITS, BuildConfig, IngestSettings
 from dataset_builder.decide.dedup import NearDupSettings, id_ranks
 from dataset_builder.decide.steps import NOT_KEPT, Corpus, Decisions
@@ -247,11 +247,7 @@ def already_published(
     cache remembers (`release.reuse`); else None, and the build runs. What `make` or DVC do
     for a target whose inputs did not change."""
     target = config.releases / config.version
-    try:
-        known: Known | None = pass1.store.get(key)
-    except Corrupt as exc:
-        pass1.warnings.append(str(exc))
-        return None
+    known: Known | None = pass1.store.recall(key, pass1.warnings)
     if known is None:
         return None
     source = None

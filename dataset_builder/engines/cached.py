@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dataset_builder import cache
-from dataset_builder.cache import Corrupt, Memo, Store
+from dataset_builder.cache import Memo, Store
 from dataset_builder.config import IngestSettings, Settings, load_schema
 from dataset_builder.decide.minhash import Shingling
 from dataset_builder.engines.passes import BATCH_SIZE, Part
@@ -131,11 +131,7 @@ class BuildCache:
     def stored_memo(self, key: str) -> Memo:
         """The memo under `key`; an empty one when there is none, or when it was corrupt
         (reported in the build's warnings and recomputed)."""
-        try:
-            return self.store.get(key) or Memo.of([])
-        except Corrupt as exc:
-            self.warnings.append(str(exc))
-            return Memo.of([])
+        return self.store.recall(key, self.warnings) or Memo.of([])
 
     def parts(self, file: InputFile, read: IngestSettings) -> Iterator[Part]:
         """The file's parts: keys only, when the cache holds every one; else read."""
@@ -150,11 +146,7 @@ class BuildCache:
             self.files_read += 1
             return None, None
         listing = cache.key(self.context, file.rel, sha)
-        try:
-            weights: list[int] | None = self.store.get(listing)
-        except Corrupt as exc:
-            self.warnings.append(str(exc))
-            weights = None
+        weights: list[int] | None = self.store.recall(listing, self.warnings)
         keys = [cache.key(listing, number) for number in range(len(weights or ()))]
         if weights is None or not all(self.store.has(key) for key in keys):
             self.files_read += 1

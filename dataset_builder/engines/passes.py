@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataset_builder import cache
-from dataset_builder.cache import Corrupt, Memo, Store, text_key
+from dataset_builder.cache import Memo, Store, text_key
 from dataset_builder.config import IngestSettings, Settings
 from dataset_builder.decide.boilerplate import publisher_of, text_lines
 from dataset_builder.decide.dedup import NearDupSettings, content_key
@@ -201,10 +201,7 @@ def prepare(task: tuple[str, list[Part]]) -> tuple[Prepared, DedupKeys]:
     warnings: list[str] = []
     for i, part in enumerate(parts):
         if part.units is None and store is not None and part.key is not None:
-            try:
-                pieces[i] = store.get(part.key)
-            except Corrupt as exc:
-                warnings.append(str(exc))
+            pieces[i] = store.recall(part.key, warnings)
     todo = [i for i, piece in enumerate(pieces) if piece is None]
     for i, piece in zip(todo, compute_pieces([units_of(parts[i]) for i in todo]), strict=True):
         pieces[i] = piece
@@ -377,7 +374,8 @@ def annotate(task: AnnotateTask) -> Annotated:
     splits = [split for split, _ in routes]
     store, context = _stages["store"], _stages["batch_context"]
     key = cache.key("pass 2 batch", context, digest, offsets, splits, sources) if store and context else None
-    tags, warnings = stored_tags(store, key)
+    warnings: list[str] = []
+    tags: Tags | None = store.recall(key, warnings) if store is not None and key is not None else None
     recalled = len(offsets)
     if tags is None:
         tags, recalled = tag_rows(table, sources, spellings, splits)
@@ -397,16 +395,6 @@ def annotate(task: AnnotateTask) -> Annotated:
         recalled,
         warnings,
     )
-
-
-def stored_tags(store: Store | None, key: str | None) -> tuple[Tags | None, list[str]]:
-    """The batch's `Tags` from the cache (None: none, or a corrupt entry, reported)."""
-    if store is None or key is None:
-        return None, []
-    try:
-        return store.get(key), []
-    except Corrupt as exc:
-        return None, [str(exc)]
 
 
 def tag_rows(
