@@ -444,9 +444,11 @@ def tag_rows(
     profiled = ("url", "published", "declared_language")
     columns = {name: table.column(name).to_pylist() for name in profiled}
     for n in kept:
-        fields = {name: c[n] for name, c in columns.items()}
-        record = {"text": texts[n], "source": sources[n], "spelling": spellings[n], **fields}
-        profiles[splits[n]].add([{**record, "language": known[n].language or ""}])
+        record = {name: c[n] for name, c in columns.items()}
+        record.update(
+            text=texts[n], source=sources[n], spelling=spellings[n], language=known[n].language or ""
+        )
+        profiles[splits[n]].add([record])
     memo = (
         [
             (k.hashed, data if data is not None and k is before else k.dumps())
