@@ -5,10 +5,10 @@ code, the datasheet's answers, the neighbouring versions: `engines.cached.releas
 the fingerprint that build published and the folders it published it in. A later build
 with that key takes the release from there instead of building it: in its own folder,
 checked file by file; in another folder (an unchanged corpus built into a new output
-folder), checked and copied — what DVC's run-cache does for a stage whose inputs ran
-before. A release holds no machine path (it is byte for byte the same built from any
-folder), so the copy is what a build would have written; it is checked again where it
-lands, before it is renamed into place, so a half-made or damaged copy is never published.
+folder), copied — what DVC's run-cache does for a stage whose inputs ran before. A
+release holds no machine path (it is byte for byte the same built from any folder), so
+the copy is what a build would have written; it is checked file by file where it lands,
+before it is renamed into place, so a half-made or damaged copy is never published.
 """
 
 from __future__ import annotations
@@ -41,23 +41,32 @@ class Known:
         return Known(self.fingerprint, self.warnings, places)
 
 
-def intact(folder: Path, fingerprint: str, report: bool) -> bool:
-    """`folder` holds the release with `fingerprint`, every file as its manifest says (and
-    report.html when one is wanted). A folder that cannot be read is not."""
+def claims(folder: Path, fingerprint: str, report: bool) -> bool:
+    """`folder`'s manifest names the release with `fingerprint` (and report.html is there when
+    one is wanted); its files are not read. A folder that cannot be read does not."""
     if not (folder / MANIFEST).is_file() or (report and not (folder / REPORT).is_file()):
         return False
     try:
-        return read_manifest(folder).get("fingerprint") == fingerprint and verify.check_files(folder).ok
+        return read_manifest(folder).get("fingerprint") == fingerprint
     except (BuildError, OSError):
         return False
 
 
+def intact(folder: Path, fingerprint: str, report: bool) -> bool:
+    """`folder` holds the release with `fingerprint`, every file as its manifest says."""
+    try:
+        return claims(folder, fingerprint, report) and verify.check_files(folder).ok
+    except OSError:
+        return False
+
+
 def copied(known: Known, target: Path, report: bool) -> Path | None:
-    """Copy the release from the first remembered folder that still holds it intact into
-    `target` (absent); returns the folder it came from, or None when none does."""
+    """Copy the release from the first remembered folder that still holds it into `target`
+    (absent); returns the folder it came from, or None when none does. Each file is hashed
+    once, in the copy: a damaged folder's copy fails its check and the next is tried."""
     here = target.resolve()
     for place in map(Path, known.places):
-        if place != here and intact(place, known.fingerprint, report) and copy(place, target, report):
+        if place != here and claims(place, known.fingerprint, report) and copy(place, target, report):
             return place
     return None
 
