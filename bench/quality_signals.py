@@ -35,9 +35,10 @@ from build_speed import real_corpus
 
 from dataset_builder.config import load_config
 from dataset_builder.engines import passes
+from dataset_builder.engines.cached import plain_parts
 from dataset_builder.engines.parallel import batched
 from dataset_builder.spool import read_batch
-from dataset_builder.stages.ingest import LineRange, discover, read_units
+from dataset_builder.stages.ingest import discover
 from dataset_builder.stages.quality import failures, signals_batch, signals_compiled, signals_interpreted
 
 HERE = Path(__file__).resolve().parent
@@ -61,10 +62,6 @@ def generated(docs: int) -> Path:
     return out
 
 
-def lines(unit: object) -> int:
-    return unit.count if isinstance(unit, LineRange) else 1
-
-
 def cost(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if args.real:
@@ -76,10 +73,10 @@ def cost(args: argparse.Namespace) -> None:
         spool = Path(tmp) / "spool"
         spool.mkdir()
         passes.init_prepare(passes.WorkerSetup(config.settings, spool))
-        units = (u for f in discover(config.raw_dir).files for u in read_units(f, config.settings.ingest, 64))
+        parts = (p for f in discover(config.raw_dir).files for p in plain_parts(f, config.settings.ingest))
         seconds = Counter[str]()
         records = 0
-        for number, batch in enumerate(batched(units, passes.BATCH_SIZE, lines)):
+        for number, batch in enumerate(batched(parts, passes.BATCH_SIZE, lambda part: part.weight)):
             name = f"{number:07d}"
             started = time.process_time()
             prepared, _ = passes.prepare((name, batch))
