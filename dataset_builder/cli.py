@@ -25,7 +25,7 @@ from dataset_builder.config import SPLITS, load_config
 from dataset_builder.engines.base import ENGINES
 from dataset_builder.errors import BuildError, ConfigError
 from dataset_builder.pipeline import Release, build, rebuild_release
-from dataset_builder.processes import Terminated, stop_on_signals
+from dataset_builder.processes import Terminated, published, stop_on_signals
 from dataset_builder.records import balanced
 from dataset_builder.release import diff, verify
 from dataset_builder.release.publish import read_manifest
@@ -231,9 +231,16 @@ def stopped_cleanly() -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        fail("interrupted (Ctrl-C); nothing was published", code=130)
+        fail(f"interrupted (Ctrl-C); {what_was_published()}", code=130)
     except Terminated:
-        fail("terminated (SIGTERM); nothing was published", code=143)
+        fail(f"terminated (SIGTERM); {what_was_published()}", code=143)
+
+
+def what_was_published() -> str:
+    """What a stop leaves: nothing, or a whole release (one renamed into place just before)."""
+    if not published:
+        return "nothing was published"
+    return f"{published[-1]} was published, whole, before the stop"
 
 
 def print_summary(release: Release) -> None:

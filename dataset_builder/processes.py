@@ -16,7 +16,9 @@ Ctrl-C and SIGTERM raise in the building process, and `stop_on_signals` also rem
 them: Python ignores an exception raised where it cannot propagate (an at-fork hook such as
 logging's, a finaliser: "Exception ignored in ..."), and a build whose Ctrl-C landed there
 went on and published. `raise_if_stopped`, at every stage and before a release is put in
-place, raises a remembered stop again; the ignored one prints nothing.
+place, raises a remembered stop again; the ignored one prints nothing. While a release is
+renamed into place (`stops_held`) a stop waits, so that it comes either before (nothing is
+published) or after (`published`: the release is whole, and the message says so).
 """
 
 from __future__ import annotations
@@ -27,11 +29,14 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
 
 _parent_only: set[int] = set()
 _stopped_by: type[BaseException] | None = None
+_holding = False  # inside `stops_held`
+published: list[Path] = []  # releases this process put in place, for the message of a later stop
 
 
 class Terminated(BaseException):
@@ -45,7 +50,8 @@ def stop_on_signals() -> None:
     def stop(signum: int, frame: object) -> None:
         global _stopped_by
         _stopped_by = KeyboardInterrupt if signum == signal.SIGINT else Terminated
-        raise _stopped_by
+        if not _holding:
+            raise _stopped_by
 
     def unraisable(seen: sys.UnraisableHookArgs) -> None:
         if seen.exc_type not in (KeyboardInterrupt, Terminated):
@@ -60,6 +66,18 @@ def raise_if_stopped() -> None:
     """Raise the stop a signal asked for, if one did (even if its first raise was lost)."""
     if _stopped_by is not None:
         raise _stopped_by
+
+
+@contextlib.contextmanager
+def stops_held() -> Iterator[None]:
+    """Inside, a stop signal is remembered, not raised; it is raised on leaving."""
+    global _holding
+    _holding = True
+    try:
+        yield
+    finally:
+        _holding = False
+    raise_if_stopped()
 
 
 def _close_parent_only() -> None:

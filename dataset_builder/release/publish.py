@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 from dataset_builder.config import SPLITS
 from dataset_builder.errors import BuildError
 from dataset_builder.hashing import sha256_file
-from dataset_builder.processes import held_in_parent_only, raise_if_stopped
+from dataset_builder.processes import held_in_parent_only, published, raise_if_stopped, stops_held
 from dataset_builder.records import Duplicate, Rejection
 from dataset_builder.spool import SplitBuckets
 
@@ -206,8 +206,10 @@ def publish_release(target: Path, manifest: dict[str, Any], content: ReleaseCont
             shutil.rmtree(staging)
             return Published(target, existing, unchanged=True)
         content.render_views(staging)
-        raise_if_stopped()  # a Ctrl-C Python ignored (in an at-fork hook) still stops it here
-        os.rename(staging, target)
+        with stops_held():  # a stop comes before the rename or after it, never in between
+            raise_if_stopped()  # a Ctrl-C Python ignored (in an at-fork hook) still stops it here
+            os.rename(staging, target)
+            published.append(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

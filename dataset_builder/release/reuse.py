@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dataset_builder.errors import BuildError
-from dataset_builder.processes import raise_if_stopped
+from dataset_builder.processes import published, raise_if_stopped, stops_held
 from dataset_builder.release import verify
 from dataset_builder.release.publish import MANIFEST, REPORT, current_umask, read_manifest
 
@@ -88,8 +88,10 @@ def copy(source: Path, target: Path, report: bool) -> bool:
         if not whole:
             shutil.rmtree(staging)
             return False
-        raise_if_stopped()
-        staging.rename(target)
+        with stops_held():  # a stop comes before the rename or after it, never in between
+            raise_if_stopped()
+            staging.rename(target)
+            published.append(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
