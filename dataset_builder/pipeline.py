@@ -353,11 +353,10 @@ def second_pass(run: Build, decisions: Decisions, ranks: np.ndarray) -> SplitBuc
     with run.stage("detect languages", total=len(rows)) as advance:
         batches = run.cache.batch_context(run.config.settings) if run.cache else None
         setup = replace(run.setup, memo=memo, publishers=decisions.publishers, batch_context=batches)
-        for result in run.engine.annotated(tasks(), setup):
+        for result in run.engine.annotated(tasks(), setup, buckets):
             batch_rows = pending.popleft()
             advance(len(batch_rows))
             books.account_annotated(result, batch_rows, splits, run.index, run.ledger, allow)
-            buckets.add(result.kept, result.routes)
             remembered += result.memo
             recalled += result.recalled
     buckets.close()

@@ -12,6 +12,7 @@ in the order batches were read.
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
+
+from dataset_builder.errors import BuildError
 
 
 def batch_path(folder: Path, name: str) -> Path:
@@ -106,16 +109,34 @@ class SplitBuckets:
     in a corpus of 1M has ~40 routes. Writing each route's few rows as an IPC batch of its
     own cost more than tagging their languages, so each batch's runs of rows with one route
     (pass 2 sends its rows sorted by route) wait in memory as slices, up to `buffer_bytes`,
-    and each route's are written as one IPC batch: one copy of each row, none of it a take."""
+    and each route's are written as one IPC batch: one copy of each row, none of it a take.
 
-    def __init__(self, folder: Path, schema: pa.Schema, buckets: int, buffer_bytes: int = 64 << 20) -> None:
+    Several processes can fill one set of buckets: each writes its own files (`part`), and
+    the process that reads them back is told how many rows each process wrote (`expect`);
+    a bucket is read as all its parts, and one holding fewer rows than were sent to it
+    (a writer that could not finish) is an error, not a smaller release."""
+
+    def __init__(
+        self, folder: Path, schema: pa.Schema, buckets: int, buffer_bytes: int = 64 << 20, part: str = ""
+    ) -> None:
         self.folder = folder
         self.schema = schema
         self.buckets = buckets
         self.buffer_bytes = buffer_bytes
+        self.part = part
         self.writers: dict[tuple[str, int], Any] = {}
         self.waiting: dict[tuple[str, int], list[pa.RecordBatch]] = {}
         self.waiting_bytes = 0
+        self.expected: Counter[tuple[str, int]] = Counter()
+
+    def for_writers(self, writers: int) -> SplitBuckets:
+        """An empty copy to hand to `writers` processes, each to write its `own` part; they
+        share this one's memory budget."""
+        return SplitBuckets(self.folder, self.schema, self.buckets, self.buffer_bytes // writers)
+
+    def own(self, writer: str) -> SplitBuckets:
+        """Writer `writer`'s part of the buckets: files of its own beside the other writers'."""
+        return SplitBuckets(self.folder, self.schema, self.buckets, self.buffer_bytes, f".{writer}")
 
     def add(self, batch: pa.RecordBatch, routes: list[tuple[str, int]]) -> None:
         """Route row i of `batch` to bucket `routes[i]` = (split, bucket)."""
@@ -124,9 +145,14 @@ class SplitBuckets:
             if end == len(routes) or routes[end] != routes[start]:
                 self.waiting.setdefault(routes[start], []).append(batch.slice(start, end - start))
                 start = end
+        self.expect(routes)
         self.waiting_bytes += batch.nbytes
         if self.waiting_bytes >= self.buffer_bytes:
             self.flush()
+
+    def expect(self, routes: list[tuple[str, int]]) -> None:
+        """Count rows another process wrote to its part of these buckets."""
+        self.expected.update(routes)
 
     def flush(self) -> None:
         for route, slices in self.waiting.items():
@@ -136,7 +162,7 @@ class SplitBuckets:
     def writer(self, route: tuple[str, int]) -> Any:
         if route not in self.writers:
             split, bucket = route
-            sink = pa.OSFile(str(self.folder / f"{split}-{bucket:05d}.arrow"), "wb")
+            sink = pa.OSFile(str(self.folder / f"{split}-{bucket:05d}{self.part}.arrow"), "wb")
             self.writers[route] = (sink, pa.ipc.new_stream(sink, self.schema))
         return self.writers[route][1]
 
@@ -145,12 +171,22 @@ class SplitBuckets:
         for sink, writer in self.writers.values():
             writer.close()
             sink.close()
+        self.writers = {}
 
     def sorted_tables(self, split: str) -> Iterator[pa.Table]:
-        """The split's buckets in order, each sorted by id."""
+        """The split's buckets in order, each sorted by id (ids are unique, so the order
+        the parts are read in does not matter)."""
         for bucket in range(self.buckets):
-            path = self.folder / f"{split}-{bucket:05d}.arrow"
-            if path.exists():
+            tables = []
+            for path in sorted(self.folder.glob(f"{split}-{bucket:05d}.*arrow")):
                 with pa.OSFile(str(path), "rb") as source:
-                    table = pa.ipc.open_stream(source).read_all()
+                    tables.append(pa.ipc.open_stream(source).read_all())
+            rows = sum(table.num_rows for table in tables)
+            if rows != self.expected[split, bucket]:
+                raise BuildError(
+                    f"the {split} split's bucket {bucket} holds {rows:,} rows of the "
+                    f"{self.expected[split, bucket]:,} written to it (a full disk?); nothing was published"
+                )
+            if rows:
+                table = pa.concat_tables(tables)
                 yield table.take(pc.sort_indices(table, [("id", "ascending")]))

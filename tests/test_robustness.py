@@ -364,12 +364,13 @@ def test_sigterm_or_ctrl_c_to_the_process_group_is_one_line(tmp_path, signal_num
     stderr = "".join(seen) + rest
     assert process.returncode == code, stderr
     assert "Traceback" not in stderr
+    left = sorted(p.name for p in (tmp_path / "dist" / "t").iterdir() if not p.name.endswith(".lock"))
+    if "was published, whole" in stderr:  # the stop came as the release was renamed into place
+        assert left in (["1.0.0"], [".cache", "1.0.0"])
+        return
     assert f"error: {said}; nothing was published" in stderr
     # Left: the lock file and the build cache (whole entries, which the next build resumes from).
-    assert [p.name for p in (tmp_path / "dist" / "t").iterdir() if not p.name.endswith(".lock")] in (
-        [],
-        [".cache"],
-    )
+    assert left in ([], [".cache"])
 
 
 LOSES_CTRL_C_IN_A_FORK_HOOK = """
@@ -404,6 +405,44 @@ def test_a_ctrl_c_python_ignores_in_an_at_fork_hook_still_stops_the_build(tmp_pa
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
     assert "error: interrupted (Ctrl-C); nothing was published" in done.stderr
     assert not (tmp_path / "dist" / "t" / "1.0.0").exists()
+
+
+CTRL_C_AS_THE_RELEASE_IS_RENAMED = """
+import os, signal, sys
+from dataset_builder.cli import main
+
+rename = os.rename
+
+def rename_then_interrupt(source, target):
+    rename(source, target)
+    os.kill(os.getpid(), signal.SIGINT)
+    sum(range(10_000))  # where the KeyboardInterrupt would be raised
+
+os.rename = rename_then_interrupt
+main(sys.argv[1:])
+"""
+
+
+def test_a_ctrl_c_as_the_release_is_renamed_into_place_says_what_was_published(tmp_path):
+    """Seen in a test of Ctrl-C at a random moment: a stop just after the rename said
+    "nothing was published" beside a published release, and left the build's work folder.
+    The stop waits for the rename and its bookkeeping, then says the release is whole."""
+    write_files(tmp_path / "raw", {f"doc{i:03d}.txt": article_text(i, words=80) for i in range(20)})
+    args = ["build", "--out", "dist", "--name", "t", "--version", "1.0.0", "--no-cache"]
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_AS_THE_RELEASE_IS_RENAMED, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    release = tmp_path / "dist" / "t" / "1.0.0"
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"error: interrupted (Ctrl-C); {release} was published, whole" in done.stderr
+    assert run_cli("verify", str(release), cwd=tmp_path).returncode == 0
+    assert sorted(p.name for p in release.parent.iterdir() if not p.name.endswith(".lock")) == ["1.0.0"]
 
 
 def test_verify_rebuild_of_a_later_version_from_any_folder(tmp_path):

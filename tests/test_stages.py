@@ -7,11 +7,13 @@ from collections import Counter
 import langdetect
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dataset_builder.decide.dedup import content_key, exact_duplicates, id_ranks
 from dataset_builder.decide.split import split_of
+from dataset_builder.errors import BuildError
 from dataset_builder.spool import SplitBuckets
 from dataset_builder.stages.fastlangid import seeded_factory
 from dataset_builder.stages.langid import LanguageTagger, letters
@@ -93,18 +95,46 @@ def test_split_shares_follow_the_ratios():
     st.lists(st.tuples(st.sampled_from(["train", "test"]), st.integers(0, 3)), min_size=1, max_size=60),
     st.integers(1, 7),
     st.sampled_from([1, 10**9]),
+    st.integers(0, 3),
 )
-def test_split_buckets_hold_each_routed_row_once_whatever_the_buffer(tmp_path_factory, routes, size, buffer):
+def test_split_buckets_hold_each_routed_row_once_whatever_the_buffer(
+    tmp_path_factory, routes, size, buffer, writers
+):
     """Rows routed (split, bucket) come back from their bucket sorted by id, whether
-    written piece by piece (a 1-byte buffer) or once at close."""
+    written piece by piece (a 1-byte buffer) or once at close, by the reading process
+    itself (`writers` = 0) or by several writers each with its part of the buckets, the
+    reader told only how many rows each route was sent (as pass 2's workers write them)."""
     schema = pa.schema([("id", pa.string())])
     buckets = SplitBuckets(tmp_path_factory.mktemp("buckets"), schema, 4, buffer_bytes=buffer)
+    parts = [buckets.for_writers(writers).own(f"w{n}") for n in range(writers)]
     ids = [f"r{n:03d}" for n in range(len(routes))][::-1]  # arrive in reverse id order
-    for start in range(0, len(routes), size):
+    for number, start in enumerate(range(0, len(routes), size)):
         batch = pa.RecordBatch.from_pylist([{"id": i} for i in ids[start : start + size]], schema=schema)
-        buckets.add(batch, routes[start : start + size])
-    buckets.close()
+        if parts:
+            parts[number % writers].add(batch, routes[start : start + size])
+            buckets.expect(routes[start : start + size])
+        else:
+            buckets.add(batch, routes[start : start + size])
+    for part in [buckets, *parts]:
+        part.close()
     for split in ("train", "test"):
         expected = [sorted(i for i, r in zip(ids, routes, strict=True) if r == (split, b)) for b in range(4)]
         got = [t.column("id").to_pylist() for t in buckets.sorted_tables(split)]
         assert got == [bucket_ids for bucket_ids in expected if bucket_ids]
+
+
+def test_a_bucket_missing_rows_a_writer_was_sent_is_an_error(tmp_path):
+    """A writer that could not write out its part (a full disk as its process exited,
+    where no result carries the error back) leaves a bucket short: reading it fails,
+    rather than publishing a release without those rows."""
+    schema = pa.schema([("id", pa.string())])
+    buckets = SplitBuckets(tmp_path, schema, 2)
+    part = buckets.for_writers(2).own("w0")
+    batch = pa.RecordBatch.from_pylist([{"id": "a"}, {"id": "b"}, {"id": "c"}], schema=schema)
+    routes = [("train", 0), ("train", 0), ("train", 1)]
+    part.add(batch, routes)
+    buckets.expect(routes)
+    part.waiting.clear()  # its rows never written
+    part.close()
+    with pytest.raises(BuildError, match=r"the train split's bucket 0 holds 0 rows of the 2 written to it"):
+        list(buckets.sorted_tables("train"))

@@ -20,7 +20,7 @@ from dataset_builder.engines.cached import BuildCache
 from dataset_builder.engines.local import LocalEngine
 from dataset_builder.engines.passes import Annotated, AnnotateTask, Prepared, WorkerSetup
 from dataset_builder.errors import ConfigError
-from dataset_builder.spool import Spool
+from dataset_builder.spool import SplitBuckets, Spool
 from dataset_builder.stages.ingest import InputFile
 
 ENGINES = ("local", "ray")
@@ -45,8 +45,11 @@ class Engine(Protocol):
         """The global steps, from the dedup keys pass 1 left with the engine."""
         ...
 
-    def annotated(self, tasks: Iterable[AnnotateTask], setup: WorkerSetup) -> Iterator[Annotated]:
-        """Pass 2 over `tasks`, results in task order."""
+    def annotated(
+        self, tasks: Iterable[AnnotateTask], setup: WorkerSetup, buckets: SplitBuckets
+    ) -> Iterator[Annotated]:
+        """Pass 2 over `tasks`, results in task order, their kept rows in `buckets` (closed
+        by the caller) once the results are all given."""
         ...
 
 

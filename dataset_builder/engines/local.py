@@ -27,11 +27,12 @@ from dataset_builder.engines.passes import (
     Prepared,
     WorkerSetup,
     annotate,
+    close_annotate,
     init_annotate,
     init_prepare,
     prepare,
 )
-from dataset_builder.spool import Located, Spool, take_located
+from dataset_builder.spool import Located, SplitBuckets, Spool, take_located
 from dataset_builder.stages.ingest import InputFile
 
 
@@ -161,10 +162,24 @@ class LocalEngine:
             lambda rows, shingling: shingle_sets(corpus.spool, rows, shingling, self.workers, self.cache),
         )
 
-    def annotated(self, tasks: Iterable[AnnotateTask], setup: WorkerSetup) -> Iterator[Annotated]:
-        return map_ordered(
-            annotate, tasks, workers=self.workers, initializer=init_annotate, initargs=(setup,)
+    def annotated(
+        self, tasks: Iterable[AnnotateTask], setup: WorkerSetup, buckets: SplitBuckets
+    ) -> Iterator[Annotated]:
+        """Each worker writes its kept rows to its own part of `buckets`: texts do not travel
+        back to this process (which would spend as long receiving and routing them as the
+        workers spend on a batch the cache knows)."""
+        shared = replace(setup, buckets=buckets.for_writers(self.workers))
+        results = map_ordered(
+            annotate,
+            tasks,
+            workers=self.workers,
+            initializer=init_annotate,
+            initargs=(shared,),
+            finalizer=close_annotate,
         )
+        for result in results:
+            buckets.expect(result.routes)
+            yield result
 
 
 _plan: list[boilerplate.Learned] = []  # the learned boilerplate, in each worker that strips

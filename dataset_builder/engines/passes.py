@@ -14,6 +14,7 @@ whoever runs them, in whatever batches.
 from __future__ import annotations
 
 import itertools
+import os
 import pickle
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
@@ -44,7 +45,7 @@ from dataset_builder.records import (
     spool_schema,
 )
 from dataset_builder.scripts import script_of
-from dataset_builder.spool import read_batch_hashed, write_batch
+from dataset_builder.spool import SplitBuckets, read_batch_hashed, write_batch
 from dataset_builder.stages.clean import Cleaner, clean_record
 from dataset_builder.stages.columns import INPUT, coerce, pick, to_arrow
 from dataset_builder.stages.decontaminate import EvalIndex, Match, matches_batch
@@ -70,6 +71,7 @@ class WorkerSetup:
     memo: Memo | None = None  # pass 2's results of the last build, by text (None: no cache)
     publishers: Renames = field(default_factory=dict)  # pass 2: the spellings written as one
     batch_context: str | None = None  # pass 2's settings for whole batches (`BuildCache.batch_context`)
+    buckets: SplitBuckets | None = None  # pass 2: a worker writes its kept rows to its own part of these
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ class Annotated:
     the kept records, tagged, as one Arrow batch, and where each goes (split, bucket)."""
 
     outcomes: list[tuple[str, str | None, frozenset[str], bool]]
-    kept: pa.RecordBatch  # sorted by route
+    kept: pa.RecordBatch | None  # sorted by route; None when the worker wrote them to `WorkerSetup.buckets`
     routes: list[tuple[str, int]]  # per row of `kept`
     missing: Counter[str]
     profiles: dict[str, Profile]  # per split
@@ -188,6 +190,14 @@ def init_annotate(setup: WorkerSetup) -> None:
     _stages["quality"] = setup.settings.quality
     _stages["memo"] = setup.memo
     _stages["publishers"] = setup.publishers
+    _stages["buckets"] = setup.buckets.own(str(os.getpid())) if setup.buckets else None
+
+
+def close_annotate() -> None:
+    """After a process's last batch of pass 2: its part of the split buckets written out."""
+    buckets = _stages.pop("buckets", None)
+    if buckets is not None:
+        buckets.close()
 
 
 def prepare(task: tuple[str, list[Part]]) -> tuple[Prepared, DedupKeys]:
@@ -383,10 +393,15 @@ def annotate(task: AnnotateTask) -> Annotated:
             store.put(key, tags)
     kept = tagged_batch(taken(table, tags.kept), tags.columns)
     by_route = sorted(range(kept.num_rows), key=lambda row: routes[tags.kept[row]])  # stable
+    kept_routes = [routes[tags.kept[row]] for row in by_route]
+    sorted_kept: pa.RecordBatch | None = taken(kept, by_route)
+    if _stages["buckets"] is not None:
+        _stages["buckets"].add(sorted_kept, kept_routes)
+        sorted_kept = None
     return Annotated(
         tags.outcomes,
-        taken(kept, by_route),
-        [routes[tags.kept[row]] for row in by_route],
+        sorted_kept,
+        kept_routes,
         missing_values(kept),
         tags.profiles,
         tags.failed,

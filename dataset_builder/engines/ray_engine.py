@@ -20,7 +20,7 @@ from dataset_builder.engines import boilerplate, passes
 from dataset_builder.engines.cached import BuildCache, read_parts
 from dataset_builder.engines.passes import Annotated, AnnotateTask, Prepared, WorkerSetup
 from dataset_builder.errors import ConfigError
-from dataset_builder.spool import Spool
+from dataset_builder.spool import SplitBuckets, Spool
 from dataset_builder.stages.ingest import InputFile
 
 
@@ -139,7 +139,10 @@ class RayEngine:
 
         return distributed.decide(self.results.pop(), corpus, self.workers)
 
-    def annotated(self, tasks: Iterable[AnnotateTask], setup: WorkerSetup) -> Iterator[Annotated]:
+    def annotated(
+        self, tasks: Iterable[AnnotateTask], setup: WorkerSetup, buckets: SplitBuckets
+    ) -> Iterator[Annotated]:
+        """The actors send their kept rows back, and they go to `buckets` here."""
         import ray.data
 
         rows = [
@@ -160,7 +163,9 @@ class RayEngine:
             batch_format="pyarrow",
             compute=actor_pool(self.workers),
         )
-        yield from unpickled(results, "annotated")
+        for result in unpickled(results, "annotated"):
+            buckets.add(result.kept, result.routes)
+            yield result
 
 
 def actor_pool(workers: int) -> Any:
