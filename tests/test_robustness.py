@@ -388,19 +388,24 @@ main(sys.argv[1:])
 """
 
 
-def test_a_ctrl_c_python_ignores_in_an_at_fork_hook_still_stops_the_build(tmp_path):
-    """Seen in CI: SIGINT landed in logging's after-fork hook as the pool forked, Python
-    printed "Exception ignored in _releaseLock" and the build published (exit 0)."""
-    write_files(tmp_path / "raw", {f"doc{i:03d}.txt": article_text(i, words=80) for i in range(200)})
-    args = ["build", "--out", "dist", "--name", "t", "--version", "1.0.0", "--workers", "2"]
-    done = subprocess.run(
-        [sys.executable, "-c", LOSES_CTRL_C_IN_A_FORK_HOOK, *args],
-        cwd=tmp_path,
+def run_cli_patched(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI run by `script` (which patches something first, then calls `main`)."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=300,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
+
+
+def test_a_ctrl_c_python_ignores_in_an_at_fork_hook_still_stops_the_build(tmp_path):
+    """Seen in CI: SIGINT landed in logging's after-fork hook as the pool forked, Python
+    printed "Exception ignored in _releaseLock" and the build published (exit 0)."""
+    write_files(tmp_path / "raw", {f"doc{i:03d}.txt": article_text(i, words=80) for i in range(200)})
+    args = ["build", "--out", "dist", "--name", "t", "--version", "1.0.0", "--workers", "2"]
+    done = run_cli_patched(LOSES_CTRL_C_IN_A_FORK_HOOK, *args, cwd=tmp_path)
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
     assert "error: interrupted (Ctrl-C); nothing was published" in done.stderr
@@ -429,14 +434,7 @@ def test_a_ctrl_c_as_the_release_is_renamed_into_place_says_what_was_published(t
     The stop waits for the rename and its bookkeeping, then says the release is whole."""
     write_files(tmp_path / "raw", {f"doc{i:03d}.txt": article_text(i, words=80) for i in range(20)})
     args = ["build", "--out", "dist", "--name", "t", "--version", "1.0.0", "--no-cache"]
-    done = subprocess.run(
-        [sys.executable, "-c", CTRL_C_AS_THE_RELEASE_IS_RENAMED, *args],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    done = run_cli_patched(CTRL_C_AS_THE_RELEASE_IS_RENAMED, *args, cwd=tmp_path)
     release = tmp_path / "dist" / "t" / "1.0.0"
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr
