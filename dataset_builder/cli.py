@@ -228,6 +228,7 @@ def fail(message: str, code: int) -> None:
 @contextlib.contextmanager
 def stopped_cleanly() -> Iterator[None]:
     """Ctrl-C and SIGTERM as one line each instead of a traceback."""
+    published.clear()  # what this command publishes, not an earlier one in the same process
     try:
         yield
     except KeyboardInterrupt:

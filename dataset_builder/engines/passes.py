@@ -126,7 +126,8 @@ class Piece:
 @dataclass(frozen=True)
 class Annotated:
     """Pass 2's answer for one batch: per row (language, PII summary, PII kinds, kept), and
-    the kept records, tagged, as one Arrow batch, and where each goes (split, bucket)."""
+    where each kept record goes (split, bucket), with the kept records, tagged, as one Arrow
+    batch unless the worker wrote them to its part of the buckets itself."""
 
     outcomes: list[tuple[str, str | None, frozenset[str], bool]]
     kept: pa.RecordBatch | None  # sorted by route; None when the worker wrote them to `WorkerSetup.buckets`
