@@ -357,6 +357,7 @@ def second_pass(run: Build, decisions: Decisions, ranks: np.ndarray) -> SplitBuc
             batch_rows = pending.popleft()
             advance(len(batch_rows))
             books.account_annotated(result, batch_rows, splits, run.index, run.ledger, allow)
+            buckets.expect(result.routes)  # checked against what the buckets hold when published
             remembered += result.memo
             recalled += result.recalled
     buckets.close()

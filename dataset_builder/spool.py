@@ -111,10 +111,10 @@ class SplitBuckets:
     (pass 2 sends its rows sorted by route) wait in memory as slices, up to `buffer_bytes`,
     and each route's are written as one IPC batch: one copy of each row, none of it a take.
 
-    Several processes can fill one set of buckets: each writes its own files (`part`), and
-    the process that reads them back is told how many rows each process wrote (`expect`);
-    a bucket is read as all its parts, and one holding fewer rows than were sent to it
-    (a writer that could not finish) is an error, not a smaller release."""
+    Several processes can fill one set of buckets: each writes its own files (`part`). The
+    process that reads them back is told how many rows were sent to each bucket (`expect`,
+    whoever wrote them); a bucket is read as all its parts, and one holding fewer rows than
+    were sent to it (a writer that could not finish) is an error, not a smaller release."""
 
     def __init__(
         self, folder: Path, schema: pa.Schema, buckets: int, buffer_bytes: int = 64 << 20, part: str = ""
@@ -145,13 +145,12 @@ class SplitBuckets:
             if end == len(routes) or routes[end] != routes[start]:
                 self.waiting.setdefault(routes[start], []).append(batch.slice(start, end - start))
                 start = end
-        self.expect(routes)
         self.waiting_bytes += batch.nbytes
         if self.waiting_bytes >= self.buffer_bytes:
             self.flush()
 
     def expect(self, routes: list[tuple[str, int]]) -> None:
-        """Count rows another process wrote to its part of these buckets."""
+        """Count rows sent to these buckets (by `add` here, or to a part in another process)."""
         self.expected.update(routes)
 
     def flush(self) -> None:

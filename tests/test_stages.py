@@ -110,11 +110,8 @@ def test_split_buckets_hold_each_routed_row_once_whatever_the_buffer(
     ids = [f"r{n:03d}" for n in range(len(routes))][::-1]  # arrive in reverse id order
     for number, start in enumerate(range(0, len(routes), size)):
         batch = pa.RecordBatch.from_pylist([{"id": i} for i in ids[start : start + size]], schema=schema)
-        if parts:
-            parts[number % writers].add(batch, routes[start : start + size])
-            buckets.expect(routes[start : start + size])
-        else:
-            buckets.add(batch, routes[start : start + size])
+        (parts[number % writers] if parts else buckets).add(batch, routes[start : start + size])
+        buckets.expect(routes[start : start + size])
     for part in [buckets, *parts]:
         part.close()
     for split in ("train", "test"):

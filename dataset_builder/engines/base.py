@@ -48,8 +48,8 @@ class Engine(Protocol):
     def annotated(
         self, tasks: Iterable[AnnotateTask], setup: WorkerSetup, buckets: SplitBuckets
     ) -> Iterator[Annotated]:
-        """Pass 2 over `tasks`, results in task order, their kept rows in `buckets` (closed
-        by the caller) once the results are all given."""
+        """Pass 2 over `tasks`, results in task order, their kept rows in `buckets` once the
+        results are all given (the caller counts them there, and closes it)."""
         ...
 
 

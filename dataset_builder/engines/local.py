@@ -169,7 +169,7 @@ class LocalEngine:
         back to this process (which would spend as long receiving and routing them as the
         workers spend on a batch the cache knows)."""
         shared = replace(setup, buckets=buckets.for_writers(self.workers))
-        results = map_ordered(
+        return map_ordered(
             annotate,
             tasks,
             workers=self.workers,
@@ -177,9 +177,6 @@ class LocalEngine:
             initargs=(shared,),
             finalizer=close_annotate,
         )
-        for result in results:
-            buckets.expect(result.routes)
-            yield result
 
 
 _plan: list[boilerplate.Learned] = []  # the learned boilerplate, in each worker that strips
