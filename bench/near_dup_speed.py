@@ -34,6 +34,7 @@ import rensa
 from make_corpus import LANGUAGE_SHARES, SWAPPED_WORDS, Generator
 from realtext import articles_by_script, real_articles
 
+from dataset_builder.arrays import distinct
 from dataset_builder.config import load_config
 from dataset_builder.decide import minhash as ours
 from dataset_builder.decide.dedup import (
@@ -89,7 +90,7 @@ def run_near_dup(
         bands,
         compared,
         lambda rows: ShingleSets(
-            {i: minhash.shingle_set(texts[i], shingling) for i in np.unique(rows).tolist()}
+            {i: minhash.shingle_set(texts[i], shingling) for i in distinct(rows.ravel()).tolist()}
         ),
         ranks,
         settings,

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from dataset_builder.arrays import distinct
 from dataset_builder.errors import BuildError
 
 
@@ -83,7 +84,7 @@ class Spool:
     def locate(self, rows: np.ndarray) -> list[Located]:
         """The given rows, each once, by batch file: (batch name, [(row, offset in it)])."""
         by_batch: dict[int, list[tuple[int, int]]] = {}
-        for row in np.unique(rows).tolist():
+        for row in distinct(rows.ravel()).tolist():
             number = bisect.bisect_right(self.starts, row) - 1
             by_batch.setdefault(number, []).append((row, row - self.starts[number]))
         return [(self.names[number], located) for number, located in by_batch.items()]

@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from dataset_builder.arrays import distinct
 from dataset_builder.config import NearDupConfig
 from dataset_builder.decide.graph import connected_components
 from dataset_builder.decide.jaccard import similarities
@@ -147,7 +148,7 @@ class ShingleSets:
     def similarities(self, pairs: np.ndarray, at_least: float = 0.0) -> np.ndarray:
         """`similarity` of each (a, b) row of `pairs`, all at once; NaN where it is proven
         below `at_least` (`jaccard.similarities`)."""
-        indices = np.unique(pairs)  # sorted: a record's place among them is found by bisection
+        indices = distinct(pairs.ravel())  # sorted: a record's place among them is found by bisection
         numbered = np.searchsorted(indices, pairs).reshape(-1, 2)
         return similarities([self.sets[index] for index in indices.tolist()], numbered, at_least)
 

@@ -34,6 +34,7 @@ import numpy as np
 import rensa
 import xxhash
 
+from dataset_builder.arrays import distinct
 from dataset_builder.config import NearDupConfig
 from dataset_builder.hashing import fmix64
 from dataset_builder.scripts import (
@@ -309,7 +310,7 @@ def band_keys(signature_matrix: np.ndarray, bands: int, rows: int) -> np.ndarray
 def shingle_set(text: str, shingling: Shingling) -> np.ndarray:
     """The sorted, distinct shingle hashes of one text, for an exact Jaccard."""
     flat, _ = shingle_hashes([text], shingling)
-    return np.unique(flat)
+    return distinct(flat)
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -338,7 +339,7 @@ def candidate_pairs(bands: Iterable[np.ndarray], n: int) -> np.ndarray:
     """Pairs (i < j) of the `n` rows that share at least one band key; shape (m, 2). `bands`
     are the rows' keys band after band, so only one band need be in memory at a time."""
     found = [collisions(band, np.arange(n), n) for band in bands]
-    codes = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    codes = distinct(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     return np.stack([codes // n, codes % n], axis=1)
 
 
