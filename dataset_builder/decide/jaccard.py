@@ -47,10 +47,11 @@ def shared_counts(
     most: np.ndarray,
     out: np.ndarray,
 ) -> None:
-    """`out[i]` = how many hashes sets `pairs[i, 0]` and `pairs[i, 1]` share, or -1 as soon as
-    they cannot share `needed[i]` (what is left of the shorter set would not be enough) or
-    the first (k + 1) * LOOK hashes of their union hold `most[k]` shared ones or fewer. Set
-    `s` is `flat[offsets[s]:offsets[s + 1]]`, sorted and distinct."""
+    """`out[i]` = how many hashes sets `pairs[i, 0]` and `pairs[i, 1]` share, or -1 once they
+    cannot share `needed[i]` (what is left of the shorter set would not be enough) or the
+    first (k + 1) * LOOK hashes of their union hold `most[k]` shared ones or fewer. Both are
+    tested every LOOK steps, between which the merge runs without a test. Set `s` is
+    `flat[offsets[s]:offsets[s + 1]]`, sorted and distinct."""
     for i in range(len(pairs)):
         a, a_end = offsets[pairs[i, 0]], offsets[pairs[i, 0] + 1]
         b, b_end = offsets[pairs[i, 1]], offsets[pairs[i, 1] + 1]
@@ -58,15 +59,18 @@ def shared_counts(
         shared = 0
         seen = 0  # union hashes merged: one a step
         while a < a_end and b < b_end:
+            steps = min(LOOK - seen % LOOK, a_end - a, b_end - b)  # neither set runs out
+            for _ in range(steps):
+                x, y = flat[a], flat[b]  # no branch on them: hashes are random, it would mispredict
+                shared += x == y
+                a += x <= y
+                b += y <= x
+            seen += steps
             if shared + min(a_end - a, b_end - b) < need:
                 shared = -1
                 break
-            x, y = flat[a], flat[b]  # no branch on them: hashes are random, a branch mispredicts
-            shared += x == y
-            a += x <= y
-            b += y <= x
-            seen += 1
-            if seen % LOOK == 0 and seen // LOOK <= len(most) and shared <= most[seen // LOOK - 1]:
+            look = seen // LOOK - 1
+            if seen % LOOK == 0 and look < len(most) and shared <= most[look]:
                 shared = -1
                 break
         out[i] = shared
